@@ -1,0 +1,113 @@
+// Engine: the in-memory state of bangdan — dedup window, sequence, every board.
+//
+// Writing happens in two phases so that nothing is visible before it is durable
+// (SPEC §3, §6):
+//   1. Admit(e, recv_ms): dedup and sequence. A new id gets the next sequence
+//      number; the event is not yet on any board.
+//   2. Apply(e, admission): once the event's log record is durable, it goes
+//      onto the boards. Admitted events are applied in sequence order.
+// Unadmit(seq) takes back admissions that never became durable (a failed
+// write or fsync), newest first. Replay() does both phases for a logged event.
+//
+// Determinism: the state is a function of the applied sequence of
+// (event, seq, recv_ms) alone — no wall clock is read inside — so replay and
+// snapshots reproduce it byte for byte. Queries take `now_ms` only to resolve
+// the "day" window.
+//
+// Thread safety: none. One thread (or one lock) at a time; queries mutate
+// internal caches (orderings are brought up to date lazily).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "bangdan/board.h"
+#include "bangdan/event.h"
+#include "bangdan/status.h"
+
+namespace bangdan {
+
+struct EngineOptions {
+  int32_t tz_offset_minutes = 8 * 60;    // --tz, +08:00
+  int32_t keep_days = 7;                 // --keep-days: days kept before today
+  int64_t dedup_window_ms = 3600 * 1000; // --dedup-window
+  uint64_t dedup_max = 50'000'000;       // --dedup-max
+};
+
+struct Admission {
+  enum class Verdict : uint8_t { kAccepted, kDuplicate };
+  Verdict verdict = Verdict::kDuplicate;
+  uint64_t seq = 0;      // kAccepted: the event's sequence number
+  int64_t ts_ms = 0;     // the event time (ts, or recv_ms when the event had none)
+  int64_t recv_ms = 0;   // the receive time given to Admit
+  bool accepted() const { return verdict == Verdict::kAccepted; }
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const EngineOptions& options() const;
+
+  // ---- Writing ----
+
+  // Phase 1. REQUIRES: e is valid (ValidateEvent(e) == "").
+  Admission Admit(const Event& e, int64_t recv_ms);
+  // Phase 2. REQUIRES: a.accepted(), a.seq == applied_seq() + 1, e is the
+  // event that was admitted.
+  void Apply(const Event& e, const Admission& a);
+  // Takes back every admission with seq > after_seq that was not applied.
+  // REQUIRES: after_seq >= applied_seq().
+  void Unadmit(uint64_t after_seq);
+  // Admit + Apply of a logged event. Fails with Corruption if seq is not
+  // applied_seq() + 1 or the id is a duplicate (the log disagrees with itself).
+  Status Replay(const Event& e, uint64_t seq, int64_t recv_ms);
+
+  uint64_t admitted_seq() const;  // last sequence number handed out
+  uint64_t applied_seq() const;   // last sequence number on the boards
+
+  // ---- Reading ----
+
+  // Rows offset+1 … offset+limit of a board ordered by `metric`.
+  // Errors: InvalidArgument naming the scope when §2 does not allow it.
+  // A scope key or day that has no events answers an empty board.
+  Status Top(const BoardRef& board, Metric metric, uint64_t offset, uint64_t limit,
+             int64_t now_ms, BoardPage* out);
+  // The row of `key` and its neighbours within `radius` ranks.
+  // NotFound when the key is not on the board.
+  Status Entry(const BoardRef& board, Metric metric, std::string_view key, uint32_t radius,
+               int64_t now_ms, EntryResult* out);
+  // Entities on the board (0 for a board with no events).
+  uint64_t Count(const BoardRef& board, int64_t now_ms);
+  Totals GetTotals(const WindowSpec& window, int64_t now_ms);
+
+  // The sequence number of the last event that changed the board (0: none).
+  // Equal versions mean equal contents; cheap (no ordering work).
+  uint64_t BoardVersion(const BoardRef& board, int64_t now_ms);
+  // The sequence number of the last event in the window (0: none).
+  uint64_t TotalsVersion(const WindowSpec& window, int64_t now_ms);
+
+  // The concrete day a window names at `now_ms` (kToday → today; else as is).
+  WindowSpec Resolve(const WindowSpec& w, int64_t now_ms) const;
+
+  // ---- State ----
+
+  // Appends the whole state to *out in a deterministic, versioned encoding.
+  void Serialize(std::string* out) const;
+  // Replaces the state with the one encoded in `in`; Corruption on bad input.
+  Status Deserialize(std::string_view in);
+
+  // Approximate heap bytes held, for /metrics and benchmarks.
+  size_t MemoryBytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bangdan

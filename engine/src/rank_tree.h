@@ -1,0 +1,98 @@
+// RankTree: the ordered structure at the heart of every board.
+//
+// An order-statistic B+ tree over RankKey: inner nodes keep, for each child,
+// the number of keys below it, so that the rank of a key and the key at a
+// rank are both found in O(log N) while touching a few cache lines. Keys are
+// packed in leaves (no per-key allocation), which keeps memory per entry near
+// the key's own size. See docs/engine.md for why this and not a skiplist.
+//
+// Order: higher value first; equal values: smaller seq first (the entity that
+// reached its value first); then smaller id. Within one board (value, seq) is
+// already unique — one event changes one entity per board — so id only makes
+// the order total.
+//
+// Thread safety: none; the owner serializes access.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace bangdan {
+
+struct RankKey {
+  int64_t value = 0;
+  uint64_t seq = 0;
+  uint32_t id = 0;
+
+  bool operator==(const RankKey&) const = default;
+};
+
+// a precedes b in board order.
+inline bool RankBefore(const RankKey& a, const RankKey& b) {
+  if (a.value != b.value) return a.value > b.value;
+  if (a.seq != b.seq) return a.seq < b.seq;
+  return a.id < b.id;
+}
+
+class RankTree {
+ public:
+  RankTree();
+  ~RankTree();
+  RankTree(const RankTree&) = delete;
+  RankTree& operator=(const RankTree&) = delete;
+  RankTree(RankTree&&) noexcept;
+  RankTree& operator=(RankTree&&) noexcept;
+
+  // REQUIRES: key not present. 
+  void Insert(const RankKey& key);
+  // Returns false if key was not present.
+  bool Erase(const RankKey& key);
+  size_t size() const;
+  void Clear();
+
+  // 0-based position of key in board order; nullopt if absent.
+  std::optional<size_t> Rank(const RankKey& key) const;
+  // The key at 0-based position `rank`. REQUIRES: rank < size().
+  RankKey At(size_t rank) const;
+
+  // Calls f(const RankKey&) for positions from, from+1, … up to `count` keys
+  // (fewer at the end). Walks leaves; O(log N + count).
+  template <typename F>
+  void ForEach(size_t from, size_t count, F&& f) const;
+
+  // Heap bytes held by the tree.
+  size_t MemoryBytes() const;
+
+  // Checks every invariant (ordering, counts, fill); for tests. Returns "" or
+  // a description of the first violation.
+  std::string CheckInvariants() const;
+
+ private:
+  struct Node;
+  struct Leaf;
+  struct Inner;
+  // Leaf-walking cursor used by ForEach.
+  struct Cursor { const Leaf* leaf; unsigned pos; };
+  Cursor Seek(size_t rank) const;
+  static bool Next(Cursor* c);
+  static const RankKey& KeyAt(const Cursor& c);
+
+  Node* root_ = nullptr;
+  size_t size_ = 0;
+  size_t height_ = 0;
+  size_t nodes_bytes_ = 0;
+};
+
+template <typename F>
+void RankTree::ForEach(size_t from, size_t count, F&& f) const {
+  if (from >= size_ || count == 0) return;
+  Cursor c = Seek(from);
+  for (size_t i = 0; i < count; ++i) {
+    f(KeyAt(c));
+    if (!Next(&c)) break;
+  }
+}
+
+}  // namespace bangdan
