@@ -4,7 +4,8 @@
 // the number of keys below it, so that the rank of a key and the key at a
 // rank are both found in O(log N) while touching a few cache lines. Keys are
 // packed in leaves (no per-key allocation), which keeps memory per entry near
-// the key's own size. See docs/engine.md for why this and not a skiplist.
+// the key's own size. See docs/rank_tree.md for the node layout, why this and
+// not a skiplist, and measured figures.
 //
 // Order: higher value first; equal values: smaller seq first (the entity that
 // reached its value first); then smaller id. Within one board (value, seq) is
@@ -45,7 +46,8 @@ class RankTree {
   RankTree(RankTree&&) noexcept;
   RankTree& operator=(RankTree&&) noexcept;
 
-  // REQUIRES: key not present. 
+  // REQUIRES: key not present (a present key leaves the tree unchanged);
+  // fewer than 2^32 keys, as subtree counts are 32-bit.
   void Insert(const RankKey& key);
   // Returns false if key was not present.
   bool Erase(const RankKey& key);
@@ -73,15 +75,34 @@ class RankTree {
   struct Node;
   struct Leaf;
   struct Inner;
+  // One level of a root-to-leaf descent: the inner node and the child taken.
+  struct Step {
+    Inner* node;
+    unsigned idx;
+  };
   // Leaf-walking cursor used by ForEach.
   struct Cursor { const Leaf* leaf; unsigned pos; };
   Cursor Seek(size_t rank) const;
   static bool Next(Cursor* c);
-  static const RankKey& KeyAt(const Cursor& c);
+  static RankKey KeyAt(const Cursor& c);
+
+  Leaf* FindLeaf(const RankKey& key, Step* path) const;
+  void InsertIntoFullLeaf(Leaf* leaf, unsigned pos, const RankKey& key, Step* path);
+  void AddChild(Step* path, int depth, Node* right, const RankKey& sep, uint32_t right_count);
+  void RebalanceLeaf(Step* path);
+  void RebalanceInner(Step* path, int depth);
+  Leaf* NewLeaf(unsigned capacity);
+  Leaf* GrowRootLeaf();
+  Inner* NewInner();
+  void FreeLeaf(Leaf* leaf);
+  void FreeInner(Inner* inner);
+  void FreeSubtree(Node* node, size_t level);
+  std::string CheckSubtree(const Node* node, size_t level, const RankKey* lo, const RankKey* hi,
+                           size_t* keys, size_t* bytes, const Leaf** prev_leaf) const;
 
   Node* root_ = nullptr;
   size_t size_ = 0;
-  size_t height_ = 0;
+  size_t height_ = 0;  // levels: 0 when empty, 1 when the root is a leaf
   size_t nodes_bytes_ = 0;
 };
 

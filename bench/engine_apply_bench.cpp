@@ -1,0 +1,267 @@
+// Engine benchmarks: Admit + Apply throughput, queries, memory per entry,
+// Serialize. Workload: 300 cities, 10,000 firms, 100,000 teams, 1,000,000
+// users, 2,000 products, each drawn Zipf(s = 1.0) independently; every
+// optional field present; timestamps today. Events are generated once, before
+// any timing.
+//
+//   build/bin/engine_apply_bench --benchmark_repetitions=3
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bangdan/board.h"
+#include "bangdan/engine.h"
+#include "bangdan/event.h"
+
+namespace bangdan {
+namespace {
+
+constexpr size_t kEvents = 2'000'000;
+constexpr int64_t kStartMs = 1'795'363'200'000 + 9 * 3'600'000;  // 09:00 +08:00
+
+struct Workload {
+  std::vector<std::string> names[kDimensionCount];
+  std::vector<std::string> ids;
+  std::vector<Event> events;
+  std::vector<int64_t> recv_ms;
+  std::vector<uint32_t> user_of;  // the user index of each event
+};
+
+// Zipf(s = 1) over n ranks by inverting the cumulative distribution.
+class Zipf {
+ public:
+  explicit Zipf(size_t n) : cdf_(n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / static_cast<double>(i + 1));
+    for (double& c : cdf_) c /= sum;
+  }
+  uint32_t operator()(std::mt19937_64& rng) const {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    auto it = std::lower_bound(cdf_.begin(), cdf_.end(), u);
+    return static_cast<uint32_t>(std::min<size_t>(it - cdf_.begin(), cdf_.size() - 1));
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+const Workload& GetWorkload() {
+  static const Workload* w = [] {
+    auto* w = new Workload;
+    const size_t sizes[kDimensionCount] = {300, 10'000, 100'000, 1'000'000, 2'000};
+    const char* prefixes[kDimensionCount] = {"城市", "物业公司", "战队", "用户", "产品"};
+    std::mt19937_64 rng(42);
+    std::vector<uint32_t> picks[kDimensionCount];
+    for (int d = 0; d < kDimensionCount; ++d) {
+      // Shuffled names: the hot entities are not the first interned.
+      for (size_t i = 0; i < sizes[d]; ++i) {
+        w->names[d].push_back(prefixes[d] + std::to_string(i * 2654435761u % 1000003));
+      }
+      Zipf zipf(sizes[d]);
+      picks[d].resize(kEvents);
+      for (size_t i = 0; i < kEvents; ++i) picks[d][i] = zipf(rng);
+    }
+    w->ids.reserve(kEvents);
+    for (size_t i = 0; i < kEvents; ++i) w->ids.push_back("order-" + std::to_string(i));
+    w->events.resize(kEvents);
+    w->recv_ms.resize(kEvents);
+    w->user_of.resize(kEvents);
+    for (size_t i = 0; i < kEvents; ++i) {
+      Event& e = w->events[i];
+      e.id = w->ids[i];
+      e.city = w->names[0][picks[0][i]];
+      e.firm = w->names[1][picks[1][i]];
+      e.team = w->names[2][picks[2][i]];
+      e.user = w->names[3][picks[3][i]];
+      e.product = w->names[4][picks[4][i]];
+      e.weight_g = 500 * static_cast<int64_t>(1 + rng() % 10);
+      e.amount_fen = 100 * static_cast<int64_t>(1 + rng() % 500);
+      e.refund = rng() % 50 == 0;
+      w->recv_ms[i] = kStartMs + static_cast<int64_t>(i / 1000);
+      e.has_ts = true;
+      e.ts_ms = w->recv_ms[i] - static_cast<int64_t>(rng() % 60'000);
+      w->user_of[i] = picks[3][i];
+    }
+    return w;
+  }();
+  return *w;
+}
+
+void Feed(Engine& engine, const Workload& w, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i) {
+    const Admission a = engine.Admit(w.events[i], w.recv_ms[i]);
+    if (a.accepted()) engine.Apply(w.events[i], a);
+  }
+}
+
+BoardRef Ref(Dimension dim, ScopeKind scope, std::string_view key, WindowSpec window) {
+  BoardRef r;
+  r.dim = dim;
+  r.scope = scope;
+  r.scope_key = std::string(key);
+  r.window = window;
+  return r;
+}
+
+// A random board that the event `e` touched: any family, total or today.
+BoardRef RandomBoard(std::mt19937_64& rng, const Event& e) {
+  const WindowSpec window = rng() % 2 ? WindowSpec::Total() : WindowSpec::Today();
+  switch (rng() % 10) {
+    case 0: return Ref(Dimension::kCity, ScopeKind::kNone, "", window);
+    case 1: return Ref(Dimension::kFirm, ScopeKind::kNone, "", window);
+    case 2: return Ref(Dimension::kFirm, ScopeKind::kCity, e.city, window);
+    case 3: return Ref(Dimension::kTeam, ScopeKind::kNone, "", window);
+    case 4: return Ref(Dimension::kTeam, ScopeKind::kCity, e.city, window);
+    case 5: return Ref(Dimension::kTeam, ScopeKind::kFirm, e.firm, window);
+    case 6: return Ref(Dimension::kUser, ScopeKind::kNone, "", window);
+    case 7: return Ref(Dimension::kUser, ScopeKind::kTeam, e.team, window);
+    case 8: return Ref(Dimension::kProduct, ScopeKind::kNone, "", window);
+    default: return Ref(Dimension::kProduct, ScopeKind::kCity, e.city, window);
+  }
+}
+
+void BM_AdmitApply(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = std::make_unique<Engine>();
+    state.ResumeTiming();
+    Feed(*engine, w, 0, kEvents);
+    state.PauseTiming();
+    engine.reset();  // freeing millions of entries is not part of applying
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+}
+BENCHMARK(BM_AdmitApply)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_AdmitApplyWithTop10Every1000(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  std::mt19937_64 rng(7);
+  const int64_t now = w.recv_ms.back();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = std::make_unique<Engine>();
+    state.ResumeTiming();
+    BoardPage page;
+    for (size_t i = 0; i < kEvents; i += 1000) {
+      Feed(*engine, w, i, i + 1000);
+      engine->Top(RandomBoard(rng, w.events[i + 999]), Metric::kWeight, 0, 10, now, &page);
+      benchmark::DoNotOptimize(page.rows.data());
+    }
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+}
+BENCHMARK(BM_AdmitApplyWithTop10Every1000)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The full state after the workload, every ordering brought up to date.
+Engine& FullEngine() {
+  static Engine* engine = [] {
+    const Workload& w = GetWorkload();
+    auto* e = new Engine();
+    Feed(*e, w, 0, kEvents);
+    return e;
+  }();
+  return *engine;
+}
+
+// Reads every board once (building every ordering) and counts the entries.
+uint64_t PrepareAllBoards(Engine& engine, int64_t now) {
+  const Workload& w = GetWorkload();
+  uint64_t entries = 0;
+  BoardPage page;
+  for (WindowSpec window : {WindowSpec::Total(), WindowSpec::Today()}) {
+    for (int d = 0; d < kDimensionCount; ++d) {
+      engine.Top(Ref(static_cast<Dimension>(d), ScopeKind::kNone, "", window), Metric::kWeight, 0,
+                 1, now, &page);
+      entries += page.count;
+    }
+    for (const std::string& city : w.names[0]) {
+      for (Dimension d : {Dimension::kFirm, Dimension::kTeam, Dimension::kProduct}) {
+        engine.Top(Ref(d, ScopeKind::kCity, city, window), Metric::kWeight, 0, 1, now, &page);
+        entries += page.count;
+      }
+    }
+    for (const std::string& firm : w.names[1]) {
+      engine.Top(Ref(Dimension::kTeam, ScopeKind::kFirm, firm, window), Metric::kWeight, 0, 1,
+                 now, &page);
+      entries += page.count;
+    }
+    for (const std::string& team : w.names[2]) {
+      engine.Top(Ref(Dimension::kUser, ScopeKind::kTeam, team, window), Metric::kWeight, 0, 1,
+                 now, &page);
+      entries += page.count;
+    }
+  }
+  return entries;
+}
+
+void BM_MemoryPerEntry(benchmark::State& state) {
+  Engine& engine = FullEngine();
+  const int64_t now = GetWorkload().recv_ms.back();
+  uint64_t entries = 0;
+  for (auto _ : state) entries = PrepareAllBoards(engine, now);
+  state.counters["entries"] = static_cast<double>(entries);
+  state.counters["memory_MiB"] = static_cast<double>(engine.MemoryBytes()) / (1 << 20);
+  state.counters["bytes_per_entry"] =
+      static_cast<double>(engine.MemoryBytes()) / static_cast<double>(entries);
+}
+BENCHMARK(BM_MemoryPerEntry)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_Top10(benchmark::State& state) {
+  Engine& engine = FullEngine();
+  const int64_t now = GetWorkload().recv_ms.back();
+  const auto dim = static_cast<Dimension>(state.range(0));
+  const BoardRef ref = Ref(dim, ScopeKind::kNone, "", WindowSpec::Total());
+  BoardPage page;
+  engine.Top(ref, Metric::kAmount, 0, 10, now, &page);  // orderings up to date
+  for (auto _ : state) {
+    engine.Top(ref, Metric::kAmount, 0, 10, now, &page);
+    benchmark::DoNotOptimize(page.rows.data());
+  }
+  state.counters["board_entries"] = static_cast<double>(page.count);
+}
+BENCHMARK(BM_Top10)->Arg(0)->Arg(2)->Arg(3);  // city, team, user
+
+void BM_EntryRankOnUserBoard(benchmark::State& state) {
+  Engine& engine = FullEngine();
+  const Workload& w = GetWorkload();
+  const int64_t now = w.recv_ms.back();
+  const BoardRef ref = Ref(Dimension::kUser, ScopeKind::kNone, "", WindowSpec::Total());
+  EntryResult entry;
+  engine.Entry(ref, Metric::kWeight, w.events[0].user, 0, now, &entry);
+  std::mt19937_64 rng(3);
+  size_t i = 0;
+  for (auto _ : state) {
+    // A user that is on the board: one of the events' users, in random order.
+    i = (i + rng()) % kEvents;
+    Status st = engine.Entry(ref, Metric::kWeight, w.events[i].user, 0, now, &entry);
+    benchmark::DoNotOptimize(st);
+  }
+  state.counters["board_entries"] = static_cast<double>(engine.Count(ref, now));
+}
+BENCHMARK(BM_EntryRankOnUserBoard);
+
+void BM_Serialize(benchmark::State& state) {
+  Engine& engine = FullEngine();
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    engine.Serialize(&out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["MiB"] = static_cast<double>(out.size()) / (1 << 20);
+}
+BENCHMARK(BM_Serialize)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+}  // namespace bangdan
+
+BENCHMARK_MAIN();

@@ -1,0 +1,170 @@
+// The durable path: appending to the log (fsync none, fsync per 1000
+// records), the latency of one fsync on this disk, and replay — decoding
+// alone, then decoding plus Engine::Replay.
+//
+// Files go to $BANGDAN_BENCH_DIR, else ./wal-bench-data (the current
+// directory's disk, which is the one whose fsync matters; /tmp may be RAM).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bangdan/engine.h"
+#include "bangdan/wal.h"
+#include "storage/log_format.h"
+#include "storage/log_reader.h"
+#include "storage/log_writer.h"
+#include "storage/record_codec.h"
+
+namespace bangdan {
+namespace {
+
+constexpr int64_t kRecvMs = 1'795'363'200'000;  // 2026-11-23T00:00+08:00
+
+std::string BenchDir() {
+  const char* dir = std::getenv("BANGDAN_BENCH_DIR");
+  return dir != nullptr ? dir : "wal-bench-data";
+}
+
+// Strings with a realistic shape: Chinese names, numbered ids.
+struct EventText {
+  std::string id, city, firm, team, user, product;
+};
+
+EventText TextFor(uint64_t n) {
+  EventText t;
+  t.id = "ord-20261123-" + std::to_string(1'000'000'000 + n);
+  t.city = "城市" + std::to_string(n % 300);
+  t.firm = "物业公司" + std::to_string((n * 7) % 10'000);
+  t.team = "志愿战队" + std::to_string((n * 13) % 20'000);
+  t.user = "u" + std::to_string((n * 31) % 200'000);
+  t.product = "农产品" + std::to_string(n % 500);
+  return t;
+}
+
+Event View(const EventText& t, uint64_t n) {
+  Event e;
+  e.id = t.id;
+  e.city = t.city;
+  e.firm = t.firm;
+  e.team = t.team;
+  e.user = t.user;
+  e.product = t.product;
+  e.weight_g = static_cast<int64_t>(500 + n % 5000);
+  e.amount_fen = static_cast<int64_t>(1000 + n % 90'000);
+  return e;
+}
+
+// Appends records, Sync()ing every `group` of them, in the given mode.
+void AppendBench(benchmark::State& state, FsyncMode mode) {
+  const uint64_t group = static_cast<uint64_t>(state.range(0));
+  const std::string dir = BenchDir();
+  std::filesystem::remove_all(dir);
+  WalOptions options;
+  options.fsync = mode;
+  std::unique_ptr<Wal> wal;
+  if (!Wal::Open(Env::Default(), dir, options, 0, &wal).ok()) {
+    state.SkipWithError("cannot open the log");
+    return;
+  }
+  std::vector<EventText> texts;
+  for (uint64_t i = 0; i < 4096; ++i) texts.push_back(TextFor(i));
+  uint64_t seq = 0;
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    ++seq;
+    const EventText& t = texts[seq % texts.size()];
+    Event e = View(t, seq);
+    bytes += log::kEventHeaderSize + t.id.size() + t.city.size() + t.firm.size() +
+             t.team.size() + t.user.size() + t.product.size() + log::kHeaderSize;
+    if (!wal->Append(e, seq, kRecvMs).ok()) state.SkipWithError("append failed");
+    if (seq % group == 0 && !wal->Sync().ok()) state.SkipWithError("sync failed");
+  }
+  if (!wal->Sync().ok()) state.SkipWithError("sync failed");
+  state.SetItemsProcessed(static_cast<int64_t>(seq));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  wal.reset();
+  std::filesystem::remove_all(dir);
+}
+
+void BM_AppendFsyncNone(benchmark::State& state) { AppendBench(state, FsyncMode::kNone); }
+void BM_AppendFsyncAlways(benchmark::State& state) { AppendBench(state, FsyncMode::kAlways); }
+BENCHMARK(BM_AppendFsyncNone)->Arg(1000)->UseRealTime();
+BENCHMARK(BM_AppendFsyncAlways)->Arg(1000)->UseRealTime();
+// One record per fsync: the latency of one group commit on this disk.
+BENCHMARK(BM_AppendFsyncAlways)->Name("BM_FsyncLatency")->Arg(1)->UseRealTime()->MinTime(2.0);
+
+// A segment of `n` events in memory, as the log writer frames them.
+const std::string& Segment(uint64_t n) {
+  static std::string data;
+  static uint64_t built = 0;
+  if (built != n) {
+    data.clear();
+    log::Writer writer;
+    std::string record;
+    for (uint64_t i = 1; i <= n; ++i) {
+      EventText t = TextFor(i);
+      record.clear();
+      log::EncodeEvent(View(t, i), i, kRecvMs, &record);
+      writer.AddRecord(record, &data);
+    }
+    built = n;
+  }
+  return data;
+}
+
+void BM_ReplayDecodeOnly(benchmark::State& state) {
+  const uint64_t n = static_cast<uint64_t>(state.range(0));
+  const std::string& data = Segment(n);
+  for (auto _ : state) {
+    log::Reader reader(data);
+    std::string scratch;
+    std::string_view record;
+    uint64_t offset = 0, seq = 0, count = 0;
+    int64_t recv_ms = 0, weight = 0;
+    Event e;
+    while (reader.ReadRecord(&record, &scratch, &offset)) {
+      if (!log::DecodeEvent(record, &e, &seq, &recv_ms).ok()) state.SkipWithError("decode");
+      weight += e.weight_g;
+      ++count;
+    }
+    if (count != n) state.SkipWithError("lost records");
+    benchmark::DoNotOptimize(weight);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(data.size()));
+}
+BENCHMARK(BM_ReplayDecodeOnly)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_ReplayDecodeAndApply(benchmark::State& state) {
+  const uint64_t n = static_cast<uint64_t>(state.range(0));
+  const std::string& data = Segment(n);
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = std::make_unique<Engine>();
+    state.ResumeTiming();
+    log::Reader reader(data);
+    std::string scratch;
+    std::string_view record;
+    uint64_t offset = 0, seq = 0;
+    int64_t recv_ms = 0;
+    Event e;
+    while (reader.ReadRecord(&record, &scratch, &offset)) {
+      if (!log::DecodeEvent(record, &e, &seq, &recv_ms).ok()) state.SkipWithError("decode");
+      if (!engine->Replay(e, seq, recv_ms).ok()) state.SkipWithError("replay");
+    }
+    if (engine->applied_seq() != n) state.SkipWithError("lost records");
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK(BM_ReplayDecodeAndApply)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+}  // namespace
+}  // namespace bangdan
+
+BENCHMARK_MAIN();

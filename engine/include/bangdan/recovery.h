@@ -1,0 +1,43 @@
+// Recovery: bringing an Engine back to the state the data directory holds.
+//
+//   1. removes the *.tmp files of interrupted snapshots;
+//   2. loads the newest snapshot (if any) with Engine::Deserialize;
+//   3. replays, in order, every logged event after the snapshot's sequence
+//      number with Engine::Replay.
+// A torn record at the end of the last segment (the writer died mid-write)
+// is cut off the file, with a warning. Anything else — a checksum failure
+// elsewhere, a gap in the sequence, an unreadable newest snapshot — stops
+// recovery with Corruption naming the file and the offset: never a silent
+// loss.
+//
+// Afterwards, open the log for appending:
+//   Wal::Open(env, dir, options, engine->applied_seq(), &wal)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bangdan/engine.h"
+#include "bangdan/env.h"
+#include "bangdan/status.h"
+
+namespace bangdan {
+
+struct RecoveryStats {
+  std::string snapshot_file;    // empty: started from an empty engine
+  uint64_t snapshot_seq = 0;
+  uint64_t last_seq = 0;        // the engine's applied_seq() at the end
+  uint64_t events_replayed = 0;
+  uint64_t bytes_read = 0;      // log bytes read (segments after the snapshot)
+  uint64_t segments_read = 0;
+  uint64_t torn_bytes_dropped = 0;  // cut off the last segment's tail
+  uint64_t elapsed_us = 0;
+  std::vector<std::string> warnings;  // one line each, for the log
+};
+
+// REQUIRES: `engine` is freshly constructed (with the server's options).
+// Creates `dir` if it does not exist.
+Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats);
+
+}  // namespace bangdan

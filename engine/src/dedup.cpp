@@ -1,0 +1,129 @@
+#include "dedup.h"
+
+#include "hash.h"
+
+namespace bangdan {
+
+namespace {
+// Two fixed, unrelated seeds: the halves of the fingerprint must not be
+// functions of each other.
+constexpr uint64_t kSeedLo = 0x2d358dccaa6c78a5ull;
+constexpr uint64_t kSeedHi = 0x8bb84b93962eacc9ull;
+constexpr size_t kInitialSlots = 64;
+}  // namespace
+
+Fingerprint FingerprintOf(std::string_view id) {
+  return Fingerprint{Hash64(id, kSeedLo), Hash64(id, kSeedHi)};
+}
+
+Dedup::Dedup(int64_t window_ms, uint64_t max_ids)
+    : window_ms_(window_ms), max_ids_(max_ids), slots_(kInitialSlots, kEmpty) {}
+
+bool Dedup::InWindow(const Item& it, uint64_t seq, int64_t recv_ms, uint64_t next_seq) const {
+  // The window of the new event holds the max_ids admissions before it.
+  return it.recv_ms >= recv_ms - window_ms_ && seq + max_ids_ >= next_seq;
+}
+
+bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const {
+  const size_t mask = slots_.size() - 1;
+  const uint16_t tag = Tag(fp.lo);
+  for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == kEmpty) return false;
+    if (static_cast<uint16_t>(slot) != tag) continue;
+    const uint64_t seq = slot >> 16;
+    const Item& it = fifo_[seq - front_seq_];
+    if (it.fp == fp) return InWindow(it, seq, recv_ms, next_seq);
+  }
+}
+
+void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
+  if (fifo_.empty()) front_seq_ = seq;
+  fifo_.push_back(Item{fp, recv_ms});
+  // An id admitted again after it left the window replaces its old entry in
+  // the set; the old FIFO entry stays until evicted and is skipped then.
+  if ((fifo_.size()) * 2 > slots_.size()) Grow();
+  SetInsert(seq, fp.lo);
+}
+
+void Dedup::SetInsert(uint64_t seq, uint64_t h) {
+  const size_t mask = slots_.size() - 1;
+  size_t i = h & mask;
+  const uint16_t tag = Tag(h);
+  const Fingerprint& fp = fifo_[seq - front_seq_].fp;
+  for (;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == kEmpty) break;
+    // The same id seen again (it had left the window): point at the new entry.
+    if (static_cast<uint16_t>(slot) == tag && fifo_[(slot >> 16) - front_seq_].fp == fp) break;
+  }
+  slots_[i] = seq << 16 | tag;
+}
+
+void Dedup::SetErase(uint64_t seq, uint64_t h) {
+  const size_t mask = slots_.size() - 1;
+  const uint64_t want = seq << 16 | Tag(h);
+  size_t i = h & mask;
+  for (;; i = (i + 1) & mask) {
+    if (slots_[i] == kEmpty) return;  // replaced by a newer admission of the id
+    if (slots_[i] == want) break;
+  }
+  // Backward-shift deletion: pull later members of the probe run into the
+  // hole when their home slot lies at or before it.
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+    const uint64_t slot = slots_[j];
+    if (slot == kEmpty) break;
+    const size_t home = fifo_[(slot >> 16) - front_seq_].fp.lo & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots_[hole] = slot;
+      hole = j;
+    }
+  }
+  slots_[hole] = kEmpty;
+}
+
+void Dedup::PopAfter(uint64_t after_seq) {
+  while (!fifo_.empty() && back_seq() > after_seq) {
+    SetErase(back_seq(), fifo_.back().fp.lo);
+    fifo_.pop_back();
+  }
+}
+
+void Dedup::Evict(int64_t recv_ms, uint64_t seq) {
+  while (!fifo_.empty() && front_seq_ < seq) {
+    const Item& it = fifo_.front();
+    if (InWindow(it, front_seq_, recv_ms, seq + 1)) break;
+    SetErase(front_seq_, it.fp.lo);
+    fifo_.pop_front();
+    ++front_seq_;
+  }
+}
+
+void Dedup::Grow() {
+  std::vector<uint64_t> old;
+  old.swap(slots_);
+  slots_.assign(old.size() * 2, kEmpty);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t slot : old) {
+    if (slot == kEmpty) continue;
+    size_t i = fifo_[(slot >> 16) - front_seq_].fp.lo & mask;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void Dedup::Clear() {
+  fifo_.clear();
+  front_seq_ = 1;
+  slots_.assign(kInitialSlots, kEmpty);
+}
+
+size_t Dedup::MemoryBytes() const {
+  // std::deque allocates 512-byte blocks plus a map of block pointers.
+  const size_t per_block = 512 / sizeof(Item);
+  const size_t blocks = (fifo_.size() + per_block - 1) / per_block;
+  return blocks * (512 + sizeof(void*)) + slots_.capacity() * sizeof(uint64_t);
+}
+
+}  // namespace bangdan

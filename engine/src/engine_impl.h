@@ -1,0 +1,63 @@
+// EngineState (Engine::Impl): the engine's state, shared by engine.cpp (writing, queries)
+// and engine_serialize.cpp (the state's encoding).
+//
+// Invariants:
+//  - dedup holds admissions 1…admitted_seq (those inside the window); the
+//    ones after applied_seq are not on any board yet.
+//  - total.last_seq == applied_seq once anything was applied; days holds
+//    only days >= DayOf(clock_ms) - keep_days.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "bangdan/engine.h"
+#include "board_set.h"
+#include "dedup.h"
+#include "interner.h"
+
+namespace bangdan {
+
+// One window: the whole campaign or one calendar day.
+struct Window {
+  Window();
+  int64_t weight_g = 0;
+  int64_t amount_fen = 0;
+  int64_t orders = 0;
+  uint64_t events = 0;
+  uint64_t last_seq = 0;  // the last event counted here
+  std::array<BoardSet, kFamilyCount> sets;
+  size_t MemoryBytes() const;
+};
+
+struct EngineState {
+  explicit EngineState(EngineOptions o);
+
+  EngineOptions options;
+  std::array<Interner, kDimensionCount> names;  // indexed by Dimension
+  Dedup dedup;
+  uint64_t admitted_seq = 0;
+  uint64_t applied_seq = 0;
+  // The engine's clock: the latest recv_ms among applied events. Only this
+  // (never a wall clock) decides which days are kept.
+  int64_t clock_ms = 0;
+  bool has_clock = false;
+  Window total;
+  std::map<int32_t, std::unique_ptr<Window>> days;
+
+  void Reset();
+  // Moves the clock to recv_ms if later and frees days that fell out.
+  void AdvanceClock(int64_t recv_ms);
+  int32_t Today() const { return DayOf(clock_ms, options.tz_offset_minutes); }
+};
+
+// Engine's pimpl is the state itself; free helpers take EngineState.
+struct Engine::Impl : EngineState {
+  using EngineState::EngineState;
+};
+
+Dimension ScopeDimension(ScopeKind s);
+
+}  // namespace bangdan

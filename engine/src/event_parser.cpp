@@ -1,0 +1,532 @@
+// EventParser: simdjson On-Demand for structure, our own code for scalars.
+//
+// Why it is built this way:
+// - On-Demand walks only what we ask for, so a frame is read in one pass with
+//   no DOM. simdjson's stage 1 has already checked the whole frame's UTF-8,
+//   string termination and control characters before we read a byte.
+// - Scalars are read from raw tokens (event_parser_scalars.h) so that "valid
+//   JSON, wrong value" (reject the event, name the field) stays apart from
+//   "not JSON" (refuse the frame). On-Demand skips what it is not asked to
+//   read without checking it, so every value we do not keep (unknown fields,
+//   values of the wrong type, non-object elements) goes through SkipValue,
+//   which checks it as JSON and enforces max_depth: simdjson 3.0's On-Demand
+//   only enforces its own max depth in development builds.
+// - Strings are copied into ParsedFrame::arena, reserved up front to the
+//   frame's size: unescaping never lengthens a string and every string
+//   appears once in the frame, so the arena never reallocates and views stay
+//   put. The reservation is at least kMinArenaBytes so the string is never
+//   in the small-string buffer, whose bytes would move with the ParsedFrame.
+// - A string without backslashes needs no unescaping and no UTF-8 check
+//   (stage 1 did it): the common case is one memcpy.
+#include "bangdan/event_parser.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <limits>
+
+#include "event_parser_fields.h"
+#include "event_parser_scalars.h"
+
+namespace bangdan {
+
+namespace ondemand = simdjson::ondemand;
+using json_scalar::TrimToken;
+
+namespace {
+
+constexpr size_t kMinArenaBytes = 64;  // above every small-string buffer
+constexpr size_t kInitialCapacity = 64 * 1024;
+
+bool StartsNumber(char c) { return c == '-' || json_scalar::IsDigit(c); }
+
+// The content of a raw key (after its opening quote) up to its closing quote.
+// Stage 1 guarantees the quote exists and pairs every backslash with the
+// character it escapes.
+std::string_view KeyContent(const char* raw) {
+  size_t i = 0;
+  while (raw[i] != '"') i += raw[i] == '\\' ? 2 : 1;
+  return {raw, i};
+}
+
+// The content of a string token (quotes and trailing whitespace removed), or
+// nullopt-like empty data pointer if the token is not one quoted string.
+bool StringContent(std::string_view token, std::string_view* content) {
+  const std::string_view t = TrimToken(token);
+  if (t.size() < 2 || t.front() != '"' || t.back() != '"') return false;
+  *content = t.substr(1, t.size() - 2);
+  return true;
+}
+
+}  // namespace
+
+void ParsedFrame::Clear() {
+  batch_json.clear();
+  events.clear();
+  indices.clear();
+  rejected.clear();
+  total = 0;
+  arena.clear();  // keeps the capacity for the next frame
+}
+
+struct EventParser::Impl {
+  explicit Impl(ParserOptions o) : options(o) {
+    // simdjson 3.0 checks this depth only in development builds; SkipValue
+    // and the readers check it themselves. An allocation failure here is
+    // retried by iterate(), which reports it.
+    const simdjson::error_code ignored = parser.allocate(kInitialCapacity, options.max_depth + 1);
+    (void)ignored;
+  }
+
+  Status Parse(std::string_view text, int64_t now_ms, ParsedFrame* frame);
+
+  bool ReadArrayFrame(ondemand::document& doc);
+  bool ReadObjectFrame(ondemand::document& doc);
+  bool ReadEvents(ondemand::value& events, uint32_t depth);
+  bool ReadEvent(ondemand::value& value, uint32_t index, uint32_t depth);
+  bool ReadEventObject(ondemand::object& object, uint32_t index, uint32_t depth);
+  Problem ReadField(Field field, ondemand::value& value, uint32_t depth, Event* e);
+  Problem ReadString(ondemand::value& value, size_t max_bytes, uint32_t depth,
+                     std::string_view* out);
+  Problem ReadInteger(ondemand::value& value, int64_t min, int64_t max, uint32_t depth,
+                      int64_t* out);
+  Problem ReadBool(ondemand::value& value, uint32_t depth, bool* out);
+  bool ReadBatch(ondemand::value& value, std::string* problem);
+  bool MatchEscapedKey(const char* raw, const std::string_view* names, size_t count,
+                       size_t* match);
+  bool SkipValue(ondemand::value& value, uint32_t depth);
+  bool SkipScalar(std::string_view token);
+
+  bool JsonError(simdjson::error_code error);
+  Problem NotJson(simdjson::error_code error) {
+    JsonError(error);
+    return Problem::kNotJson;
+  }
+  bool FrameError(std::string message) {
+    frame_error = std::move(message);
+    return false;
+  }
+  bool DepthError() {
+    return FrameError("frame: nesting deeper than " + std::to_string(options.max_depth) +
+                      " levels");
+  }
+
+  const ParserOptions options;
+  ondemand::parser parser;
+  std::unique_ptr<char[]> buffer;  // the frame, followed by SIMDJSON_PADDING bytes
+  size_t buffer_capacity = 0;
+  std::string scratch;  // unescaped keys and batch strings
+
+  // Per frame.
+  ParsedFrame* out = nullptr;
+  int64_t max_ts_ms = 0;
+  std::string frame_error;
+};
+
+Status EventParser::Impl::Parse(std::string_view text, int64_t now_ms, ParsedFrame* frame) {
+  out = frame;
+  out->Clear();
+  frame_error.clear();
+  max_ts_ms = now_ms > std::numeric_limits<int64_t>::max() - kMaxFutureMs
+                  ? std::numeric_limits<int64_t>::max()
+                  : now_ms + kMaxFutureMs;
+
+  const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
+  if (needed > buffer_capacity) {
+    buffer_capacity = std::max(needed, buffer_capacity * 2);
+    buffer = std::make_unique<char[]>(buffer_capacity);
+  }
+  std::memcpy(buffer.get(), text.data(), text.size());
+  // simdjson reads (never uses) the padding; zeroing it keeps the read defined.
+  std::memset(buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  out->arena.reserve(std::max(text.size(), kMinArenaBytes));
+
+  ondemand::document doc;
+  const simdjson::padded_string_view input(buffer.get(), text.size(), buffer_capacity);
+  if (auto error = parser.iterate(input).get(doc)) {
+    JsonError(error);
+    return Status::InvalidArgument(frame_error);
+  }
+  simdjson::ondemand::json_type type;
+  if (auto error = doc.type().get(type)) {
+    JsonError(error);
+    return Status::InvalidArgument(frame_error);
+  }
+  bool ok;
+  if (type == ondemand::json_type::array) {
+    ok = ReadArrayFrame(doc);
+  } else if (type == ondemand::json_type::object) {
+    ok = ReadObjectFrame(doc);
+  } else {
+    std::string_view token;
+    ok = !doc.raw_json_token().get(token) && SkipScalar(token) &&
+         FrameError("frame: must be an event object, an array of events or "
+                    "{\"batch\":…,\"events\":[…]}");
+  }
+  if (ok) {
+    // After the top-level value, only the end of the input may follow.
+    const auto location = doc.current_location();
+    if (location.error() != simdjson::OUT_OF_BOUNDS) {
+      ok = FrameError("invalid JSON: content after the frame's value");
+    }
+  }
+  if (!ok) return Status::InvalidArgument(frame_error);
+  return Status::OK();
+}
+
+bool EventParser::Impl::JsonError(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::UTF8_ERROR:
+      return FrameError("frame: invalid UTF-8");
+    case simdjson::DEPTH_ERROR:
+      return DepthError();
+    case simdjson::EMPTY:
+      return FrameError("invalid JSON: empty frame");
+    default:
+      return FrameError(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
+}
+
+bool EventParser::Impl::ReadArrayFrame(ondemand::document& doc) {
+  ondemand::value events;
+  if (auto error = doc.get_value().get(events)) return JsonError(error);
+  return ReadEvents(events, 1);
+}
+
+// An object frame is a batch if it has an "events" key anywhere, so the
+// first pass reads "batch" and "events" and checks the other values as JSON.
+// Without "events" the object is one event: rewind and read it as such.
+bool EventParser::Impl::ReadObjectFrame(ondemand::document& doc) {
+  static constexpr std::string_view kFrameKeys[] = {"batch", "events"};
+  ondemand::object top;
+  if (auto error = doc.get_object().get(top)) return JsonError(error);
+  bool has_batch = false, has_events = false;
+  std::string batch_problem;
+  for (auto field_result : top) {
+    ondemand::field field;
+    if (auto error = std::move(field_result).get(field)) return JsonError(error);
+    const char* raw = field.key().raw();
+    size_t key = 2;  // neither
+    if (std::memcmp(raw, "batch\"", 6) == 0) {
+      key = 0;
+    } else if (std::memcmp(raw, "events\"", 7) == 0) {
+      key = 1;
+    } else if (!MatchEscapedKey(raw, kFrameKeys, 2, &key)) {
+      return false;
+    }
+    ondemand::value& value = field.value();
+    if (key == 1) {
+      if (has_events) return FrameError("events: duplicate field");
+      has_events = true;
+      if (!ReadEvents(value, 2)) return false;
+    } else if (key == 0) {
+      if (has_batch) {
+        if (!SkipValue(value, 2)) return false;
+        if (batch_problem.empty()) batch_problem = "batch: duplicate field";
+      } else {
+        has_batch = true;
+        if (!ReadBatch(value, &batch_problem)) return false;
+      }
+    } else if (!SkipValue(value, 2)) {
+      return false;
+    }
+  }
+  if (has_events) return batch_problem.empty() || FrameError(std::move(batch_problem));
+
+  // One event: "batch" was an unknown field of it, not the frame's batch.
+  out->batch_json.clear();
+  doc.rewind();
+  if (auto error = doc.get_object().get(top)) return JsonError(error);
+  if (1 > options.max_depth) return DepthError();
+  out->total = 1;
+  return ReadEventObject(top, 0, 1);
+}
+
+bool EventParser::Impl::ReadEvents(ondemand::value& events, uint32_t depth) {
+  const std::string_view token = events.raw_json_token();
+  if (token.empty() || token[0] != '[') return FrameError("events: must be an array");
+  if (depth > options.max_depth) return DepthError();
+  ondemand::array array;
+  if (auto error = events.get_array().get(array)) return JsonError(error);
+  uint32_t index = 0;
+  for (auto element_result : array) {
+    ondemand::value element;
+    if (auto error = std::move(element_result).get(element)) return JsonError(error);
+    if (index == options.max_batch) {
+      return FrameError("frame: more than " + std::to_string(options.max_batch) +
+                        " events (the limit per frame)");
+    }
+    if (!ReadEvent(element, index, depth + 1)) return false;
+    out->total = ++index;
+  }
+  return true;
+}
+
+bool EventParser::Impl::ReadEvent(ondemand::value& value, uint32_t index, uint32_t depth) {
+  const std::string_view token = value.raw_json_token();
+  if (token.empty() || token[0] != '{') {
+    if (!SkipValue(value, depth)) return false;
+    out->rejected.push_back({index, "event: must be an object"});
+    return true;
+  }
+  if (depth > options.max_depth) return DepthError();
+  ondemand::object object;
+  if (auto error = value.get_object().get(object)) return JsonError(error);
+  return ReadEventObject(object, index, depth);
+}
+
+bool EventParser::Impl::ReadEventObject(ondemand::object& object, uint32_t index,
+                                        uint32_t depth) {
+  const size_t arena_mark = out->arena.size();
+  Event e;
+  uint32_t seen = 0;     // fields met, null or not: a second one is a duplicate
+  uint32_t present = 0;  // fields met with a non-null value
+  Field bad_field = Field::kUnknown;
+  Problem problem = Problem::kNone;  // the first, in the event's order
+  for (auto field_result : object) {
+    ondemand::field field;
+    if (auto error = std::move(field_result).get(field)) return JsonError(error);
+    const char* raw = field.key().raw();
+    Field f = MatchFieldKey(raw);
+    if (f == Field::kUnknown) {
+      size_t match = kFieldCount;
+      if (!MatchEscapedKey(raw, kFieldNames, kFieldCount, &match)) return false;
+      f = static_cast<Field>(match);
+    }
+    ondemand::value& value = field.value();
+    if (f == Field::kUnknown) {
+      if (!SkipValue(value, depth + 1)) return false;
+      continue;
+    }
+    const uint32_t bit = 1u << static_cast<uint32_t>(f);
+    Problem p;
+    if (seen & bit) {
+      if (!SkipValue(value, depth + 1)) return false;
+      p = Problem::kDuplicate;
+    } else {
+      seen |= bit;
+      p = ReadField(f, value, depth + 1, &e);
+      if (p == Problem::kNotJson) return false;
+      if (p == Problem::kNone) present |= bit;
+    }
+    if (p != Problem::kNone && p != Problem::kAbsent && problem == Problem::kNone) {
+      problem = p;
+      bad_field = f;
+    }
+  }
+  if (problem == Problem::kNone && (present & kRequiredFields) != kRequiredFields) {
+    problem = Problem::kRequired;
+    bad_field = FirstMissing(present);
+  }
+  if (problem != Problem::kNone) {
+    out->arena.resize(arena_mark);  // shrinking never moves the bytes
+    out->rejected.push_back({index, ProblemMessage(bad_field, problem)});
+    return true;
+  }
+  out->events.push_back(e);
+  out->indices.push_back(index);
+  return true;
+}
+
+Problem EventParser::Impl::ReadField(Field field, ondemand::value& value, uint32_t depth,
+                                     Event* e) {
+  switch (field) {
+    case Field::kId: return ReadString(value, kMaxIdBytes, depth, &e->id);
+    case Field::kCity: return ReadString(value, kMaxCityBytes, depth, &e->city);
+    case Field::kFirm: return ReadString(value, kMaxNameBytes, depth, &e->firm);
+    case Field::kTeam: return ReadString(value, kMaxNameBytes, depth, &e->team);
+    case Field::kUser: return ReadString(value, kMaxNameBytes, depth, &e->user);
+    case Field::kProduct: return ReadString(value, kMaxNameBytes, depth, &e->product);
+    case Field::kWeightG: return ReadInteger(value, 0, kMaxWeightG, depth, &e->weight_g);
+    case Field::kAmountFen: return ReadInteger(value, 0, kMaxAmountFen, depth, &e->amount_fen);
+    case Field::kTs: {
+      int64_t ts = 0;
+      const Problem p = ReadInteger(value, std::numeric_limits<int64_t>::min(),
+                                    std::numeric_limits<int64_t>::max(), depth, &ts);
+      if (p != Problem::kNone) return p;
+      if (ts < kMinTsMs) return Problem::kTooEarly;
+      if (ts > max_ts_ms) return Problem::kTooLate;
+      e->ts_ms = ts;
+      e->has_ts = true;
+      return Problem::kNone;
+    }
+    case Field::kRefund: return ReadBool(value, depth, &e->refund);
+    case Field::kUnknown: break;
+  }
+  return Problem::kNone;
+}
+
+Problem EventParser::Impl::ReadString(ondemand::value& value, size_t max_bytes, uint32_t depth,
+                                      std::string_view* out_view) {
+  const std::string_view token = value.raw_json_token();
+  if (token.empty()) return NotJson(simdjson::TAPE_ERROR);
+  std::string_view content;
+  if (token[0] != '"' || !StringContent(token, &content)) {
+    if (TrimToken(token) == "null") return Problem::kAbsent;
+    return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;
+  }
+  std::string& arena = out->arena;
+  const size_t start = arena.size();
+  if (!json_scalar::HasQuoteOrBackslash(content)) {
+    if (content.empty() || content.size() > max_bytes) return Problem::kBadValue;
+    arena.append(content);
+  } else {
+    if (!json_scalar::Unescape(content, &arena)) {
+      FrameError("invalid JSON: bad string escape");
+      return Problem::kNotJson;
+    }
+    const std::string_view unescaped(arena.data() + start, arena.size() - start);
+    if (!IsValidUtf8(unescaped)) return Problem::kBadUtf8;
+    if (unescaped.empty() || unescaped.size() > max_bytes) return Problem::kBadValue;
+  }
+  *out_view = std::string_view(arena.data() + start, arena.size() - start);
+  return Problem::kNone;
+}
+
+Problem EventParser::Impl::ReadInteger(ondemand::value& value, int64_t min, int64_t max,
+                                       uint32_t depth, int64_t* out_value) {
+  const std::string_view token = TrimToken(value.raw_json_token());
+  if (token.empty()) return NotJson(simdjson::TAPE_ERROR);
+  if (!StartsNumber(token[0])) {
+    if (token == "null") return Problem::kAbsent;
+    return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;
+  }
+  const json_scalar::Number n = json_scalar::ReadNumber(token);
+  if (n.kind == json_scalar::NumberKind::kMalformed) {
+    FrameError("invalid JSON: bad number");
+    return Problem::kNotJson;
+  }
+  if (n.kind != json_scalar::NumberKind::kInteger || n.value < min || n.value > max) {
+    return Problem::kBadValue;
+  }
+  *out_value = n.value;
+  return Problem::kNone;
+}
+
+Problem EventParser::Impl::ReadBool(ondemand::value& value, uint32_t depth, bool* out_value) {
+  const std::string_view token = TrimToken(value.raw_json_token());
+  if (token == "true" || token == "false") {
+    *out_value = token[0] == 't';
+    return Problem::kNone;
+  }
+  if (token == "null") return Problem::kAbsent;
+  return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;
+}
+
+// Reads the frame's batch into out->batch_json. Returns false on a frame
+// error; a batch of the wrong kind leaves *problem set, judged by the caller
+// once it knows the object is a batch frame.
+bool EventParser::Impl::ReadBatch(ondemand::value& value, std::string* problem) {
+  const std::string_view token = TrimToken(value.raw_json_token());
+  std::string_view content;
+  if (!token.empty() && token[0] == '"' && StringContent(token, &content)) {
+    if (!json_scalar::HasQuoteOrBackslash(content)) {
+      out->batch_json.assign(token);  // already JSON: UTF-8, no control characters
+      return true;
+    }
+    scratch.clear();
+    if (!json_scalar::Unescape(content, &scratch)) {
+      return FrameError("invalid JSON: bad string escape");
+    }
+    if (!IsValidUtf8(scratch)) {
+      *problem = "batch: invalid UTF-8";
+      return true;
+    }
+    json_scalar::AppendQuoted(scratch, &out->batch_json);
+    return true;
+  }
+  if (!token.empty() && StartsNumber(token[0])) {
+    const json_scalar::Number n = json_scalar::ReadNumber(token);
+    if (n.kind == json_scalar::NumberKind::kMalformed) {
+      return FrameError("invalid JSON: bad number");
+    }
+    if (n.kind == json_scalar::NumberKind::kInteger) {
+      char digits[24];
+      const auto end = std::to_chars(digits, digits + sizeof digits, n.value).ptr;
+      out->batch_json.assign(digits, end);  // canonical: -0 echoes as 0
+      return true;
+    }
+    *problem = "batch: must be a string or a 64-bit integer";
+    return true;
+  }
+  if (token == "null") return true;  // null: no batch
+  if (!SkipValue(value, 2)) return false;
+  *problem = "batch: must be a string or a 64-bit integer";
+  return true;
+}
+
+// For a key that did not match by its raw bytes: if it has escapes, unescape
+// it and match again (`"w\u0065ight_g"` is "weight_g"). *match is left as is
+// when nothing matches. Returns false (a frame error) on a bad escape.
+bool EventParser::Impl::MatchEscapedKey(const char* raw, const std::string_view* names,
+                                        size_t count, size_t* match) {
+  const std::string_view content = KeyContent(raw);
+  if (std::memchr(content.data(), '\\', content.size()) == nullptr) return true;
+  scratch.clear();
+  if (!json_scalar::Unescape(content, &scratch)) {
+    return FrameError("invalid JSON: bad string escape");
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (scratch == names[i]) *match = i;
+  }
+  return true;
+}
+
+// Checks a value we do not keep as JSON, and its nesting against max_depth
+// (`depth` is the depth the value has if it is an array or object).
+bool EventParser::Impl::SkipValue(ondemand::value& value, uint32_t depth) {
+  const std::string_view token = value.raw_json_token();
+  if (token.empty()) return JsonError(simdjson::TAPE_ERROR);
+  if (token[0] == '{') {
+    if (depth > options.max_depth) return DepthError();
+    ondemand::object object;
+    if (auto error = value.get_object().get(object)) return JsonError(error);
+    for (auto field_result : object) {
+      ondemand::field field;
+      if (auto error = std::move(field_result).get(field)) return JsonError(error);
+      if (!json_scalar::EscapesAreValid(KeyContent(field.key().raw()))) {
+        return FrameError("invalid JSON: bad string escape");
+      }
+      if (!SkipValue(field.value(), depth + 1)) return false;
+    }
+    return true;
+  }
+  if (token[0] == '[') {
+    if (depth > options.max_depth) return DepthError();
+    ondemand::array array;
+    if (auto error = value.get_array().get(array)) return JsonError(error);
+    for (auto element_result : array) {
+      ondemand::value element;
+      if (auto error = std::move(element_result).get(element)) return JsonError(error);
+      if (!SkipValue(element, depth + 1)) return false;
+    }
+    return true;
+  }
+  return SkipScalar(token);
+}
+
+bool EventParser::Impl::SkipScalar(std::string_view token) {
+  const std::string_view t = TrimToken(token);
+  std::string_view content;
+  if (!t.empty() && t[0] == '"') {
+    return (StringContent(t, &content) && json_scalar::EscapesAreValid(content)) ||
+           FrameError("invalid JSON: bad string escape");
+  }
+  if (!t.empty() && StartsNumber(t[0])) {
+    return json_scalar::ReadNumber(t).kind != json_scalar::NumberKind::kMalformed ||
+           FrameError("invalid JSON: bad number");
+  }
+  return t == "true" || t == "false" || t == "null" || FrameError("invalid JSON: bad value");
+}
+
+EventParser::EventParser(ParserOptions options) : impl_(std::make_unique<Impl>(options)) {}
+
+EventParser::~EventParser() = default;
+
+Status EventParser::Parse(std::string_view text, int64_t now_ms, ParsedFrame* out) {
+  return impl_->Parse(text, now_ms, out);
+}
+
+}  // namespace bangdan

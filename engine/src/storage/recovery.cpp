@@ -1,0 +1,164 @@
+// Recovery: snapshot, then the log after it (recovery.h, docs/format.md).
+//
+// Segment i, named after its first sequence number F_i, contributes the
+// records F_i … F_{i+1} - 1, in order, without gaps. What it holds after
+// F_{i+1} - 1 was rolled back (an fsync failed and the log went on in a new
+// segment) and is not read. Only the last segment may end in a torn record.
+#include "bangdan/recovery.h"
+
+#include <chrono>
+
+#include "bangdan/snapshot.h"
+#include "storage/file_names.h"
+#include "storage/log_reader.h"
+#include "storage/record_codec.h"
+
+namespace bangdan {
+namespace {
+
+Status At(const std::string& path, uint64_t offset, const std::string& what) {
+  return Status::Corruption(path + ": offset " + std::to_string(offset) + ": " + what);
+}
+
+Status LoadNewestSnapshot(Env* env, const std::string& dir, Engine* engine,
+                          RecoveryStats* stats) {
+  std::string name;
+  uint64_t seq = 0;
+  Status s = FindNewestSnapshot(env, dir, &name, &seq);
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return s;
+  const std::string path = JoinPath(dir, name);
+  std::string payload;
+  s = ReadSnapshot(env, path, &seq, &payload);
+  if (!s.ok()) return s;
+  s = engine->Deserialize(payload);
+  if (!s.ok()) return At(path, 32, "engine state: " + s.message());
+  if (engine->applied_seq() != seq) {
+    return At(path, 32, "engine state is at sequence number " +
+                            std::to_string(engine->applied_seq()) + ", header says " +
+                            std::to_string(seq));
+  }
+  stats->snapshot_file = name;
+  stats->snapshot_seq = seq;
+  return Status::OK();
+}
+
+// Replays what segment `path` holds from `first_seq` up to `limit` (the last
+// sequence number it may hold), skipping what the engine already has.
+// *next_seq: the sequence number after the segment's last record read.
+Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint64_t limit,
+                     bool last, Engine* engine, RecoveryStats* stats, uint64_t* next_seq) {
+  std::string data;
+  Status s = env->ReadFile(path, &data);
+  if (!s.ok()) return s;
+  stats->bytes_read += data.size();
+  stats->segments_read++;
+
+  log::Reader reader(data);
+  std::string scratch;
+  std::string_view record;
+  uint64_t offset = 0;
+  uint64_t expected = first_seq;
+  bool reached_limit = false;
+  while (!reached_limit && reader.ReadRecord(&record, &scratch, &offset)) {
+    Event e;
+    uint64_t seq = 0;
+    int64_t recv_ms = 0;
+    s = log::DecodeEvent(record, &e, &seq, &recv_ms);
+    if (!s.ok()) return At(path, offset, s.message());
+    if (seq != expected) {
+      return At(path, offset, "sequence number " + std::to_string(seq) + " where " +
+                                  std::to_string(expected) + " was expected");
+    }
+    ++expected;
+    // Past `limit` the segment holds rolled-back records: stop here.
+    reached_limit = (seq == limit);
+    if (seq <= engine->applied_seq()) continue;  // in the snapshot
+    s = engine->Replay(e, seq, recv_ms);
+    if (!s.ok()) return At(path, offset, s.message());
+    stats->events_replayed++;
+  }
+  *next_seq = expected;
+  if (reached_limit) return Status::OK();
+
+  switch (reader.end()) {
+    case log::Reader::End::kCorruption:
+      return At(path, reader.damage_offset(), reader.damage());
+    case log::Reader::End::kTorn:
+      if (!last) return At(path, reader.damage_offset(), reader.damage());
+      {
+        const uint64_t dropped = data.size() - reader.valid_end();
+        s = env->TruncateFile(path, reader.valid_end());
+        if (!s.ok()) return s;
+        stats->torn_bytes_dropped += dropped;
+        stats->warnings.push_back(path + ": torn record at offset " +
+                                  std::to_string(reader.damage_offset()) + " (" +
+                                  reader.damage() + "): cut " + std::to_string(dropped) +
+                                  " bytes off the end of the log");
+      }
+      return Status::OK();
+    case log::Reader::End::kClean:
+    case log::Reader::End::kNotYet:
+      break;
+  }
+  if (!last) {
+    return At(path, data.size(), "segment ends before sequence number " +
+                                     std::to_string(expected) + "; the next segment starts at " +
+                                     std::to_string(limit + 1));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  *stats = RecoveryStats();
+  Status s = env->CreateDir(dir);
+  if (!s.ok()) return s;
+
+  std::vector<std::string> names;
+  s = env->GetChildren(dir, &names);
+  if (!s.ok()) return s;
+  for (const auto& name : names) {
+    if (!IsTempFileName(name)) continue;
+    s = env->RemoveFile(JoinPath(dir, name));
+    if (!s.ok()) return s;
+    stats->warnings.push_back(JoinPath(dir, name) + ": removed (an interrupted write)");
+  }
+
+  s = LoadNewestSnapshot(env, dir, engine, stats);
+  if (!s.ok()) return s;
+
+  std::vector<SegmentFile> segments;
+  s = ListSegments(env, dir, &segments);
+  if (!s.ok()) return s;
+  // Start at the segment holding the first sequence number after the
+  // snapshot; the ones before are covered by it.
+  uint64_t next = engine->applied_seq() + 1;
+  size_t first = 0;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].first_seq <= next) first = i;
+  }
+  if (first < segments.size() && segments[first].first_seq > next) {
+    return At(JoinPath(dir, segments[first].name), 0,
+              "log starts at sequence number " + std::to_string(segments[first].first_seq) +
+                  " but the state ends at " + std::to_string(next - 1) +
+                  " (a segment is missing)");
+  }
+  for (size_t i = first; i < segments.size(); ++i) {
+    const bool last = (i + 1 == segments.size());
+    const uint64_t limit = last ? UINT64_MAX : segments[i + 1].first_seq - 1;
+    s = ReplaySegment(env, JoinPath(dir, segments[i].name), segments[i].first_seq, limit, last,
+                      engine, stats, &next);
+    if (!s.ok()) return s;
+  }
+
+  stats->last_seq = engine->applied_seq();
+  stats->elapsed_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::steady_clock::now() - start)
+                                                .count());
+  return Status::OK();
+}
+
+}  // namespace bangdan

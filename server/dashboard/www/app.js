@@ -1,0 +1,269 @@
+// The big-screen dashboard (SPEC §7): reads its layout from the query string,
+// subscribes to the live views over /v1/stream (§5) and keeps the screen in
+// step with them. The pieces: stream.js (the reconnecting connection),
+// board_view.js (one animated ranking), tween.js (numbers that count), and
+// i18n.js (labels, 万/亿 and k/M).
+
+import { BoardView } from "./board_view.js";
+import { displayValue, formatNumber, labelsFor } from "./i18n.js";
+import { Stream, streamUrl } from "./stream.js";
+import { countTo } from "./tween.js";
+
+const BOARDS = ["city", "firm", "team"];
+const METRICS = ["weight_g", "amount_fen", "orders"];
+const TOTALS_SUB = "t";
+const HERE_SUB = "here";  // the picked city's own row: its totals
+
+// ?board=team&city=合肥&top=20&metric=orders&window=day&lang=en&token=…
+function readSettings(search) {
+  const params = new URLSearchParams(search);
+  const pick = (name, allowed, fallback) =>
+    allowed.includes(params.get(name)) ? params.get(name) : fallback;
+  const window = params.get("window") || "total";
+  const top = Number.parseInt(params.get("top"), 10);
+  return {
+    lang: pick("lang", ["zh", "en"], "zh"),
+    board: pick("board", BOARDS, null),
+    metric: pick("metric", METRICS, "weight_g"),
+    window: /^(total|day|day:\d{4}-\d{2}-\d{2})$/.test(window) ? window : "total",
+    top: Number.isFinite(top) ? Math.min(Math.max(top, 1), 50) : 10,
+    city: params.get("city") || "",
+    token: params.get("token") || "",
+  };
+}
+
+// Keeps the address bar in step with the controls, so that a reload or a
+// copied link shows the same screen.
+function writeSettings(settings) {
+  const params = new URLSearchParams(location.search);
+  const set = (name, value, fallback) =>
+    value && value !== fallback ? params.set(name, value) : params.delete(name);
+  set("city", settings.city, "");
+  set("metric", settings.metric, "weight_g");
+  set("window", settings.window, "total");
+  const query = params.toString();
+  history.replaceState(null, "", query ? `?${query}` : location.pathname);
+}
+
+const settings = readSettings(location.search);
+const labels = labelsFor(settings.lang);
+const $ = (selector) => document.querySelector(selector);
+document.documentElement.lang = settings.lang === "en" ? "en" : "zh-CN";
+document.body.classList.toggle("single", settings.board !== null);
+
+const shownBoards = settings.board ? [settings.board] : BOARDS;
+const views = new Map();
+for (const board of BOARDS) {
+  const element = $(`#board-${board}`);
+  if (!shownBoards.includes(board)) {
+    element.remove();
+    continue;
+  }
+  views.set(board, new BoardView(element, board, {
+    lang: settings.lang, labels,
+    // A tap on a city ranks the firms and teams of that city.
+    onSelect: board === "city" ? (city) => change({ city: city === settings.city ? "" : city }) : null,
+  }));
+}
+
+// Subscriptions replaced since their last snapshot: an update of the old view
+// may still be on the wire and must not flash up in the new one.
+const awaitingSnapshot = new Set();
+const stream = new Stream(streamUrl(location, settings.token), {
+  onMessage: dispatch,
+  onState: showConnection,
+});
+
+function subscribeAll() {
+  const { metric, window, top, city } = settings;
+  for (const [board, view] of views) {
+    const scoped = board !== "city" && city;
+    view.configure({ metric, top, scopeCaption: scoped ? labels.scopeOf(city) : "",
+                     alone: views.size === 1 });
+    view.select(board === "city" ? city : null);
+    const message = { op: "subscribe", sub: board, board, metric, window, top };
+    if (scoped) message.scope = { city };
+    stream.subscribe(message);
+    awaitingSnapshot.add(board);
+  }
+  stream.subscribe({ op: "subscribe", sub: TOTALS_SUB, board: "totals", window });
+  if (city) {
+    stream.subscribe({ op: "subscribe", sub: HERE_SUB, board: "city", metric, window,
+                       around: city, radius: 0 });
+    awaitingSnapshot.add(HERE_SUB);
+  } else {
+    stream.unsubscribe(HERE_SUB);
+  }
+  awaitingSnapshot.add(TOTALS_SUB);
+  $("#caption").textContent =
+    [city, windowLabel(window)].filter(Boolean).join(" · ");
+}
+
+function dispatch(message) {
+  if (message.type === "error") {
+    showNotice(message.error);
+    return;
+  }
+  if (message.type !== "snapshot" && message.type !== "update") return;
+  if (message.type === "snapshot") awaitingSnapshot.delete(message.sub);
+  else if (awaitingSnapshot.has(message.sub)) return;
+
+  const view = views.get(message.sub);
+  if (view) {
+    view.show(message);
+    if (message.sub === "city") learnCities(message.rows || []);
+  } else if (message.sub === TOTALS_SUB && !settings.city) {
+    showTotals(message);
+  } else if (message.sub === HERE_SUB && settings.city) {
+    // Until the city has an event it is not on the board: zero, not stale.
+    showTotals(message.rows?.[0] || { weight_g: 0, amount_fen: 0, orders: 0 });
+  }
+}
+
+function showTotals(totals) {
+  for (const metric of METRICS) {
+    const tile = $(`.total[data-metric="${metric}"]`);
+    const value = totals[metric] ?? 0;
+    tile.dataset.value = value;
+    countTo(tile.querySelector("b"), value,
+            (raw) => formatNumber(settings.lang, displayValue(metric, raw)), 1200);
+  }
+}
+
+// ---- controls -------------------------------------------------------------
+
+function change(patch) {
+  Object.assign(settings, patch);
+  writeSettings(settings);
+  renderControls();
+  subscribeAll();
+}
+
+function windowLabel(window) {
+  return window.startsWith("day:") ? window.slice(4) : labels.windows[window];
+}
+
+function toggle(container, options, current, onPick) {
+  container.replaceChildren(...options.map(([value, text]) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = text;
+    button.dataset.value = value;
+    button.classList.toggle("active", value === current);
+    button.addEventListener("click", () => onPick(value));
+    return button;
+  }));
+}
+
+function renderControls() {
+  const dayValue = settings.window.startsWith("day") ? settings.window : "day";
+  toggle($("#window-toggle"),
+         [["total", labels.windows.total], [dayValue, windowLabel(dayValue)]],
+         settings.window, (window) => change({ window }));
+  toggle($("#metric-toggle"), METRICS.map((m) => [m, labels.metrics[m]]),
+         settings.metric, (metric) => change({ metric }));
+  const scope = $("#scope");
+  if (settings.city) knownCities.add(settings.city);
+  fillCityPicker();
+  scope.value = settings.city;
+}
+
+// The city list comes from the city board: the HTTP query lists them all,
+// the live city board adds any that appear later.
+const knownCities = new Set();
+
+function learnCities(rows) {
+  const before = knownCities.size;
+  for (const row of rows) knownCities.add(row.key);
+  if (knownCities.size !== before) fillCityPicker();
+}
+
+function fillCityPicker() {
+  const scope = $("#scope");
+  const options = [["", labels.allCities], ...[...knownCities].map((c) => [c, c])];
+  if (scope.options.length === options.length) return;
+  scope.replaceChildren(...options.map(([value, text]) => new Option(text, value)));
+  scope.value = settings.city;
+}
+
+async function loadCities() {
+  const query = new URLSearchParams({ limit: "1000", window: "total" });
+  if (settings.token) query.set("token", settings.token);
+  try {
+    const response = await fetch(`/v1/boards/city?${query}`);
+    if (!response.ok) return;
+    learnCities((await response.json()).rows || []);
+  } catch {
+    // Offline: the live board fills the list once the server is back.
+  }
+}
+
+// ---- status line ------------------------------------------------------------
+
+let retryCountdown = 0;
+
+function showConnection(state, retryInMs) {
+  const indicator = $("#connection");
+  indicator.dataset.state = state;
+  clearInterval(retryCountdown);
+  const text = indicator.querySelector("span");
+  if (state !== "closed") {
+    text.textContent = labels.state[state];
+    if (state === "open") loadCities();
+    return;
+  }
+  const until = Date.now() + retryInMs;
+  const render = () => {
+    text.textContent = labels.state.closed(Math.max(0, Math.ceil((until - Date.now()) / 1000)));
+  };
+  render();
+  retryCountdown = setInterval(render, 1000);
+}
+
+let noticeTimer = 0;
+
+function showNotice(text) {
+  const notice = $("#notice");
+  notice.textContent = text;
+  notice.classList.add("shown");
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => notice.classList.remove("shown"), 8000);
+}
+
+// The controls show while someone moves the mouse or touches the screen, and
+// fade after a few quiet seconds: a wall screen shows only the rankings.
+let idleTimer = 0;
+
+function wake() {
+  document.body.classList.remove("idle");
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => document.body.classList.add("idle"), 4000);
+}
+
+function tickClock() {
+  const now = new Date();
+  const two = (n) => String(n).padStart(2, "0");
+  $("#clock").textContent = `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
+}
+
+// ---- start ------------------------------------------------------------------
+
+for (const metric of METRICS) {
+  const tile = $(`.total[data-metric="${metric}"]`);
+  tile.querySelector(".total-label").textContent = labels.totals[metric];
+  tile.querySelector("small").textContent = labels.units[metric];
+  // The first totals count up from zero: the screen's opening flourish.
+  tile.querySelector("b").countedValue = 0;
+  tile.querySelector("b").textContent = "0";
+}
+$("#scope").addEventListener("change", (event) => change({ city: event.target.value }));
+$("#scope").addEventListener("focus", loadCities);
+for (const type of ["pointermove", "pointerdown", "keydown"]) {
+  addEventListener(type, wake, { passive: true });
+}
+wake();
+renderControls();
+subscribeAll();
+stream.start();
+tickClock();
+setInterval(tickClock, 1000);

@@ -1,0 +1,77 @@
+// Labels and number formats in the two languages the dashboard speaks:
+// Chinese by default (a screen at an event in China), English with ?lang=en.
+// Numbers are written the way people read them aloud: 1.23万 / 4.56亿 in
+// Chinese, 12.3k / 4.56M in English — a wall of digits is unreadable at 10 m.
+
+const LABELS = {
+  zh: {
+    boards: { city: "城市榜", firm: "企业榜", team: "战队榜" },
+    count: (n) => `共 ${n} 个`,
+    totals: { weight_g: "总重量", amount_fen: "总金额", orders: "总订单" },
+    units: { weight_g: "斤", amount_fen: "元", orders: "单" },
+    metrics: { weight_g: "重量", amount_fen: "金额", orders: "订单" },
+    windows: { total: "累计", day: "今日" },
+    allCities: "全部城市",
+    scopeOf: (city) => city,
+    state: {
+      connecting: "连接中…",
+      open: "实时",
+      closed: (s) => `已断开 · ${s} 秒后重连`,
+    },
+    empty: "等待数据…",
+    newEntry: "新上榜",
+    byMetric: (m) => `按${m}`,
+  },
+  en: {
+    boards: { city: "Cities", firm: "Firms", team: "Teams" },
+    count: (n) => `${n} in all`,
+    totals: { weight_g: "Weight", amount_fen: "Amount", orders: "Orders" },
+    units: { weight_g: "jin", amount_fen: "yuan", orders: "orders" },
+    metrics: { weight_g: "Weight", amount_fen: "Amount", orders: "Orders" },
+    windows: { total: "Total", day: "Today" },
+    allCities: "All cities",
+    scopeOf: (city) => city,
+    state: {
+      connecting: "Connecting…",
+      open: "Live",
+      closed: (s) => `Offline · retrying in ${s}s`,
+    },
+    empty: "Waiting for data…",
+    newEntry: "NEW",
+    byMetric: (m) => `by ${m.toLowerCase()}`,
+  },
+};
+
+export function labelsFor(lang) {
+  return LABELS[lang] || LABELS.zh;
+}
+
+// The displayed quantity of a metric: 斤 from grams (1 斤 = 500 g), 元 from
+// fen, orders as they are. The engine's sums are exact integers; only the
+// page divides, and only for display.
+export function displayValue(metric, raw) {
+  if (metric === "weight_g") return raw / 500;
+  if (metric === "amount_fen") return raw / 100;
+  return raw;
+}
+
+// Fixed decimals, even when they are zeros: a number that counts up must
+// not change its width with every frame.
+function fixed(x, digits) {
+  return x.toFixed(digits);
+}
+
+// `digits`: decimals kept once a number is scaled (万, k, …).
+export function formatNumber(lang, value, digits = 2) {
+  const sign = value < 0 ? "-" : "";
+  const v = Math.abs(value);
+  if (lang === "en") {
+    if (v >= 1e9) return sign + fixed(v / 1e9, digits) + "B";
+    if (v >= 1e6) return sign + fixed(v / 1e6, digits) + "M";
+    if (v >= 1e4) return sign + fixed(v / 1e3, 1) + "k";
+    return sign + Math.round(v).toLocaleString("en-US");
+  }
+  if (v >= 1e8) return sign + fixed(v / 1e8, digits) + "亿";
+  if (v >= 1e4) return sign + fixed(v / 1e4, digits) + "万";
+  return sign + String(Math.round(v));
+}

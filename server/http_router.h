@@ -1,0 +1,76 @@
+// HttpRouter: what a request is (route), whether it may proceed (method,
+// token), and its decoded path and query — before anything is done for it.
+//
+// Pure: no sockets, no engine. The HTTP session asks Route() first and either
+// sends the answer it got (404, 405, 401, 403, 400) or carries the request on
+// to its handler. Decisions (documented in docs/protocol.md):
+//   - GET and HEAD are the read methods; POST only for /v1/events and
+//     /v1/admin/snapshot. Any other method: 405 with an Allow header.
+//   - A path that is not one of ours and no dashboard asset: 404.
+//   - Tokens: `Authorization: Bearer T`, or `?token=T` where SPEC §3 allows it
+//     (WebSocket upgrades and reads; not POST /v1/events).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "url.h"
+
+namespace bangdan {
+
+enum class Route : uint8_t {
+  kPage,      // "/" and the dashboard's assets
+  kHealth,    // GET /healthz
+  kMetrics,   // GET /metrics
+  kBoard,     // GET /v1/boards/{board}
+  kEntry,     // GET /v1/boards/{board}/entries/{key}
+  kTotals,    // GET /v1/totals
+  kEvents,    // POST /v1/events
+  kIngest,    // GET /v1/ingest (WebSocket)
+  kStream,    // GET /v1/stream (WebSocket)
+  kSnapshot,  // POST /v1/admin/snapshot
+};
+
+enum class Method : uint8_t { kGet, kHead, kPost, kOther };
+
+struct HttpAnswer {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::string allow;                // 405: the methods allowed
+  std::string content_disposition;  // CSV downloads
+  bool authenticate = false;        // 401: add WWW-Authenticate: Bearer
+};
+
+// An answer {"error": message} with `status`.
+HttpAnswer ErrorAnswer(unsigned status, std::string_view message);
+
+struct AccessTokens {
+  std::string_view ingest;  // empty: open
+  std::string_view read;    // empty: open
+  std::string_view admin;   // empty: admin refused (403)
+};
+
+struct RoutedRequest {
+  Route route = Route::kPage;
+  std::string path;                   // decoded
+  std::vector<std::string> segments;  // decoded path segments
+  std::vector<QueryParam> params;     // decoded query
+};
+
+// Returns true when the request proceeds to its route (*out filled), false
+// when *answer is the whole response.
+bool RouteRequest(Method method, std::string_view target, std::string_view authorization,
+                  bool is_upgrade, const AccessTokens& tokens, RoutedRequest* out,
+                  HttpAnswer* answer);
+
+// True if `given` equals `expected`, in time that does not depend on where
+// they differ (nor, beyond the length of `given`, on `expected`'s content).
+bool TokenEquals(std::string_view given, std::string_view expected);
+
+// The token of "Bearer T" (case-insensitive scheme), or empty.
+std::string_view BearerToken(std::string_view authorization);
+
+}  // namespace bangdan

@@ -1,0 +1,294 @@
+#include "http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "ingest_session.h"
+#include "json_writer.h"
+#include "log.h"
+#include "queries.h"
+#include "stream_hub.h"
+#if BANGDAN_HAVE_DASHBOARD
+#include "dashboard/dashboard.h"
+#endif
+
+namespace bangdan {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+
+Method MethodOf(http::verb v) {
+  switch (v) {
+    case http::verb::get: return Method::kGet;
+    case http::verb::head: return Method::kHead;
+    case http::verb::post: return Method::kPost;
+    default: return Method::kOther;
+  }
+}
+
+std::string_view StripScheme(std::string_view origin) {
+  size_t p = origin.find("://");
+  return p == std::string_view::npos ? origin : origin.substr(p + 3);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+[[maybe_unused]] std::string PlaceholderPage(const std::string& title_html) {
+  return "<!doctype html><meta charset=\"utf-8\"><title>" + title_html + "</title><h1>" + title_html +
+         "</h1><p>bangdan is running. The dashboard is not part of this build; "
+         "see <a href=\"/v1/totals\">/v1/totals</a> and /v1/boards/city.</p>\n";
+}
+
+}  // namespace
+
+bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed) {
+  if (origin.empty()) return true;
+  for (const std::string& a : allowed)
+    if (a == "*" || EqualsIgnoreCase(a, origin)) return true;
+  return allowed.empty() && !host.empty() && EqualsIgnoreCase(StripScheme(origin), host);
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, ServerContext& ctx)
+    : stream_(std::move(socket)), strand_(stream_.get_executor()), ctx_(ctx) {
+  ctx_.metrics.http_connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+HttpSession::~HttpSession() {
+  ctx_.metrics.http_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (registry_id_ != 0) ctx_.registry.Remove(registry_id_);
+}
+
+void HttpSession::Run() {
+  registry_id_ = ctx_.registry.Add(weak_from_this());
+  net::dispatch(strand_, beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
+}
+
+void HttpSession::BeginShutdown() {
+  net::post(strand_, [self = shared_from_this()] {
+    self->finishing_ = true;
+    if (!self->busy_ && !self->upgraded_) self->stream_.cancel();
+  });
+}
+
+void HttpSession::DoRead() {
+  if (finishing_) return;
+  parser_.emplace();
+  parser_->header_limit(kHeaderLimit);
+  parser_->body_limit(ctx_.options.max_frame_bytes);
+  stream_.expires_after(kRequestTimeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+}
+
+void HttpSession::OnRead(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream) {
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec == http::error::body_limit) return Send(ErrorAnswer(413, "body: larger than --max-frame-bytes"), true);
+  if (ec == http::error::header_limit) {
+    HttpAnswer a = ErrorAnswer(431, "headers: larger than 8 KiB");
+    return Send(std::move(a), true);
+  }
+  if (ec) {
+    if (ec.category() == beast::error_code(http::error::bad_target).category())
+      return Send(ErrorAnswer(400, "malformed HTTP request: " + ec.message()), true);
+    return;  // timeout, reset, shutdown: nothing to answer
+  }
+  Handle();
+}
+
+void HttpSession::Handle() {
+  const Request& req = parser_->get();
+  ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  head_ = req.method() == http::verb::head;
+  busy_ = true;
+  AccessTokens tokens{ctx_.options.ingest_token, ctx_.options.read_token, ctx_.options.admin_token};
+  RoutedRequest routed;
+  HttpAnswer answer;
+  if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization],
+                    beast::websocket::is_upgrade(req), tokens, &routed, &answer))
+    return Send(std::move(answer));
+
+  const int64_t now = ctx_.now_ms();
+  switch (routed.route) {
+    case Route::kPage: {
+#if BANGDAN_HAVE_DASHBOARD
+      const DashboardAsset* asset = FindDashboardAsset(routed.path);
+      if (asset == nullptr) return Send(ErrorAnswer(404, "no such path"));
+      HttpAnswer page;
+      page.content_type = std::string(asset->content_type);
+      page.body = std::string(asset->body);
+      static constexpr std::string_view kTitle = "__BANGDAN_TITLE__";
+      for (size_t p = page.body.find(kTitle); p != std::string::npos; p = page.body.find(kTitle, p))
+        page.body.replace(p, kTitle.size(), ctx_.title_html), p += ctx_.title_html.size();
+      return Send(std::move(page));
+#else
+      if (routed.path != "/") return Send(ErrorAnswer(404, "no such path"));
+      HttpAnswer page;
+      page.content_type = "text/html; charset=utf-8";
+      page.body = PlaceholderPage(ctx_.title_html);
+      return Send(std::move(page));
+#endif
+    }
+    case Route::kHealth:
+      if (ctx_.shutting_down.load()) return Send(ErrorAnswer(503, "shutting down"));
+      answer.body = "{\"status\":\"ok\"}";
+      return Send(std::move(answer));
+    case Route::kMetrics:
+      answer.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      answer.body = MetricsText();
+      return Send(std::move(answer));
+    case Route::kBoard: return Send(AnswerBoard(ctx_.engine, ctx_.engine_mu, routed, now));
+    case Route::kEntry: return Send(AnswerEntry(ctx_.engine, ctx_.engine_mu, routed, now));
+    case Route::kTotals: return Send(AnswerTotals(ctx_.engine, ctx_.engine_mu, routed, now));
+    case Route::kEvents: return PostEvents();
+    case Route::kIngest:
+    case Route::kStream:
+      if (!Upgrade(routed)) return;
+      return;
+    case Route::kSnapshot: {
+      if (!ctx_.snapshot) return Send(ErrorAnswer(503, "durability not enabled"));
+      std::string file;
+      uint64_t seq = 0;
+      Status s = ctx_.snapshot(&file, &seq);
+      if (!s.ok()) return Send(ErrorAnswer(500, "snapshot failed: " + s.message()));
+      JsonWriter w(&answer.body);
+      w.BeginObject().Key("snapshot").String(file).Key("seq").Uint(seq).EndObject();
+      return Send(std::move(answer));
+    }
+  }
+}
+
+bool HttpSession::Upgrade(const RoutedRequest& routed) {
+  const Request& req = parser_->get();
+  if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins)) {
+    Send(ErrorAnswer(403, "origin not allowed"), true);
+    return false;
+  }
+  if (ctx_.shutting_down.load()) {
+    Send(ErrorAnswer(503, "shutting down"), true);
+    return false;
+  }
+  // The connection changes hands: it is counted and shut down by its new
+  // owner from now on.
+  upgraded_ = true;
+  ctx_.registry.Remove(registry_id_);
+  registry_id_ = 0;
+  if (routed.route == Route::kIngest) {
+    std::make_shared<IngestSession>(std::move(stream_), ctx_)->Run(parser_->release());
+  } else {
+    ctx_.hub.Accept(std::move(stream_), parser_->release());
+  }
+  return true;
+}
+
+void HttpSession::PostEvents() {
+  auto frame = std::make_unique<IngestFrame>();
+  frame->received = std::chrono::steady_clock::now();
+  frame->recv_ms = ctx_.now_ms();
+  Status s = ThreadEventParser(ctx_.options).Parse(parser_->get().body(), frame->recv_ms, &frame->parsed);
+  if (!s.ok()) {
+    ctx_.metrics.frames_refused.fetch_add(1, std::memory_order_relaxed);
+    return Send(ErrorAnswer(400, s.message()));
+  }
+  frame->batch_json = frame->parsed.batch_json.empty() ? "1" : frame->parsed.batch_json;
+  frame->respond = [self = shared_from_this()](std::string body, bool ok) {
+    net::post(self->strand_, [self, body = std::move(body), ok]() mutable {
+      HttpAnswer a;
+      a.status = ok ? 200 : 503;  // not ok: not durable
+      a.body = std::move(body);
+      self->Send(std::move(a));
+    });
+  };
+  if (!ctx_.writer.Submit(std::move(frame))) Send(ErrorAnswer(503, "shutting down"), true);
+}
+
+std::string HttpSession::MetricsText() {
+  std::string out;
+  out.reserve(8192);
+  ctx_.metrics.Append(&out);
+  auto conns = [](int64_t v) { return static_cast<uint64_t>(v < 0 ? 0 : v); };
+  out += "# HELP bangdan_connections Open connections by kind.\n# TYPE bangdan_connections gauge\n";
+  out += "bangdan_connections{kind=\"http\"} " +
+         std::to_string(conns(ctx_.metrics.http_connections.load())) + "\n";
+  out += "bangdan_connections{kind=\"ingest\"} " +
+         std::to_string(conns(ctx_.metrics.ingest_connections.load())) + "\n";
+  out += "bangdan_connections{kind=\"stream\"} " + std::to_string(ctx_.hub.connections()) + "\n";
+  AppendMetric(&out, "bangdan_engine_queue_frames", "gauge",
+               "Ingest frames waiting for the engine writer.", ctx_.writer.queued());
+  uint64_t engine_bytes = 0, applied = 0;
+  {
+    std::lock_guard lk(ctx_.engine_mu);
+    engine_bytes = ctx_.engine.MemoryBytes();
+    applied = ctx_.engine.applied_seq();
+  }
+  AppendMetric(&out, "bangdan_engine_memory_bytes", "gauge", "Heap bytes held by the engine.", engine_bytes);
+  AppendMetric(&out, "bangdan_engine_applied_seq", "gauge", "Sequence number of the last applied event.", applied);
+  AppendMetric(&out, "bangdan_process_resident_memory_bytes", "gauge", "Resident set size of the process.",
+               ProcessRssBytes());
+  ctx_.hub.AppendMetrics(&out);
+  return out;
+}
+
+void HttpSession::Send(HttpAnswer answer, bool close) {
+  response_ = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(answer.status), version_);
+  auto& res = *response_;
+  res.set(http::field::server, "bangdan");
+  res.set(http::field::content_type, answer.content_type);
+  res.set(http::field::cache_control, "no-store");
+  if (!answer.allow.empty()) res.set(http::field::allow, answer.allow);
+  if (!answer.content_disposition.empty()) res.set(http::field::content_disposition, answer.content_disposition);
+  if (answer.authenticate) res.set(http::field::www_authenticate, "Bearer");
+  close = close || !keep_alive_ || finishing_;
+  res.keep_alive(!close);
+  res.body() = std::move(answer.body);
+  res.prepare_payload();
+  if (head_) res.body().clear();  // Content-Length stays that of the GET answer
+  stream_.expires_after(kRequestTimeout);
+  http::async_write(stream_, res,
+                    beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), close));
+}
+
+void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
+  busy_ = false;
+  response_.reset();
+  if (ec) return;
+  if (close || finishing_) {
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  DoRead();
+}
+
+}  // namespace bangdan

@@ -1,0 +1,69 @@
+// HttpSession: one HTTP/1.1 connection — queries, POST /v1/events, the
+// dashboard page — until it asks for a WebSocket upgrade, which is checked
+// here (token, Origin) and handed to an IngestSession or to the StreamHub.
+//
+// One request at a time: the next is read once the answer is written.
+// Limits: 8 KiB of header (431 over), body up to --max-frame-bytes (413
+// over), 30 s to send a request, 30 s to take an answer.
+//
+// Lifetime: kept alive by shared_from_this in every pending handler.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http_router.h"
+#include "server_context.h"
+
+namespace bangdan {
+
+class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
+ public:
+  static constexpr size_t kHeaderLimit = 8 * 1024;
+
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& ctx);
+  ~HttpSession() override;
+
+  void Run();
+  void BeginShutdown() override;
+
+ private:
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, size_t bytes);
+  void Handle();
+  bool Upgrade(const RoutedRequest& routed);
+  void PostEvents();
+  std::string MetricsText();
+  void Send(HttpAnswer answer, bool close = false);
+  void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);
+
+  boost::beast::tcp_stream stream_;
+  boost::asio::any_io_executor strand_;  // stream_'s, kept: stream_ moves away at an upgrade
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  ServerContext& ctx_;
+  uint64_t registry_id_ = 0;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool head_ = false;
+  bool busy_ = false;       // a request is being answered
+  bool finishing_ = false;  // shutdown: answer the current request, then close
+  bool upgraded_ = false;   // stream_ belongs to a WebSocket session now
+};
+
+// Whether a WebSocket upgrade from `origin` may proceed: no Origin header
+// (not a browser), the same origin as `host`, or one of `allowed` ("*": any).
+bool OriginAllowed(std::string_view origin, std::string_view host,
+                   const std::vector<std::string>& allowed);
+
+// `text` with &, <, >, " and ' replaced by their entities.
+std::string HtmlEscape(std::string_view text);
+
+}  // namespace bangdan

@@ -1,0 +1,147 @@
+#include "ingest_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "bangdan/event_parser.h"
+#include "log.h"
+
+namespace bangdan {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+IngestSession::IngestSession(beast::tcp_stream&& stream, ServerContext& ctx)
+    : ws_(std::move(stream)), ctx_(ctx) {
+  ctx_.metrics.ingest_connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+IngestSession::~IngestSession() {
+  ctx_.metrics.ingest_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (registry_id_ != 0) ctx_.registry.Remove(registry_id_);
+}
+
+void IngestSession::Run(beast::http::request<beast::http::string_body> req) {
+  registry_id_ = ctx_.registry.Add(weak_from_this());
+  req_ = std::move(req);
+  // The HTTP layer's timer must not cut the WebSocket: it has its own.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout t;
+  t.handshake_timeout = std::chrono::seconds(30);
+  t.idle_timeout = std::chrono::milliseconds(ctx_.options.send_timeout_ms);
+  t.keep_alive_pings = true;
+  ws_.set_option(t);
+  ws_.set_option(websocket::permessage_deflate{});  // off: compression costs CPU and opens zip bombs
+  ws_.read_message_max(ctx_.options.max_frame_bytes);
+  ws_.auto_fragment(false);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(beast::http::field::server, "bangdan"); }));
+  ws_.async_accept(req_, beast::bind_front_handler(&IngestSession::OnAccept, shared_from_this()));
+}
+
+void IngestSession::OnAccept(beast::error_code ec) {
+  req_ = {};
+  if (ec) return LogDebug("ingest accept: " + ec.message());
+  if (ctx_.shutting_down.load()) return Close(websocket::close_code::going_away);
+  DoRead();
+}
+
+void IngestSession::DoRead() {
+  if (reading_ || closing_ || finishing_ || close_after_write_) return;
+  if (unanswered_ + outbox_.size() >= kMaxPending) return;  // resumed by OnWrite
+  reading_ = true;
+  ws_.async_read(buffer_, beast::bind_front_handler(&IngestSession::OnRead, shared_from_this()));
+}
+
+void IngestSession::OnRead(beast::error_code ec, size_t) {
+  reading_ = false;
+  if (ec) {
+    // Closed by the peer, timed out, or refused by Beast itself: too big
+    // (1009), bad UTF-8 (1007), protocol errors (1002) — it sent the close.
+    if (ec != websocket::error::closed) LogDebug("ingest read: " + ec.message());
+    closing_ = true;
+    return;
+  }
+  if (!ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    return Close(websocket::close_code::unknown_data);  // 1003: text frames only
+  }
+  auto frame = std::make_unique<IngestFrame>();
+  frame->received = std::chrono::steady_clock::now();
+  frame->recv_ms = ctx_.now_ms();
+  ++frames_;
+  auto data = buffer_.cdata();
+  std::string_view text(static_cast<const char*>(data.data()), data.size());
+  Status s = ThreadEventParser(ctx_.options).Parse(text, frame->recv_ms, &frame->parsed);
+  buffer_.consume(buffer_.size());
+  frame->batch_json =
+      frame->parsed.batch_json.empty() ? std::to_string(frames_) : frame->parsed.batch_json;
+  if (!s.ok()) {
+    frame->error = s.message();
+    frame->parsed.Clear();
+  }
+  frame->respond = [self = shared_from_this()](std::string answer, bool) {
+    net::post(self->ws_.get_executor(),
+              [self, answer = std::move(answer)]() mutable { self->OnAnswer(std::move(answer)); });
+  };
+  ++unanswered_;
+  if (!ctx_.writer.Submit(std::move(frame))) {
+    --unanswered_;
+    return Close(websocket::close_code::going_away);
+  }
+  DoRead();
+}
+
+void IngestSession::OnAnswer(std::string answer) {
+  --unanswered_;
+  outbox_.push_back(std::move(answer));
+  DoWrite();
+}
+
+void IngestSession::DoWrite() {
+  if (writing_ || closing_ || outbox_.empty()) return;
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(net::buffer(outbox_.front()),
+                  beast::bind_front_handler(&IngestSession::OnWrite, shared_from_this()));
+}
+
+void IngestSession::OnWrite(beast::error_code ec, size_t) {
+  writing_ = false;
+  outbox_.pop_front();
+  if (ec) {
+    LogDebug("ingest write: " + ec.message());
+    closing_ = true;
+    outbox_.clear();
+    return;
+  }
+  if (close_after_write_) return Close(*close_after_write_);
+  DoWrite();
+  DoRead();
+  MaybeFinish();
+}
+
+void IngestSession::BeginShutdown() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->finishing_ = true;
+    self->MaybeFinish();
+  });
+}
+
+void IngestSession::MaybeFinish() {
+  if (finishing_ && unanswered_ == 0 && outbox_.empty() && !writing_)
+    Close(websocket::close_code::going_away);
+}
+
+void IngestSession::Close(websocket::close_code code) {
+  if (closing_) return;
+  if (writing_) {  // one write at a time: the close frame goes after this one
+    close_after_write_ = code;
+    return;
+  }
+  closing_ = true;
+  ws_.async_close(code, [self = shared_from_this()](beast::error_code) {});
+}
+
+}  // namespace bangdan

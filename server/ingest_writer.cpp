@@ -1,0 +1,195 @@
+#include "ingest_writer.h"
+
+#include "json_writer.h"
+#include "log.h"
+
+namespace bangdan {
+namespace {
+
+// Bounds one group so that a burst from many connections does not make the
+// first frames wait for the admission of all the others.
+constexpr size_t kMaxGroupEvents = 65'536;
+
+}  // namespace
+
+struct IngestWriter::Group {
+  std::vector<std::unique_ptr<IngestFrame>> frames;
+  std::vector<std::vector<Admission>> admissions;  // per frame, per valid event
+  std::vector<JournalRecord> records;              // the accepted ones, in seq order
+  bool empty() const { return frames.empty(); }
+};
+
+std::string FormatAck(std::string_view batch_json, uint32_t accepted, uint32_t duplicates,
+                      const std::vector<Rejection>& rejected, uint64_t seq) {
+  std::string out;
+  out.reserve(96 + rejected.size() * 64);
+  JsonWriter w(&out);
+  w.BeginObject().Key("type").String("ack").Key("batch").Raw(batch_json);
+  w.Key("accepted").Uint(accepted).Key("duplicates").Uint(duplicates);
+  w.Key("rejected").BeginArray();
+  for (const Rejection& r : rejected)
+    w.BeginObject().Key("index").Uint(r.index).Key("error").String(r.error).EndObject();
+  w.EndArray().Key("seq").Uint(seq).EndObject();
+  return out;
+}
+
+std::string FormatIngestError(std::string_view batch_json, std::string_view error) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("type").String("error").Key("batch").Raw(batch_json);
+  w.Key("error").String(error).EndObject();
+  return out;
+}
+
+IngestWriter::IngestWriter(Engine& engine, std::mutex& engine_mu, Journal& journal,
+                           ServerMetrics& metrics)
+    : engine_(engine), engine_mu_(engine_mu), journal_(journal), metrics_(metrics) {}
+
+IngestWriter::~IngestWriter() { Stop(); }
+
+void IngestWriter::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void IngestWriter::Stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool IngestWriter::Submit(std::unique_ptr<IngestFrame> frame) {
+  {
+    std::lock_guard lk(mu_);
+    if (exited_) return false;
+    queue_.push_back(std::move(frame));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+size_t IngestWriter::queued() const {
+  std::lock_guard lk(mu_);
+  return queue_.size();
+}
+
+void IngestWriter::Admit(Group* g) {
+  g->admissions.clear();
+  g->records.clear();
+  std::lock_guard lk(engine_mu_);
+  for (auto& f : g->frames) {
+    std::vector<Admission>& adm = g->admissions.emplace_back();
+    if (!f->error.empty()) continue;
+    adm.reserve(f->parsed.events.size());
+    for (const Event& e : f->parsed.events) {
+      Admission a = engine_.Admit(e, f->recv_ms);
+      adm.push_back(a);
+      if (a.accepted()) g->records.push_back(JournalRecord{&e, a});
+    }
+  }
+}
+
+void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
+  uint64_t latest = 0;
+  {
+    std::lock_guard lk(engine_mu_);
+    if (durable.ok()) {
+      for (const JournalRecord& r : g->records) engine_.Apply(*r.event, r.admission);
+    } else {
+      // Takes back this group's admissions and those of the next group,
+      // which was admitted after them; the next group is admitted again.
+      engine_.Unadmit(engine_.applied_seq());
+    }
+    latest = engine_.applied_seq();
+  }
+  if (!durable.ok()) {
+    LogError("events not durable: " + durable.message());
+    if (next != nullptr && !next->empty()) Admit(next);
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < g->frames.size(); ++i) {
+    IngestFrame& f = *g->frames[i];
+    std::string answer;
+    bool ok = false;
+    if (!f.error.empty()) {
+      answer = FormatIngestError(f.batch_json, f.error);
+    } else if (!durable.ok()) {
+      answer = FormatIngestError(f.batch_json, "not durable: " + durable.message());
+    } else {
+      uint32_t accepted = 0, duplicates = 0;
+      uint64_t seq = 0;
+      for (const Admission& a : g->admissions[i]) {
+        if (a.accepted()) {
+          ++accepted;
+          seq = a.seq;
+        } else {
+          ++duplicates;
+        }
+      }
+      answer = FormatAck(f.batch_json, accepted, duplicates, f.parsed.rejected,
+                         accepted > 0 ? seq : latest);
+      ok = true;
+      metrics_.events_accepted.fetch_add(accepted, std::memory_order_relaxed);
+      metrics_.events_duplicate.fetch_add(duplicates, std::memory_order_relaxed);
+      metrics_.events_rejected.fetch_add(f.parsed.rejected.size(), std::memory_order_relaxed);
+    }
+    (ok ? metrics_.frames_acked : metrics_.frames_refused).fetch_add(1, std::memory_order_relaxed);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - f.received).count();
+    metrics_.ack_latency.Record(us < 0 ? 0 : static_cast<uint64_t>(us));
+    f.respond(std::move(answer), ok);
+  }
+}
+
+void IngestWriter::Run() {
+  // State machine: `next` is admitted but not yet committed; `in_flight` is
+  // being committed. At most one of each.
+  Group in_flight, next;
+  bool committing = false;
+  std::unique_lock lk(mu_);
+  while (true) {
+    cv_.wait(lk, [&] {
+      return commit_done_ || (next.empty() && !queue_.empty()) ||
+             (!committing && !next.empty()) || (stopping_ && !committing && queue_.empty());
+    });
+    if (commit_done_) {
+      commit_done_ = false;
+      committing = false;
+      Status st = commit_status_;
+      lk.unlock();
+      Finish(&in_flight, st, &next);
+      in_flight = Group();
+      lk.lock();
+    }
+    if (next.empty() && !queue_.empty()) {
+      size_t events = 0;
+      while (!queue_.empty() && (next.frames.empty() || events < kMaxGroupEvents)) {
+        events += queue_.front()->parsed.events.size();
+        next.frames.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      lk.unlock();
+      Admit(&next);
+      lk.lock();
+    }
+    if (!committing && !next.empty()) {
+      committing = true;
+      in_flight = std::move(next);
+      next = Group();
+      lk.unlock();
+      journal_.Commit(in_flight.records, [this](Status s) {
+        {
+          std::lock_guard g(mu_);
+          commit_status_ = std::move(s);
+          commit_done_ = true;
+        }
+        cv_.notify_all();
+      });
+      lk.lock();
+      continue;
+    }
+    if (stopping_ && !committing && next.empty() && queue_.empty() && !commit_done_) break;
+  }
+  exited_ = true;
+}
+
+}  // namespace bangdan

@@ -1,0 +1,50 @@
+// bangdan-server: parses the command line (SPEC §9), starts the server, and
+// turns SIGTERM/SIGINT into a graceful shutdown.
+#include <signal.h>
+
+#include <cstdio>
+
+#include "log.h"
+#include "options.h"
+#include "server.h"
+
+int main(int argc, char** argv) {
+  using namespace bangdan;
+  ServerOptions options;
+  Action action = Action::kRun;
+  Status s = ParseCommandLine(argc, argv, &options, &action);
+  if (!s.ok()) {
+    std::fprintf(stderr, "bangdan-server: %s\nTry 'bangdan-server --help'.\n", s.message().c_str());
+    return 2;
+  }
+  if (action == Action::kHelp) {
+    std::fputs(HelpText().c_str(), stdout);
+    return 0;
+  }
+  if (action == Action::kVersion) {
+    std::printf("bangdan-server %.*s\n", static_cast<int>(kVersion.size()), kVersion.data());
+    return 0;
+  }
+  SetLogLevel(options.log_level);
+
+  // Blocked here, before any thread starts, so that every thread inherits
+  // the mask and the signals wait for sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Server server(options);
+  s = server.Start();
+  if (!s.ok()) {
+    LogError(s.message());
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  LogInfo(sig == SIGTERM ? "SIGTERM received" : "SIGINT received");
+  server.Shutdown();
+  return 0;
+}

@@ -1,0 +1,117 @@
+#include "server.h"
+
+#include <chrono>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http_session.h"
+#include "listener.h"
+#include "log.h"
+#include "stream_hub.h"
+
+namespace bangdan {
+
+namespace net = boost::asio;
+
+namespace {
+
+// How long shutdown waits for connections to take their last answers.
+constexpr auto kDrainTimeout = std::chrono::seconds(10);
+
+bool IsLoopback(const net::ip::address& a) {
+  return a.is_loopback();
+}
+
+}  // namespace
+
+EngineOptions EngineOptionsFrom(const ServerOptions& o) {
+  EngineOptions e;
+  e.tz_offset_minutes = o.tz_offset_minutes;
+  e.keep_days = o.keep_days;
+  e.dedup_window_ms = o.dedup_window_ms;
+  e.dedup_max = o.dedup_max;
+  return e;
+}
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), engine_(EngineOptionsFrom(options_)), now_ms_(SystemNowMs) {
+  if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::SetJournal(Journal* journal) { journal_ = journal; }
+void Server::SetSnapshotHandler(SnapshotHandler handler) { snapshot_ = std::move(handler); }
+void Server::SetClock(std::function<int64_t()> now_ms) { now_ms_ = std::move(now_ms); }
+
+Status Server::Start() {
+  boost::system::error_code ec;
+  std::string host = options_.listen_host == "localhost" ? "127.0.0.1" : options_.listen_host;
+  net::ip::address address = net::ip::make_address(host, ec);
+  if (ec) return Status::InvalidArgument("--listen: '" + options_.listen_host + "' is not an IP address");
+
+  writer_ = std::make_unique<IngestWriter>(engine_, engine_mu_, *journal_, metrics_);
+  StreamOptions so;
+  so.push_interval = std::chrono::milliseconds(options_.push_interval_ms);
+  so.send_timeout = std::chrono::milliseconds(options_.send_timeout_ms);
+  so.max_subscriptions = options_.max_subscriptions;
+  so.max_frame_bytes = options_.max_frame_bytes;
+  so.now_ms = now_ms_;
+  hub_ = std::make_unique<StreamHub>(ioc_, engine_, engine_mu_, so);
+  ctx_.reset(new ServerContext{options_, engine_, engine_mu_, *writer_, *hub_, metrics_, registry_,
+                               now_ms_, snapshot_, HtmlEscape(options_.title)});
+  listener_ = std::make_shared<Listener>(ioc_, *ctx_);
+  Status s = listener_->Open(net::ip::tcp::endpoint(address, options_.listen_port));
+  if (!s.ok()) return s;
+  port_ = listener_->local_endpoint().port();
+
+  writer_->Start();
+  hub_->Start();
+  listener_->Run();
+  work_.emplace(ioc_.get_executor());
+  for (uint32_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  started_ = true;
+
+  std::string where = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+                      std::to_string(port_);
+  if (!IsLoopback(address) && (options_.ingest_token.empty() || options_.read_token.empty()))
+    LogWarn("listening beyond loopback without " +
+            std::string(options_.ingest_token.empty() ? "--ingest-token" : "--read-token") +
+            ": anyone who can reach " + where + " may " +
+            (options_.ingest_token.empty() ? "send events" : "read the boards"));
+  LogInfo("listening on " + where);
+  return Status::OK();
+}
+
+void Server::Shutdown() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  LogInfo("shutting down: answering frames in flight");
+  ctx_->shutting_down.store(true);
+  listener_->Close();
+  hub_->Stop();
+  // Every connection answers what it has read, then closes. A connection
+  // accepted in the meantime registers late: ask again until none is left.
+  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    registry_.ShutdownAll();
+    if (registry_.size() == 0 && hub_->connections() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (registry_.size() != 0)
+    LogWarn("shutdown: " + std::to_string(registry_.size()) + " connections did not finish in time");
+  writer_->Stop();
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  uint64_t applied = 0;
+  {
+    std::lock_guard lk(engine_mu_);
+    applied = engine_.applied_seq();
+  }
+  LogInfo("stopped at seq " + std::to_string(applied));
+}
+
+}  // namespace bangdan

@@ -1,0 +1,85 @@
+// Server: bangdan-server assembled — the engine and its lock, the engine
+// writer, the journal seam, the stream hub, the listener and the I/O threads.
+//
+// Start-up: construct, optionally SetJournal / SetSnapshotHandler and restore
+// the engine's state (engine(), before Start), then Start(). Shutdown() is the
+// graceful stop of SIGTERM: stop accepting, answer every frame already read,
+// close the connections, stop the threads.
+//
+// Thread safety: Start and Shutdown from one controlling thread (not an I/O
+// thread); engine() only under engine_mu() once started.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "bangdan/engine.h"
+#include "journal.h"
+#include "metrics.h"
+#include "options.h"
+#include "server_context.h"
+
+namespace bangdan {
+
+class Listener;
+class StreamHub;
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();  // Shutdown()s
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Before Start. `journal` must outlive the server. Default: NullJournal.
+  void SetJournal(Journal* journal);
+  // Before Start. Default: POST /v1/admin/snapshot answers 503.
+  void SetSnapshotHandler(SnapshotHandler handler);
+  // Before Start. The wall clock (UTC epoch ms); tests pin it.
+  void SetClock(std::function<int64_t()> now_ms);
+
+  // Binds, starts the writer, the hub and the I/O threads, and logs
+  // "listening on HOST:PORT". IOError naming the address if it cannot bind.
+  Status Start();
+  uint16_t port() const { return port_; }
+  void Shutdown();
+
+  Engine& engine() { return engine_; }
+  std::mutex& engine_mu() { return engine_mu_; }
+  const ServerMetrics& metrics() const { return metrics_; }
+
+ private:
+  ServerOptions options_;
+  Engine engine_;
+  std::mutex engine_mu_;
+  NullJournal null_journal_;
+  Journal* journal_ = &null_journal_;
+  SnapshotHandler snapshot_;
+  std::function<int64_t()> now_ms_;
+  ServerMetrics metrics_;
+  ConnectionRegistry registry_;
+
+  boost::asio::io_context ioc_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::unique_ptr<IngestWriter> writer_;
+  std::unique_ptr<StreamHub> hub_;
+  std::unique_ptr<ServerContext> ctx_;
+  std::shared_ptr<Listener> listener_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+// Resolves --threads 0 to the number of cores; EngineOptions from options.
+EngineOptions EngineOptionsFrom(const ServerOptions& o);
+
+}  // namespace bangdan

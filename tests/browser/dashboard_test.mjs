@@ -1,0 +1,262 @@
+// The dashboard as a person sees it: a real bangdan-server, the page in
+// headless Chromium, events posted over HTTP, and the screen checked for the
+// right order, totals, scope, window, language and reconnection.
+//
+//   node dashboard_test.mjs <bangdan-server> [artifacts-dir] [chromium]
+//
+// Exits non-zero on the first failed check; leaves a screenshot of the
+// final state in artifacts-dir (dashboard.png).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [serverBinary, artifacts = "artifacts", chromiumPath = "/usr/bin/chromium"] =
+  process.argv.slice(2);
+if (!serverBinary) {
+  console.error("usage: node dashboard_test.mjs <bangdan-server> [artifacts-dir] [chromium]");
+  process.exit(2);
+}
+
+// Chromium must not reach for the network: there is none, and a test that
+// waits on it is slow and flaky.
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+  "--no-first-run", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync"];
+const TITLE = `消费帮扶 <榜单> & "测试"`;
+const WAIT_MS = 15000;
+const DAY_MS = 24 * 3600 * 1000;
+
+let passed = 0;
+function check(name) {
+  passed++;
+  console.log(`ok ${passed} - ${name}`);
+}
+
+// ---- the server --------------------------------------------------------------
+
+const dataDir = mkdtempSync(join(tmpdir(), "bangdan-browser-"));
+let server = null;
+
+// Starts the server on `port` (0: any) and resolves with the port it bound,
+// read from its "listening on HOST:PORT" line.
+function startServer(port) {
+  const child = spawn(serverBinary, [
+    "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--fsync", "none",
+    "--title", TITLE,
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  server = child;
+  return new Promise((resolve, reject) => {
+    let log = "";
+    const timer = setTimeout(() => reject(new Error(`server did not listen:\n${log}`)), WAIT_MS);
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk) => {
+      log += chunk;
+      const match = /listening on \S+:(\d+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${log}`));
+    });
+  });
+}
+
+function killServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return resolve();
+    server.once("exit", () => resolve());
+    server.kill("SIGKILL");
+  });
+}
+
+// The port was just freed; a bind can still lose a race with the kernel.
+async function restartServer(port) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer(port);
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function post(port, events) {
+  const response = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events),
+  });
+  const ack = await response.json();
+  if (response.status !== 200 || ack.accepted !== events.length) {
+    throw new Error(`POST /v1/events: ${response.status} ${JSON.stringify(ack)}`);
+  }
+}
+
+// ---- the page ------------------------------------------------------------------
+
+// The keys of a board in rank order, as the screen shows them.
+function ranking(page, board) {
+  return page.$$eval(`.board-${board} .row[data-rank]`, (rows) =>
+    rows.sort((a, b) => a.dataset.rank - b.dataset.rank).map((r) => r.dataset.key));
+}
+
+async function expectRanking(page, board, expected, what) {
+  try {
+    await page.waitForFunction(([board, expected]) => {
+      const rows = [...document.querySelectorAll(`.board-${board} .row[data-rank]`)];
+      const keys = rows.sort((a, b) => a.dataset.rank - b.dataset.rank).map((r) => r.dataset.key);
+      return JSON.stringify(keys) === JSON.stringify(expected);
+    }, [board, expected], { timeout: WAIT_MS });
+  } catch {
+    throw new Error(`${what}: ${board} board shows ${JSON.stringify(await ranking(page, board))}, ` +
+                    `expected ${JSON.stringify(expected)}`);
+  }
+  check(what);
+}
+
+// Totals as exact integers (data-value) and as the text they count up to.
+async function expectTotals(page, { weight_g, amount_fen, orders }, texts, what) {
+  const expected = { weight_g, amount_fen, orders };
+  try {
+    await page.waitForFunction(([expected, texts]) =>
+      Object.entries(expected).every(([metric, value], i) => {
+        const tile = document.querySelector(`.total[data-metric="${metric}"]`);
+        return tile.dataset.value === String(value) && tile.querySelector("b").textContent === texts[i];
+      }), [expected, texts], { timeout: WAIT_MS });
+  } catch {
+    const shown = await page.$$eval(".total", (tiles) =>
+      tiles.map((t) => `${t.dataset.metric}=${t.dataset.value} "${t.querySelector("b").textContent}"`));
+    throw new Error(`${what}: totals show ${shown.join(", ")}; expected ` +
+                    `${JSON.stringify(expected)} shown as ${JSON.stringify(texts)}`);
+  }
+  check(what);
+}
+
+// Reconnecting waits out a backoff that doubles while the server is away:
+// more time than the other checks need.
+async function expectConnection(page, state, what) {
+  await page.waitForSelector(`#connection[data-state="${state}"]`, { timeout: 2 * WAIT_MS });
+  check(what);
+}
+
+// ---- the story -------------------------------------------------------------------
+
+const now = Date.now();
+const old = now - 3 * DAY_MS;  // in the total, not in today's boards
+const event = (id, city, firm, team, weight_g, amount_fen, ts) =>
+  ({ id, city, firm, team, weight_g, amount_fen, ...(ts ? { ts } : {}) });
+const EVENTS = [
+  event("e1", "合肥", "万科物业", "创源战队", 5000, 3000),
+  event("e2", "合肥", "碧桂园服务", "先锋队", 3000, 2000),
+  event("e3", "芜湖", "万科物业", "助农小分队", 4000, 2500),
+  event("e4", "蚌埠", "绿城服务", "先锋队", 1000, 800),
+  event("e5", "芜湖", "绿城服务", "助农小分队", 10000, 6000, old),
+  event("e6", "蚌埠", "保利物业", "创源战队", 500, 400, old),
+];
+
+async function run(browser) {
+  let port = await startServer(0);
+  const base = `http://127.0.0.1:${port}`;
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (!["127.0.0.1", ""].includes(url.hostname) && url.protocol !== "data:") {
+      problems.push(`request off the server: ${request.url()}`);
+    }
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
+  });
+
+  await page.goto(`${base}/`);
+  if ((await page.textContent("#title")) !== TITLE || (await page.title()) !== TITLE) {
+    throw new Error(`title: the page shows "${await page.textContent("#title")}"`);
+  }
+  check("the page carries the server's --title, escaped and shown as text");
+  await expectConnection(page, "open", "the page connects to /v1/stream");
+  await page.waitForSelector(".board-city.is-empty", { timeout: WAIT_MS });
+  check("an empty server shows waiting boards");
+
+  await post(port, EVENTS);
+  await expectRanking(page, "city", ["芜湖", "合肥", "蚌埠"], "cities rank by weight over the whole campaign");
+  await expectRanking(page, "firm", ["绿城服务", "万科物业", "碧桂园服务", "保利物业"], "firms rank by weight");
+  await expectRanking(page, "team", ["助农小分队", "创源战队", "先锋队"], "teams rank by weight");
+  await expectTotals(page, { weight_g: 23500, amount_fen: 14700, orders: 6 }, ["47", "147", "6"],
+                     "grand totals count up to 47 斤, 147 元, 6 orders");
+
+  await page.waitForSelector('#scope option[value="合肥"]', { state: "attached", timeout: WAIT_MS });
+  await page.selectOption("#scope", "合肥");
+  await expectRanking(page, "firm", ["万科物业", "碧桂园服务"], "picking 合肥 scopes the firm board to it");
+  await expectRanking(page, "team", ["创源战队", "先锋队"], "and the team board");
+  await expectRanking(page, "city", ["芜湖", "合肥", "蚌埠"], "the city board stays whole");
+  await expectTotals(page, { weight_g: 8000, amount_fen: 5000, orders: 2 }, ["16", "50", "2"],
+                     "the totals become 合肥's");
+  if (!page.url().includes(`city=${encodeURIComponent("合肥")}`)) throw new Error(`url: ${page.url()}`);
+  check("the address bar remembers the scope");
+
+  await page.click('#window-toggle button[data-value="day"]');
+  await expectRanking(page, "city", ["合肥", "芜湖", "蚌埠"], "today's city board leaves out older days");
+  await page.selectOption("#scope", "");
+  await expectRanking(page, "firm", ["万科物业", "碧桂园服务", "绿城服务"], "all cities again: today's firms");
+  await expectTotals(page, { weight_g: 13000, amount_fen: 8300, orders: 4 }, ["26", "83", "4"],
+                     "today's grand totals");
+
+  await killServer();
+  await expectConnection(page, "closed", "the indicator shows the server gone");
+  port = await restartServer(port);
+  await expectConnection(page, "open", "the page reconnects by itself");
+  await expectRanking(page, "city", ["合肥", "芜湖", "蚌埠"], "and shows the same data after the restart");
+  await post(port, [event("e7", "蚌埠", "保利物业", "先锋队", 20000, 9000)]);
+  await expectRanking(page, "city", ["蚌埠", "合肥", "芜湖"], "its subscriptions live again after the restart");
+  await page.waitForFunction(() =>
+    document.querySelector('.board-city .row[data-key="蚌埠"] .move')?.textContent === "▲2",
+    null, { timeout: WAIT_MS });
+  check("a city that climbed two places shows ▲2");
+  await expectTotals(page, { weight_g: 33000, amount_fen: 17300, orders: 5 }, ["66", "173", "5"],
+                     "the totals count on after the restart");
+
+  await page.waitForTimeout(1500);  // let the bars settle for the picture
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, "dashboard.png") });
+  check(`a screenshot is in ${join(artifacts, "dashboard.png")}`);
+
+  const english = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await english.goto(`${base}/?lang=en&board=team&top=2&metric=orders`);
+  // 先锋队 has 3 orders; 助农小分队 reached 2 (e5) before 创源战队 did (e6).
+  await expectRanking(english, "team", ["先锋队", "助农小分队"],
+                      "?board=team&top=2&metric=orders pins one board");
+  const layout = await english.evaluate(() => ({
+    boards: document.querySelectorAll(".board").length,
+    title: document.querySelector(".board-title").textContent,
+    label: document.querySelector('.total[data-metric="weight_g"] .total-label').textContent,
+  }));
+  if (layout.boards !== 1 || layout.title !== "Teams" || layout.label !== "Weight") {
+    throw new Error(`English single board: ${JSON.stringify(layout)}`);
+  }
+  check("?lang=en speaks English");
+
+  if (problems.length) throw new Error(problems.join("\n"));
+  check("no page errors, no failed or outside requests");
+}
+
+let failed = 0;
+const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+try {
+  await run(browser);
+} catch (error) {
+  failed = 1;
+  console.error(`not ok - ${error.message}`);
+} finally {
+  await browser.close();
+  await killServer();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,115 @@
+// FaultEnv: the in-memory file system the storage tests crash and break.
+// Its model must be right, or the tests built on it prove nothing.
+#include "storage/fault_env.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace bangdan {
+namespace {
+
+class FaultEnvTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(env_.CreateDir("d").ok()); }
+
+  std::unique_ptr<WritableFile> Create(const std::string& path) {
+    std::unique_ptr<WritableFile> f;
+    EXPECT_TRUE(env_.NewWritableFile(path, &f).ok());
+    return f;
+  }
+
+  std::string Contents(const std::string& path) {
+    std::string s;
+    EXPECT_TRUE(env_.ReadFile(path, &s).ok()) << path;
+    return s;
+  }
+
+  FaultEnv env_;
+};
+
+TEST_F(FaultEnvTest, CrashKeepsSyncedDataAndDropsTheRest) {
+  auto f = Create("d/a");
+  ASSERT_TRUE(env_.SyncDir("d").ok());
+  ASSERT_TRUE(f->Append("synced").ok());
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_TRUE(f->Append(" unsynced").ok());
+  EXPECT_EQ("synced unsynced", Contents("d/a"));
+  env_.SimulateCrash();
+  EXPECT_EQ("synced", Contents("d/a"));
+}
+
+TEST_F(FaultEnvTest, CrashForgetsAFileWhoseDirectoryWasNeverSynced) {
+  auto f = Create("d/a");
+  ASSERT_TRUE(f->Append("x").ok());
+  ASSERT_TRUE(f->Sync().ok());
+  env_.SimulateCrash();
+  EXPECT_FALSE(env_.FileExists("d/a"));
+}
+
+TEST_F(FaultEnvTest, CrashUndoesARenameThatWasNotSynced) {
+  env_.PutDurableFile("d/a.tmp", "new");
+  ASSERT_TRUE(env_.RenameFile("d/a.tmp", "d/a").ok());
+  EXPECT_FALSE(env_.FileExists("d/a.tmp"));
+  env_.SimulateCrash();
+  EXPECT_TRUE(env_.FileExists("d/a.tmp"));
+  EXPECT_FALSE(env_.FileExists("d/a"));
+
+  ASSERT_TRUE(env_.RenameFile("d/a.tmp", "d/a").ok());
+  ASSERT_TRUE(env_.SyncDir("d").ok());
+  env_.SimulateCrash();
+  EXPECT_EQ("new", Contents("d/a"));
+}
+
+TEST_F(FaultEnvTest, WriteFailureCanLeaveAPartialWrite) {
+  auto f = Create("d/a");
+  env_.FailWrites(/*no_space=*/true, /*partial_bytes=*/3);
+  Status s = f->Append("abcdef");
+  EXPECT_TRUE(s.IsNoSpace());
+  EXPECT_NE(std::string::npos, s.message().find("d/a")) << s.message();
+  EXPECT_EQ("abc", Contents("d/a"));
+  EXPECT_TRUE(f->Append("g").ok());  // one failure only
+}
+
+TEST_F(FaultEnvTest, WriteFailureCanBeEio) {
+  auto f = Create("d/a");
+  env_.FailWrites(/*no_space=*/false, 0, /*count=*/1, /*skip=*/1);
+  EXPECT_TRUE(f->Append("ok").ok());
+  Status s = f->Append("x");
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_FALSE(s.IsNoSpace());
+}
+
+TEST_F(FaultEnvTest, FailedSyncMakesNothingDurableAndASecondSyncIsCounted) {
+  auto f = Create("d/a");
+  ASSERT_TRUE(env_.SyncDir("d").ok());
+  ASSERT_TRUE(f->Append("x").ok());
+  env_.FailSyncs(1);
+  EXPECT_TRUE(f->Sync().IsIOError());
+  EXPECT_EQ(0, env_.syncs_after_failed_sync());
+  EXPECT_TRUE(f->Sync().ok());
+  EXPECT_EQ(1, env_.syncs_after_failed_sync());
+}
+
+TEST_F(FaultEnvTest, TruncateOfAnOpenFileMovesItsEnd) {
+  auto f = Create("d/a");
+  ASSERT_TRUE(f->Append("abcdef").ok());
+  ASSERT_TRUE(f->Truncate(2).ok());
+  ASSERT_TRUE(f->Append("Z").ok());
+  EXPECT_EQ("abZ", Contents("d/a"));
+  EXPECT_EQ(3u, f->Size());
+}
+
+TEST_F(FaultEnvTest, ChildrenAreTheNamesDirectlyInTheDirectory) {
+  env_.PutDurableFile("d/a", "");
+  env_.PutDurableFile("d/b", "");
+  env_.PutDurableFile("e/c", "");
+  std::vector<std::string> names;
+  ASSERT_TRUE(env_.GetChildren("d", &names).ok());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ((std::vector<std::string>{"a", "b"}), names);
+  EXPECT_FALSE(env_.GetChildren("missing", &names).ok());
+}
+
+}  // namespace
+}  // namespace bangdan

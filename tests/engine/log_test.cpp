@@ -1,0 +1,295 @@
+// The block log format: log::Writer framing, log::Reader reading it back and
+// telling a torn tail (the writer died) from corruption. In the spirit of
+// leveldb's db/log_test.cc: a file in memory, helpers that damage it.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "storage/crc32c.h"
+#include "storage/log_format.h"
+#include "storage/log_reader.h"
+#include "storage/log_writer.h"
+
+namespace bangdan::log {
+namespace {
+
+// A string of length n made of copies of `partial`.
+std::string BigString(const std::string& partial, size_t n) {
+  std::string s;
+  while (s.size() < n) s += partial;
+  s.resize(n);
+  return s;
+}
+
+std::string NumberString(int n) { return std::to_string(n) + "."; }
+
+class LogTest : public ::testing::Test {
+ protected:
+  void Write(const std::string& record) {
+    // The record starts after the padding of a block tail too short for a header.
+    size_t start = file_.size();
+    if (kBlockSize - start % kBlockSize < kHeaderSize) start += kBlockSize - start % kBlockSize;
+    offsets_.push_back(start);
+    writer_.AddRecord(record, &file_);
+  }
+
+  // Reads every record; returns them, leaving the reader's end in end_.
+  std::vector<std::string> ReadAll() {
+    Reader reader(file_);
+    std::vector<std::string> out;
+    std::string scratch;
+    std::string_view record;
+    uint64_t offset = 0;
+    read_offsets_.clear();
+    while (reader.ReadRecord(&record, &scratch, &offset)) {
+      out.emplace_back(record);
+      read_offsets_.push_back(offset);
+    }
+    end_ = reader.end();
+    valid_end_ = reader.valid_end();
+    damage_offset_ = reader.damage_offset();
+    damage_ = reader.damage();
+    return out;
+  }
+
+  void IncrementByte(size_t offset, int delta) { file_[offset] = static_cast<char>(file_[offset] + delta); }
+  void SetByte(size_t offset, char value) { file_[offset] = value; }
+  void ShrinkTo(size_t size) { file_.resize(size); }
+
+  // Recomputes the CRC of the fragment whose header is at `offset`.
+  void FixChecksum(size_t offset, size_t length) {
+    uint32_t crc = crc32c::Mask(crc32c::Value(file_.data() + offset + 6, 1 + length));
+    for (int i = 0; i < 4; ++i) file_[offset + i] = static_cast<char>(crc >> (8 * i));
+  }
+
+  std::string file_;
+  Writer writer_;
+  std::vector<uint64_t> offsets_;
+  std::vector<uint64_t> read_offsets_;
+  Reader::End end_ = Reader::End::kNotYet;
+  uint64_t valid_end_ = 0;
+  uint64_t damage_offset_ = 0;
+  std::string damage_;
+};
+
+using Strings = std::vector<std::string>;
+
+TEST_F(LogTest, EmptyFileEndsCleanly) {
+  EXPECT_EQ(Strings{}, ReadAll());
+  EXPECT_EQ(Reader::End::kClean, end_);
+  EXPECT_EQ(0u, valid_end_);
+}
+
+TEST_F(LogTest, RecordsComeBackInOrderWithTheirOffsets) {
+  Write("foo");
+  Write("bar");
+  Write("");
+  Write("xxxx");
+  EXPECT_EQ((Strings{"foo", "bar", "", "xxxx"}), ReadAll());
+  EXPECT_EQ(Reader::End::kClean, end_);
+  EXPECT_EQ(offsets_, read_offsets_);
+  EXPECT_EQ(file_.size(), valid_end_);
+}
+
+TEST_F(LogTest, ManyBlocksOfSmallRecordsRoundTrip) {
+  Strings expected;
+  for (int i = 0; i < 100000; ++i) {
+    Write(NumberString(i));
+    expected.push_back(NumberString(i));
+  }
+  EXPECT_GT(file_.size(), 10 * kBlockSize);
+  EXPECT_EQ(expected, ReadAll());
+  EXPECT_EQ(offsets_, read_offsets_);
+}
+
+TEST_F(LogTest, RecordsSpanningBlocksAreReassembled) {
+  Write("small");
+  Write(BigString("medium", 50000));
+  Write(BigString("large", 100000));
+  EXPECT_EQ((Strings{"small", BigString("medium", 50000), BigString("large", 100000)}),
+            ReadAll());
+  EXPECT_EQ(offsets_, read_offsets_);
+}
+
+TEST_F(LogTest, ExactlyAHeaderLeftInABlockGetsAnEmptyFirstFragment) {
+  const size_t n = kBlockSize - 2 * kHeaderSize;
+  Write(BigString("foo", n));
+  EXPECT_EQ(kBlockSize - kHeaderSize, file_.size());
+  Write("bar");  // an empty FIRST fills the block, "bar" comes as LAST
+  EXPECT_EQ(kFirstType, static_cast<uint8_t>(file_[kBlockSize - kHeaderSize + 6]));
+  EXPECT_EQ((Strings{BigString("foo", n), "bar"}), ReadAll());
+  EXPECT_EQ(Reader::End::kClean, end_);
+}
+
+TEST_F(LogTest, EmptyRecordInTheLastHeaderOfABlockIsFull) {
+  const size_t n = kBlockSize - 2 * kHeaderSize;
+  Write(BigString("foo", n));
+  Write("");
+  Write("bar");
+  EXPECT_EQ((Strings{BigString("foo", n), "", "bar"}), ReadAll());
+}
+
+TEST_F(LogTest, ShortBlockTrailerIsPaddedAndSkipped) {
+  const size_t n = kBlockSize - 2 * kHeaderSize + 4;
+  Write(BigString("foo", n));
+  EXPECT_EQ(kBlockSize - kHeaderSize + 4, file_.size());
+  Write("");
+  Write("bar");
+  EXPECT_EQ((Strings{BigString("foo", n), "", "bar"}), ReadAll());
+  EXPECT_EQ(Reader::End::kClean, end_);
+}
+
+TEST_F(LogTest, FileEndingInsideABlockTrailerEndsCleanly) {
+  const size_t n = kBlockSize - 2 * kHeaderSize + 4;
+  Write(BigString("foo", n));
+  EXPECT_EQ((Strings{BigString("foo", n)}), ReadAll());
+  EXPECT_EQ(Reader::End::kClean, end_);
+  EXPECT_EQ(file_.size(), valid_end_);
+}
+
+TEST_F(LogTest, TornTailAtEveryByteOfTheLastRecordIsCutAtItsStart) {
+  // The last record spans a block boundary, so the cuts fall into its FIRST
+  // fragment, the boundary, and its LAST fragment.
+  Write("first");
+  Write(BigString("second", kBlockSize - 100));
+  Write(BigString("last", 300));
+  const std::string whole = file_;
+  const size_t last_start = offsets_[2];
+  for (size_t cut = last_start + 1; cut < whole.size(); ++cut) {
+    file_ = whole.substr(0, cut);
+    Strings got = ReadAll();
+    ASSERT_EQ(2u, got.size()) << "cut at " << cut;
+    ASSERT_EQ(Reader::End::kTorn, end_) << "cut at " << cut << ": " << damage_;
+    ASSERT_EQ(last_start, valid_end_) << "cut at " << cut;
+  }
+}
+
+TEST_F(LogTest, TornTailAtEveryByteOfASmallLastRecordIsCutAtItsStart) {
+  for (int i = 0; i < 10; ++i) Write(NumberString(i));
+  const std::string whole = file_;
+  for (size_t cut = offsets_.back() + 1; cut < whole.size(); ++cut) {
+    file_ = whole.substr(0, cut);
+    ASSERT_EQ(9u, ReadAll().size()) << "cut at " << cut;
+    ASSERT_EQ(Reader::End::kTorn, end_);
+    ASSERT_EQ(offsets_.back(), valid_end_);
+  }
+}
+
+TEST_F(LogTest, FragmentedRecordCutAtABlockBoundaryIsTorn) {
+  Write("a");
+  Write(BigString("big", 2 * kBlockSize));
+  ShrinkTo(kBlockSize);
+  EXPECT_EQ(Strings{"a"}, ReadAll());
+  EXPECT_EQ(Reader::End::kTorn, end_);
+  EXPECT_EQ(offsets_[1], valid_end_);
+}
+
+TEST_F(LogTest, ZeroFilledTailIsTorn) {
+  Write("foo");
+  Write("bar");
+  const size_t size = file_.size();
+  file_.append(10000, '\0');  // preallocated, or written by a crash
+  EXPECT_EQ((Strings{"foo", "bar"}), ReadAll());
+  EXPECT_EQ(Reader::End::kTorn, end_);
+  EXPECT_EQ(size, valid_end_);
+  EXPECT_EQ("zero-filled header", damage_);
+}
+
+TEST_F(LogTest, WholeZeroBlocksAfterTheDataAreTorn) {
+  Write("foo");
+  file_.append(3 * kBlockSize, '\0');
+  EXPECT_EQ(Strings{"foo"}, ReadAll());
+  EXPECT_EQ(Reader::End::kTorn, end_);
+  EXPECT_EQ(offsets_[0] + kHeaderSize + 3, valid_end_);
+}
+
+TEST_F(LogTest, HeaderCutByTheEndOfTheFileIsTorn) {
+  Write("foo");
+  file_.append("\x01\x02\x03", 3);
+  EXPECT_EQ(Strings{"foo"}, ReadAll());
+  EXPECT_EQ(Reader::End::kTorn, end_);
+  EXPECT_EQ(kHeaderSize + 3, valid_end_);
+}
+
+TEST_F(LogTest, BitFlipFollowedByIntactRecordsIsCorruption) {
+  Write("foo");
+  Write("bar");
+  Write("baz");
+  IncrementByte(offsets_[1] + kHeaderSize, 1);  // a payload byte of "bar"
+  EXPECT_EQ(Strings{"foo"}, ReadAll());
+  EXPECT_EQ(Reader::End::kCorruption, end_);
+  EXPECT_EQ(offsets_[1], damage_offset_);
+  EXPECT_EQ("checksum mismatch", damage_);
+}
+
+TEST_F(LogTest, BitFlipInTheChecksumItselfIsCorruption) {
+  Write("foo");
+  Write("bar");
+  IncrementByte(0, 1);
+  EXPECT_EQ(Strings{}, ReadAll());
+  EXPECT_EQ(Reader::End::kCorruption, end_);
+  EXPECT_EQ(0u, damage_offset_);
+}
+
+TEST_F(LogTest, BitFlipBeforeALaterBlockIsCorruptionEvenIfTheLengthIsBad) {
+  Write("foo");
+  Write(BigString("x", 2 * kBlockSize));
+  SetByte(offsets_[0] + 5, static_cast<char>(0xff));  // the length of "foo" now runs past its block
+  EXPECT_EQ(Strings{}, ReadAll());
+  EXPECT_EQ(Reader::End::kCorruption, end_);
+  EXPECT_EQ("bad record length", damage_);
+}
+
+TEST_F(LogTest, BitFlipInTheLastRecordIsATornTail) {
+  // Indistinguishable from a write that reached the file size but not all
+  // of its data: nothing intact follows it.
+  Write("foo");
+  Write("bar");
+  IncrementByte(offsets_[1] + kHeaderSize, 1);
+  EXPECT_EQ(Strings{"foo"}, ReadAll());
+  EXPECT_EQ(Reader::End::kTorn, end_);
+  EXPECT_EQ(offsets_[1], valid_end_);
+}
+
+TEST_F(LogTest, BadLengthAtTheEndIsTorn) {
+  Write("foo");
+  Write("bar");
+  SetByte(offsets_[1] + 4, 100);  // "bar" claims 100 bytes; the file ends first
+  FixChecksum(offsets_[1], 3);
+  EXPECT_EQ(Strings{"foo"}, ReadAll());
+  EXPECT_EQ(Reader::End::kTorn, end_);
+  EXPECT_EQ(offsets_[1], valid_end_);
+}
+
+TEST_F(LogTest, BadTypeFollowedByIntactRecordsIsCorruption) {
+  Write("foo");
+  Write("bar");
+  SetByte(6, 9);
+  FixChecksum(0, 3);
+  EXPECT_EQ(Strings{}, ReadAll());
+  EXPECT_EQ(Reader::End::kCorruption, end_);
+  EXPECT_EQ("bad record type", damage_);
+}
+
+TEST_F(LogTest, MissingFirstFragmentIsCorruption) {
+  Write(BigString("big", 2 * kBlockSize));
+  Write("after");
+  file_.erase(0, kBlockSize);  // the file now starts with a MIDDLE fragment
+  EXPECT_EQ(Strings{}, ReadAll());
+  EXPECT_EQ(Reader::End::kCorruption, end_);
+  EXPECT_EQ("MIDDLE fragment without a FIRST", damage_);
+}
+
+TEST_F(LogTest, WriterResetContinuesTheBlockLayoutOfATruncatedFile) {
+  Write("foo");
+  Write(BigString("big", kBlockSize));
+  ShrinkTo(offsets_[1]);  // cut back, as after a rollback
+  writer_.Reset(file_.size());
+  Write(BigString("again", kBlockSize + 10));
+  EXPECT_EQ((Strings{"foo", BigString("again", kBlockSize + 10)}), ReadAll());
+  EXPECT_EQ(Reader::End::kClean, end_);
+}
+
+}  // namespace
+}  // namespace bangdan::log
