@@ -33,14 +33,21 @@ struct EventText {
   std::string id, city, firm, team, user, product;
 };
 
+// prefix + n (a function: GCC 12 warns falsely on "literal" + std::string).
+std::string Name(const char* prefix, uint64_t n) {
+  std::string s = prefix;
+  s += std::to_string(n);
+  return s;
+}
+
 EventText TextFor(uint64_t n) {
   EventText t;
-  t.id = "ord-20261123-" + std::to_string(1'000'000'000 + n);
-  t.city = "城市" + std::to_string(n % 300);
-  t.firm = "物业公司" + std::to_string((n * 7) % 10'000);
-  t.team = "志愿战队" + std::to_string((n * 13) % 20'000);
-  t.user = "u" + std::to_string((n * 31) % 200'000);
-  t.product = "农产品" + std::to_string(n % 500);
+  t.id = Name("ord-20261123-", 1'000'000'000 + n);
+  t.city = Name("城市", n % 300);
+  t.firm = Name("物业公司", (n * 7) % 10'000);
+  t.team = Name("志愿战队", (n * 13) % 20'000);
+  t.user = Name("u", (n * 31) % 200'000);
+  t.product = Name("农产品", n % 500);
   return t;
 }
 
@@ -162,7 +169,7 @@ void BM_ReplayDecodeAndApply(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
 }
-BENCHMARK(BM_ReplayDecodeAndApply)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_ReplayDecodeAndApply)->Arg(200'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 }  // namespace
 }  // namespace bangdan

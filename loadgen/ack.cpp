@@ -70,7 +70,8 @@ Status ParseAck(std::string_view text, std::string* scratch, Ack* out) {
 }
 
 bool FindUnsignedField(std::string_view text, std::string_view name, uint64_t* out) {
-  std::string pattern = "\"" + std::string(name) + "\":";
+  std::string pattern;
+  pattern.append("\"").append(name).append("\":");
   size_t at = text.find(pattern);
   if (at == std::string_view::npos) return false;
   size_t pos = at + pattern.size();

@@ -95,7 +95,10 @@ std::string FormatJson(const Report& r) {
        ",\"push_latency\":" + LatencyJson(r.push_latency) + "}";
   s += ",\"errors\":" + std::to_string(r.errors) + ",\"ack_mismatches\":" + std::to_string(r.ack_mismatches);
   s += ",\"problems\":[";
-  for (size_t i = 0; i < r.problems.size(); ++i) s += (i ? "," : "") + JsonString(r.problems[i]);
+  for (size_t i = 0; i < r.problems.size(); ++i) {
+    if (i) s += ",";
+    s += JsonString(r.problems[i]);
+  }
   s += "]";
   if (r.verified) {
     s += ",\"verify\":{\"ok\":" + std::string(r.verify.ok ? "true" : "false") +
@@ -103,7 +106,8 @@ std::string FormatJson(const Report& r) {
          ",\"boards\":" + std::to_string(r.verify.boards) + ",\"rows\":" + std::to_string(r.verify.rows) +
          ",\"differences\":" + std::to_string(r.verify.differences) + ",\"first_differences\":[";
     for (size_t i = 0; i < r.verify.first_differences.size(); ++i) {
-      s += (i ? "," : "") + JsonString(r.verify.first_differences[i]);
+      if (i) s += ",";
+      s += JsonString(r.verify.first_differences[i]);
     }
     s += "]}";
   }

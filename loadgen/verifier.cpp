@@ -90,7 +90,8 @@ class Checker {
     for (const Want& w : wants) {
       // Field names are unique within the totals object (the entity counts
       // sit in a nested object under names no top-level field uses).
-      std::string pattern = "\"" + std::string(w.field) + "\":";
+      std::string pattern;
+      pattern.append("\"").append(w.field).append("\":");
       size_t at = body.find(pattern);
       int64_t got = 0;
       bool found = false;

@@ -38,7 +38,7 @@ void Log(LogLevel level, std::string_view message) {
   time_t secs = static_cast<time_t>(ms / 1000);
   struct tm utc;
   gmtime_r(&secs, &utc);
-  char stamp[40];
+  char stamp[96];
   std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(ms % 1000));

@@ -278,12 +278,25 @@ uint64_t StreamHub::frames_sent() const { return impl_->frames_sent.load(); }
 uint64_t StreamHub::frames_skipped() const { return impl_->frames_skipped.load(); }
 uint64_t StreamHub::slow_closes() const { return impl_->slow_closes.load(); }
 
+uint64_t StreamHub::AttachSink(const std::shared_ptr<StreamSink>& sink, const ViewSpec& spec) {
+  const uint64_t id = impl_->NewSubId();
+  PushDelivery snapshot = impl_->Subscribe(sink, id, spec, spec.CanonicalKey());
+  sink->Deliver({std::move(snapshot)});
+  return id;
+}
+
 std::vector<StreamConnectionStats> StreamHub::ConnectionStats() const {
-  std::vector<StreamConnectionStats> out;
-  std::lock_guard<std::mutex> lock(impl_->sessions_mu);
-  for (auto& [key, weak] : impl_->sessions) {
-    if (auto s = weak.lock()) out.push_back(s->Stats());
+  // The sessions are released after the lock: the last reference going away
+  // runs ~StreamSession, which takes the same lock.
+  std::vector<std::shared_ptr<StreamSession>> open;
+  {
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu);
+    for (auto& [key, weak] : impl_->sessions) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
   }
+  std::vector<StreamConnectionStats> out;
+  for (const auto& s : open) out.push_back(s->Stats());
   return out;
 }
 

@@ -64,6 +64,8 @@ struct StreamConnectionStats {
 };
 
 class StreamSession;
+class StreamSink;
+struct ViewSpec;
 
 class StreamHub {
  public:
@@ -103,6 +105,10 @@ class StreamHub {
   uint64_t frames_skipped() const;
   uint64_t slow_closes() const;
   std::vector<StreamConnectionStats> ConnectionStats() const;
+  // Subscribes `sink` to `spec` without a connection (benchmarks drive the
+  // tick with sinks of their own); the sink's first frame is the snapshot.
+  // Returns the subscription's id.
+  uint64_t AttachSink(const std::shared_ptr<StreamSink>& sink, const ViewSpec& spec);
 
  private:
   friend class StreamSession;

@@ -220,10 +220,27 @@ Status StreamRequestParser::Parse(std::string_view text, StreamRequest* out,
       simdjson::SUCCESS) {
     return Invalid("invalid JSON");
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+  od::json_type type;
+  if (doc.type().get(type) != simdjson::SUCCESS) return Invalid("invalid JSON");
+  if (type != od::json_type::object) {
+    // On-Demand looks no further than it must: check that the scalar is one,
+    // so that "not json" is called invalid JSON rather than a wrong shape.
+    bool scalar_ok = true;
+    if (type == od::json_type::null) {
+      bool is_null = false;
+      scalar_ok = doc.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+    } else if (type == od::json_type::boolean) {
+      bool b;
+      scalar_ok = doc.get_bool().get(b) == simdjson::SUCCESS;
+    } else if (type == od::json_type::number) {
+      double d;
+      scalar_ok = doc.get_double().get(d) == simdjson::SUCCESS;
+    }
+    if (!scalar_ok) return Invalid("invalid JSON");
     return Invalid("message: must be a JSON object with an \"op\"");
   }
+  od::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return Invalid("invalid JSON");
   Fields f;
   Status s = ReadFields(obj, &f);
   if (f.sub) *sub_seen = f.sub;

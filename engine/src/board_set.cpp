@@ -33,9 +33,27 @@ uint32_t BoardSet::BoardFor(uint32_t scope) {
 
 uint32_t BoardSet::NewEntry(uint32_t scope, uint32_t entity) {
   const uint32_t b = BoardFor(scope);
-  const auto index = static_cast<uint32_t>(entries_.size());
-  entries_.push_back(Entry{{0, 0, 0}, {0, 0, 0}, entity, b});
+  const uint32_t index = entry_count_++;
+  if ((index & (kPageSize - 1)) == 0) pages_.push_back(std::make_unique<Entry[]>(kPageSize));
+  mutable_entry(index) = Entry{{0, 0, 0}, {0, 0, 0}, entity, b};
   ++boards_[b].count;
+  return index;
+}
+
+void BoardSet::Prefetch(uint32_t scope, uint32_t entity) const {
+  if (!scoped_) {
+    if (entity < by_entity_.size()) __builtin_prefetch(&by_entity_[entity]);
+    return;
+  }
+  const uint64_t key = uint64_t{scope} << 32 | entity;
+  __builtin_prefetch(&slots_[HashInt(key) & (slots_.size() - 1)]);
+  if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
+}
+
+uint32_t BoardSet::Locate(uint32_t scope, uint32_t entity, bool* created) {
+  const uint32_t index = FindOrCreate(scope, entity, created);
+  __builtin_prefetch(&entry(index));
+  if (scoped_) __builtin_prefetch(&boards_[board_of_scope_[scope]]);
   return index;
 }
 
@@ -86,11 +104,9 @@ void BoardSet::GrowSlots() {
   }
 }
 
-void BoardSet::Add(uint32_t scope, uint32_t entity, const int64_t delta[kMetricCount],
-                   uint64_t seq) {
-  bool created;
-  const uint32_t index = FindOrCreate(scope, entity, &created);
-  Entry& e = entries_[index];
+void BoardSet::Update(uint32_t index, bool created, const int64_t delta[kMetricCount],
+                      uint64_t seq) {
+  Entry& e = mutable_entry(index);
   // An entity's first event always counts as a change of all three values;
   // later ones change only the values they move (SPEC §2's tie-break).
   bool changed[kMetricCount];
@@ -123,7 +139,7 @@ bool BoardSet::Restore(uint32_t scope, uint32_t entity, const int64_t value[kMet
   bool created;
   const uint32_t index = FindOrCreate(scope, entity, &created);
   if (!created) return false;
-  Entry& e = entries_[index];
+  Entry& e = mutable_entry(index);
   Board& b = boards_[e.board_and_dirty];
   for (int m = 0; m < kMetricCount; ++m) {
     e.value[m] = value[m];
@@ -145,13 +161,13 @@ const BoardSet::Board* BoardSet::FindBoard(uint32_t scope) const {
 
 BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope) {
   Board* b = const_cast<Board*>(FindBoard(scope));
-  if (b != nullptr && !b->dirty.empty()) Flush(entries_, *b);
+  if (b != nullptr && !b->dirty.empty()) Flush(*b);
   return b;
 }
 
-void BoardSet::Flush(std::vector<Entry>& entries, Board& b) {
+void BoardSet::Flush(Board& b) {
   for (uint32_t index : b.dirty) {
-    Entry& e = entries[index];
+    Entry& e = mutable_entry(index);
     e.board_and_dirty &= ~kDirtyBit;
     for (int m = 0; m < kMetricCount; ++m) b.trees[m].Insert(RankKey{e.value[m], e.seq[m], index});
   }
@@ -174,7 +190,8 @@ std::optional<uint32_t> BoardSet::FindEntry(uint32_t scope, uint32_t entity) con
 }
 
 size_t BoardSet::MemoryBytes() const {
-  size_t bytes = entries_.capacity() * sizeof(Entry) + boards_.capacity() * sizeof(Board) +
+  size_t bytes = pages_.size() * kPageSize * sizeof(Entry) +
+                 pages_.capacity() * sizeof(void*) + boards_.capacity() * sizeof(Board) +
                  by_entity_.capacity() * sizeof(uint32_t) +
                  board_of_scope_.capacity() * sizeof(uint32_t) + slots_.capacity() * sizeof(Slot);
   for (const Board& b : boards_) {

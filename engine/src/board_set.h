@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -74,8 +75,22 @@ class BoardSet {
   BoardSet& operator=(BoardSet&&) noexcept = default;
 
   // Adds `delta` to the entry (scope, entity), creating it; the event is seq.
-  // Unscoped sets ignore `scope`.
-  void Add(uint32_t scope, uint32_t entity, const int64_t delta[kMetricCount], uint64_t seq);
+  // Unscoped sets ignore `scope`. Same as Prefetch, Locate, then Update.
+  void Add(uint32_t scope, uint32_t entity, const int64_t delta[kMetricCount], uint64_t seq) {
+    bool created;
+    const uint32_t index = Locate(scope, entity, &created);
+    Update(index, created, delta, seq);
+  }
+
+  // The three steps of Add, apart so that Apply can interleave the memory
+  // accesses of the ~20 entries one event touches (the entries of cold
+  // entities are cache misses; issued together they overlap):
+  // 1. starts loading the lookup slot of (scope, entity) and its board;
+  void Prefetch(uint32_t scope, uint32_t entity) const;
+  // 2. finds or creates the entry and starts loading it;
+  uint32_t Locate(uint32_t scope, uint32_t entity, bool* created);
+  // 3. adds delta to it.
+  void Update(uint32_t index, bool created, const int64_t delta[kMetricCount], uint64_t seq);
 
   // Restores one entry as it was serialized (values and seqs), dirty. Returns
   // false if (scope, entity) already has an entry.
@@ -89,12 +104,14 @@ class BoardSet {
   // The entry of (scope, entity) if there is one.
   std::optional<uint32_t> FindEntry(uint32_t scope, uint32_t entity) const;
 
-  const Entry& entry(uint32_t index) const { return entries_[index]; }
-  uint32_t entry_count() const { return static_cast<uint32_t>(entries_.size()); }
+  const Entry& entry(uint32_t index) const {
+    return pages_[index >> kPageBits][index & (kPageSize - 1)];
+  }
+  uint32_t entry_count() const { return entry_count_; }
   const Board& board(uint32_t index) const { return boards_[index]; }
   // The scope id of an entry's board (0 in an unscoped set).
   uint32_t ScopeOf(uint32_t index) const {
-    return boards_[entries_[index].board_and_dirty & ~kDirtyBit].scope;
+    return boards_[entry(index).board_and_dirty & ~kDirtyBit].scope;
   }
   bool scoped() const { return scoped_; }
 
@@ -103,6 +120,10 @@ class BoardSet {
  private:
   static constexpr uint32_t kNone = 0xffffffffu;
   static constexpr uint32_t kDirtyBit = 0x80000000u;
+  // Entries live in fixed pages, not one vector: growth never copies them
+  // and never holds twice their size for a moment.
+  static constexpr uint32_t kPageBits = 10;
+  static constexpr uint32_t kPageSize = 1u << kPageBits;
 
   struct Slot {
     uint64_t key;    // scope << 32 | entity
@@ -113,10 +134,14 @@ class BoardSet {
   uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
   void GrowSlots();
-  static void Flush(std::vector<Entry>& entries, Board& b);
+  Entry& mutable_entry(uint32_t index) {
+    return pages_[index >> kPageBits][index & (kPageSize - 1)];
+  }
+  void Flush(Board& b);
 
   bool scoped_;
-  std::vector<Entry> entries_;
+  std::vector<std::unique_ptr<Entry[]>> pages_;
+  uint32_t entry_count_ = 0;
   std::vector<Board> boards_;
   std::vector<uint32_t> by_entity_;       // unscoped: entity id → entry index
   std::vector<uint32_t> board_of_scope_;  // scoped: scope id → board index

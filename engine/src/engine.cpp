@@ -82,54 +82,89 @@ Admission Engine::Admit(const Event& e, int64_t recv_ms) {
 
 namespace {
 
-void ApplyToWindow(Window& w, const std::array<uint32_t, kDimensionCount>& id,
-                   const int64_t delta[kMetricCount], uint64_t seq) {
+// One entry an event touches: which set, which (scope, entity).
+struct Touch {
+  BoardSet* set;
+  uint32_t scope;
+  uint32_t entity;
+  uint32_t index;
+  bool created;
+};
+
+// Lists the entries of one window that the event touches: one per family,
+// skipping families whose field is absent.
+int CollectTouches(Window& w, const std::array<uint32_t, kDimensionCount>& id, Touch* out) {
+  const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
+  int n = 0;
+  auto add = [&](int family, uint32_t scope, uint32_t entity) {
+    out[n++] = Touch{&w.sets[family], scope, entity, 0, false};
+  };
+  add(0, 0, city);     // city
+  add(1, 0, firm);     // firm
+  add(2, city, firm);  // firm / city
+  if (team != kAbsent) {
+    add(3, 0, team);     // team
+    add(4, city, team);  // team / city
+    add(5, firm, team);  // team / firm
+  }
+  if (user != kAbsent) {
+    add(6, 0, user);                          // user
+    if (team != kAbsent) add(7, team, user);  // user / team
+  }
+  if (product != kAbsent) {
+    add(8, 0, product);     // product
+    add(9, city, product);  // product / city
+  }
+  return n;
+}
+
+void AddToTotals(Window& w, const int64_t delta[kMetricCount], uint64_t seq) {
   w.weight_g += delta[0];
   w.amount_fen += delta[1];
   w.orders += delta[2];
   ++w.events;
   w.last_seq = seq;
-  const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
-  w.sets[0].Add(0, city, delta, seq);     // city
-  w.sets[1].Add(0, firm, delta, seq);     // firm
-  w.sets[2].Add(city, firm, delta, seq);  // firm / city
-  if (team != kAbsent) {
-    w.sets[3].Add(0, team, delta, seq);     // team
-    w.sets[4].Add(city, team, delta, seq);  // team / city
-    w.sets[5].Add(firm, team, delta, seq);  // team / firm
-  }
-  if (user != kAbsent) {
-    w.sets[6].Add(0, user, delta, seq);                       // user
-    if (team != kAbsent) w.sets[7].Add(team, user, delta, seq);  // user / team
-  }
-  if (product != kAbsent) {
-    w.sets[8].Add(0, product, delta, seq);     // product
-    w.sets[9].Add(city, product, delta, seq);  // product / city
-  }
 }
 
 }  // namespace
 
 void Engine::Apply(const Event& e, const Admission& a) {
-  Impl& s = *impl_;
-  std::array<uint32_t, kDimensionCount> id;
+  EngineState& s = *impl_;
   const std::string_view fields[kDimensionCount] = {e.city, e.firm, e.team, e.user, e.product};
+  uint64_t hashes[kDimensionCount];
   for (int d = 0; d < kDimensionCount; ++d) {
-    id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d]);
+    if (fields[d].empty()) continue;
+    hashes[d] = Interner::HashOf(fields[d]);
+    s.names[d].Prefetch(hashes[d]);
+  }
+  std::array<uint32_t, kDimensionCount> id;
+  for (int d = 0; d < kDimensionCount; ++d) {
+    id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hashes[d]);
   }
   const int64_t sign = e.refund ? -1 : 1;
   const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
 
   s.AdvanceClock(a.recv_ms);
-  ApplyToWindow(s.total, id, delta, a.seq);
+  Touch touches[2 * kFamilyCount];
+  AddToTotals(s.total, delta, a.seq);
+  int n = CollectTouches(s.total, id, touches);
   // The event's day counts if it is kept: not older than keep_days before the
   // day of its receipt (and of the engine's clock, which is never earlier).
   const int32_t day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
   if (day >= s.Today() - s.options.keep_days) {
     std::unique_ptr<Window>& w = s.days[day];
     if (!w) w = std::make_unique<Window>();
-    ApplyToWindow(*w, id, delta, a.seq);
+    AddToTotals(*w, delta, a.seq);
+    n += CollectTouches(*w, id, touches + n);
   }
+  // Three passes over the touched entries, so that their cache misses overlap
+  // instead of queueing one after another (see BoardSet::Prefetch).
+  for (int i = 0; i < n; ++i) touches[i].set->Prefetch(touches[i].scope, touches[i].entity);
+  for (int i = 0; i < n; ++i) {
+    Touch& t = touches[i];
+    t.index = t.set->Locate(t.scope, t.entity, &t.created);
+  }
+  for (int i = 0; i < n; ++i) touches[i].set->Update(touches[i].index, touches[i].created, delta, a.seq);
   s.applied_seq = a.seq;
   s.dedup.Evict(a.recv_ms, a.seq);
 }

@@ -11,19 +11,22 @@
 //   values of the wrong type, non-object elements) goes through SkipValue,
 //   which checks it as JSON and enforces max_depth: simdjson 3.0's On-Demand
 //   only enforces its own max depth in development builds.
-// - Strings are copied into ParsedFrame::arena, reserved up front to the
-//   frame's size: unescaping never lengthens a string and every string
-//   appears once in the frame, so the arena never reallocates and views stay
-//   put. The reservation is at least kMinArenaBytes so the string is never
-//   in the small-string buffer, whose bytes would move with the ParsedFrame.
-// - A string without backslashes needs no unescaping and no UTF-8 check
-//   (stage 1 did it): the common case is one memcpy.
+// - The frame is copied once, into ParsedFrame::arena followed by simdjson's
+//   padding, and parsed there: events' views point straight at their bytes
+//   in the frame, so accepting a string costs no copy. A string with escapes
+//   is unescaped in place (an escape is always longer than what it stands
+//   for). The arena is sized once per frame and never reallocated while
+//   views exist; being longer than any small-string buffer, its bytes stay
+//   put when the ParsedFrame moves.
+// - A string without backslashes needs no unescaping and no UTF-8 check:
+//   stage 1 checked the frame's UTF-8.
 #include "bangdan/event_parser.h"
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -37,7 +40,6 @@ using json_scalar::TrimToken;
 
 namespace {
 
-constexpr size_t kMinArenaBytes = 64;  // above every small-string buffer
 constexpr size_t kInitialCapacity = 64 * 1024;
 
 bool StartsNumber(char c) { return c == '-' || json_scalar::IsDigit(c); }
@@ -51,13 +53,14 @@ std::string_view KeyContent(const char* raw) {
   return {raw, i};
 }
 
-// The content of a string token (quotes and trailing whitespace removed), or
-// nullopt-like empty data pointer if the token is not one quoted string.
-bool StringContent(std::string_view token, std::string_view* content) {
+// The content of a string token (quotes and trailing whitespace removed);
+// data() is null if the token is not one quoted string. Returned by value:
+// through an out-parameter, GCC stores the halves separately and reloads the
+// pair at once, a store-forwarding stall on the hottest path.
+inline std::string_view StringContent(std::string_view token) {
   const std::string_view t = TrimToken(token);
-  if (t.size() < 2 || t.front() != '"' || t.back() != '"') return false;
-  *content = t.substr(1, t.size() - 2);
-  return true;
+  if (t.size() < 2 || t.front() != '"' || t.back() != '"') return {};
+  return t.substr(1, t.size() - 2);
 }
 
 }  // namespace
@@ -115,8 +118,6 @@ struct EventParser::Impl {
 
   const ParserOptions options;
   ondemand::parser parser;
-  std::unique_ptr<char[]> buffer;  // the frame, followed by SIMDJSON_PADDING bytes
-  size_t buffer_capacity = 0;
   std::string scratch;  // unescaped keys and batch strings
 
   // Per frame.
@@ -133,18 +134,16 @@ Status EventParser::Impl::Parse(std::string_view text, int64_t now_ms, ParsedFra
                   ? std::numeric_limits<int64_t>::max()
                   : now_ms + kMaxFutureMs;
 
-  const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > buffer_capacity) {
-    buffer_capacity = std::max(needed, buffer_capacity * 2);
-    buffer = std::make_unique<char[]>(buffer_capacity);
-  }
-  std::memcpy(buffer.get(), text.data(), text.size());
-  // simdjson reads (never uses) the padding; zeroing it keeps the read defined.
-  std::memset(buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-  out->arena.reserve(std::max(text.size(), kMinArenaBytes));
+  // The padding is part of the string (zeros) so that simdjson's reads past
+  // the frame stay inside it; SIMDJSON_PADDING also keeps the arena out of
+  // the small-string buffer.
+  std::string& arena = out->arena;
+  arena.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  arena.assign(text);
+  arena.append(simdjson::SIMDJSON_PADDING, '\0');
 
   ondemand::document doc;
-  const simdjson::padded_string_view input(buffer.get(), text.size(), buffer_capacity);
+  const simdjson::padded_string_view input(arena.data(), text.size(), arena.size());
   if (auto error = parser.iterate(input).get(doc)) {
     JsonError(error);
     return Status::InvalidArgument(frame_error);
@@ -205,8 +204,8 @@ bool EventParser::Impl::ReadObjectFrame(ondemand::document& doc) {
   bool has_batch = false, has_events = false;
   std::string batch_problem;
   for (auto field_result : top) {
-    ondemand::field field;
-    if (auto error = std::move(field_result).get(field)) return JsonError(error);
+    if (auto error = field_result.error()) return JsonError(error);
+    ondemand::field& field = field_result.value_unsafe();
     const char* raw = field.key().raw();
     size_t key = 2;  // neither
     if (std::memcmp(raw, "batch\"", 6) == 0) {
@@ -252,8 +251,8 @@ bool EventParser::Impl::ReadEvents(ondemand::value& events, uint32_t depth) {
   if (auto error = events.get_array().get(array)) return JsonError(error);
   uint32_t index = 0;
   for (auto element_result : array) {
-    ondemand::value element;
-    if (auto error = std::move(element_result).get(element)) return JsonError(error);
+    if (auto error = element_result.error()) return JsonError(error);
+    ondemand::value& element = element_result.value_unsafe();
     if (index == options.max_batch) {
       return FrameError("frame: more than " + std::to_string(options.max_batch) +
                         " events (the limit per frame)");
@@ -279,15 +278,14 @@ bool EventParser::Impl::ReadEvent(ondemand::value& value, uint32_t index, uint32
 
 bool EventParser::Impl::ReadEventObject(ondemand::object& object, uint32_t index,
                                         uint32_t depth) {
-  const size_t arena_mark = out->arena.size();
   Event e;
   uint32_t seen = 0;     // fields met, null or not: a second one is a duplicate
   uint32_t present = 0;  // fields met with a non-null value
   Field bad_field = Field::kUnknown;
   Problem problem = Problem::kNone;  // the first, in the event's order
   for (auto field_result : object) {
-    ondemand::field field;
-    if (auto error = std::move(field_result).get(field)) return JsonError(error);
+    if (auto error = field_result.error()) return JsonError(error);
+    ondemand::field& field = field_result.value_unsafe();
     const char* raw = field.key().raw();
     Field f = MatchFieldKey(raw);
     if (f == Field::kUnknown) {
@@ -321,7 +319,6 @@ bool EventParser::Impl::ReadEventObject(ondemand::object& object, uint32_t index
     bad_field = FirstMissing(present);
   }
   if (problem != Problem::kNone) {
-    out->arena.resize(arena_mark);  // shrinking never moves the bytes
     out->rejected.push_back({index, ProblemMessage(bad_field, problem)});
     return true;
   }
@@ -362,26 +359,28 @@ Problem EventParser::Impl::ReadString(ondemand::value& value, size_t max_bytes, 
                                       std::string_view* out_view) {
   const std::string_view token = value.raw_json_token();
   if (token.empty()) return NotJson(simdjson::TAPE_ERROR);
-  std::string_view content;
-  if (token[0] != '"' || !StringContent(token, &content)) {
+  const std::string_view content = StringContent(token);
+  if (content.data() == nullptr) {
     if (TrimToken(token) == "null") return Problem::kAbsent;
     return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;
   }
-  std::string& arena = out->arena;
-  const size_t start = arena.size();
   if (!json_scalar::HasQuoteOrBackslash(content)) {
     if (content.empty() || content.size() > max_bytes) return Problem::kBadValue;
-    arena.append(content);
-  } else {
-    if (!json_scalar::Unescape(content, &arena)) {
-      FrameError("invalid JSON: bad string escape");
-      return Problem::kNotJson;
-    }
-    const std::string_view unescaped(arena.data() + start, arena.size() - start);
-    if (!IsValidUtf8(unescaped)) return Problem::kBadUtf8;
-    if (unescaped.empty() || unescaped.size() > max_bytes) return Problem::kBadValue;
+    *out_view = content;
+    return Problem::kNone;
   }
-  *out_view = std::string_view(arena.data() + start, arena.size() - start);
+  // In place: the arena is this Parse's own copy of the frame, and nothing
+  // reads a string's bytes twice.
+  char* const start = const_cast<char*>(content.data());
+  const char* const end = json_scalar::UnescapeTo(content, start);
+  if (end == nullptr) {
+    FrameError("invalid JSON: bad string escape");
+    return Problem::kNotJson;
+  }
+  const std::string_view unescaped(start, static_cast<size_t>(end - start));
+  if (!IsValidUtf8(unescaped)) return Problem::kBadUtf8;
+  if (unescaped.empty() || unescaped.size() > max_bytes) return Problem::kBadValue;
+  *out_view = unescaped;
   return Problem::kNone;
 }
 
@@ -420,8 +419,8 @@ Problem EventParser::Impl::ReadBool(ondemand::value& value, uint32_t depth, bool
 // once it knows the object is a batch frame.
 bool EventParser::Impl::ReadBatch(ondemand::value& value, std::string* problem) {
   const std::string_view token = TrimToken(value.raw_json_token());
-  std::string_view content;
-  if (!token.empty() && token[0] == '"' && StringContent(token, &content)) {
+  const std::string_view content = StringContent(token);
+  if (content.data() != nullptr) {
     if (!json_scalar::HasQuoteOrBackslash(content)) {
       out->batch_json.assign(token);  // already JSON: UTF-8, no control characters
       return true;
@@ -484,8 +483,8 @@ bool EventParser::Impl::SkipValue(ondemand::value& value, uint32_t depth) {
     ondemand::object object;
     if (auto error = value.get_object().get(object)) return JsonError(error);
     for (auto field_result : object) {
-      ondemand::field field;
-      if (auto error = std::move(field_result).get(field)) return JsonError(error);
+      if (auto error = field_result.error()) return JsonError(error);
+      ondemand::field& field = field_result.value_unsafe();
       if (!json_scalar::EscapesAreValid(KeyContent(field.key().raw()))) {
         return FrameError("invalid JSON: bad string escape");
       }
@@ -498,8 +497,8 @@ bool EventParser::Impl::SkipValue(ondemand::value& value, uint32_t depth) {
     ondemand::array array;
     if (auto error = value.get_array().get(array)) return JsonError(error);
     for (auto element_result : array) {
-      ondemand::value element;
-      if (auto error = std::move(element_result).get(element)) return JsonError(error);
+      if (auto error = element_result.error()) return JsonError(error);
+      ondemand::value& element = element_result.value_unsafe();
       if (!SkipValue(element, depth + 1)) return false;
     }
     return true;
@@ -509,9 +508,9 @@ bool EventParser::Impl::SkipValue(ondemand::value& value, uint32_t depth) {
 
 bool EventParser::Impl::SkipScalar(std::string_view token) {
   const std::string_view t = TrimToken(token);
-  std::string_view content;
   if (!t.empty() && t[0] == '"') {
-    return (StringContent(t, &content) && json_scalar::EscapesAreValid(content)) ||
+    const std::string_view content = StringContent(t);
+    return (content.data() != nullptr && json_scalar::EscapesAreValid(content)) ||
            FrameError("invalid JSON: bad string escape");
   }
   if (!t.empty() && StartsNumber(t[0])) {

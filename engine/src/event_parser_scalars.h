@@ -42,8 +42,28 @@ struct Number {
   int64_t value;
 };
 
+// True if the eight bytes of `word` (little-endian) are all ASCII digits.
+inline bool IsEightDigits(uint64_t word) {
+  return ((word & 0xF0F0F0F0F0F0F0F0ULL) |
+          (((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+         0x3333333333333333ULL;
+}
+
+// The value of eight ASCII digits, most significant first (little-endian
+// load): three multiply rounds instead of eight.
+inline uint64_t ParseEightDigits(uint64_t word) {
+  constexpr uint64_t kMask = 0x000000FF000000FFULL;
+  constexpr uint64_t kMul1 = 0x000F424000000064ULL;  // 100 + (1000000 << 32)
+  constexpr uint64_t kMul2 = 0x0000271000000001ULL;  // 1 + (10000 << 32)
+  word -= 0x3030303030303030ULL;
+  word = (word * 10) + (word >> 8);
+  word = (((word & kMask) * kMul1) + (((word >> 16) & kMask) * kMul2)) >> 32;
+  return word;
+}
+
 // Reads a trimmed token against RFC 8259's number grammar:
 //   -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// Timestamps have 13 digits, so digits go eight at a time where they can.
 inline Number ReadNumber(std::string_view t) {
   constexpr Number kMalformed{NumberKind::kMalformed, 0};
   size_t i = 0;
@@ -51,16 +71,21 @@ inline Number ReadNumber(std::string_view t) {
   const bool negative = i < n && t[i] == '-';
   if (negative) ++i;
   if (i == n || !IsDigit(t[i])) return kMalformed;
-  uint64_t magnitude = 0;
-  bool overflow = false;
+  uint64_t magnitude = 0;  // wraps past 20 digits; `digits` tells
+  size_t digits = 0;
   if (t[i] == '0') {
     ++i;
   } else {
-    for (; i < n && IsDigit(t[i]); ++i) {
-      const uint64_t digit = static_cast<uint64_t>(t[i] - '0');
-      if (magnitude > (std::numeric_limits<uint64_t>::max() - digit) / 10) overflow = true;
-      magnitude = magnitude * 10 + digit;
+    const size_t first = i;
+    uint64_t word;
+    while (n - i >= 8 && (std::memcpy(&word, t.data() + i, 8), IsEightDigits(word))) {
+      magnitude = magnitude * 100000000 + ParseEightDigits(word);
+      i += 8;
     }
+    for (; i < n && IsDigit(t[i]); ++i) {
+      magnitude = magnitude * 10 + static_cast<uint64_t>(t[i] - '0');
+    }
+    digits = i - first;
   }
   bool integer = true;
   if (i < n && t[i] == '.') {
@@ -78,8 +103,9 @@ inline Number ReadNumber(std::string_view t) {
   }
   if (i != n) return kMalformed;  // "01", "5x": a digit or junk after the number
   if (!integer) return {NumberKind::kFraction, 0};
+  // Up to 19 digits fit in uint64 without wrapping; 20 or more are beyond int64.
   constexpr uint64_t kMaxPositive = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  if (overflow || magnitude > kMaxPositive + (negative ? 1 : 0)) {
+  if (digits > 19 || magnitude > kMaxPositive + (negative ? 1 : 0)) {
     return {NumberKind::kOutOfRange, 0};
   }
   if (!negative) return {NumberKind::kInteger, static_cast<int64_t>(magnitude)};
@@ -106,72 +132,87 @@ inline int32_t ReadHex4(std::string_view s, size_t i) {
   return v;
 }
 
-inline void AppendCodePoint(uint32_t cp, std::string* out) {
+// Writes `cp` as UTF-8 at dst; returns the end. Surrogates are written in
+// their 3-byte form (not UTF-8) for the caller's UTF-8 check to catch.
+inline char* WriteCodePoint(uint32_t cp, char* dst) {
   if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
+    *dst++ = static_cast<char>(cp);
   } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    *dst++ = static_cast<char>(0xC0 | (cp >> 6));
+    *dst++ = static_cast<char>(0x80 | (cp & 0x3F));
   } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    *dst++ = static_cast<char>(0xE0 | (cp >> 12));
+    *dst++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *dst++ = static_cast<char>(0x80 | (cp & 0x3F));
   } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    *dst++ = static_cast<char>(0xF0 | (cp >> 18));
+    *dst++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *dst++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *dst++ = static_cast<char>(0x80 | (cp & 0x3F));
   }
+  return dst;
 }
 
-// Appends the unescaped `content` (the bytes between the quotes) to *out.
-// Returns false if an escape is not JSON (`\x`, `\u12`). A surrogate pair
-// becomes one 4-byte sequence; a lone surrogate is written as its 3-byte
-// form, which is not UTF-8, so that the caller's UTF-8 check rejects it and
-// can name the field. Never writes more bytes than `content` holds.
-inline bool Unescape(std::string_view content, std::string* out) {
+// Unescapes `content` (the bytes between a string's quotes) to dst and
+// returns the end, or nullptr if an escape is not JSON (`\x`, `\u12`). A
+// surrogate pair becomes one 4-byte sequence; a lone surrogate is written in
+// its 3-byte form, which is not UTF-8, so that the caller's UTF-8 check
+// rejects it and can name the field.
+//
+// Every escape is longer than what it stands for, so the output never
+// outruns the input: dst may be content.data() (unescaping in place).
+inline char* UnescapeTo(std::string_view content, char* dst) {
   size_t i = 0;
   while (i < content.size()) {
     const char c = content[i];
-    if (c == '"') return false;  // the string ended early: `"a"b"` is not JSON
+    if (c == '"') return nullptr;  // the string ended early: `"a"b"` is not JSON
     if (c != '\\') {
-      out->push_back(c);
+      *dst++ = c;
       ++i;
       continue;
     }
-    if (i + 1 >= content.size()) return false;
+    if (i + 1 >= content.size()) return nullptr;
     const char e = content[i + 1];
     i += 2;
     switch (e) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '/': out->push_back('/'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
+      case '"': *dst++ = '"'; break;
+      case '\\': *dst++ = '\\'; break;
+      case '/': *dst++ = '/'; break;
+      case 'b': *dst++ = '\b'; break;
+      case 'f': *dst++ = '\f'; break;
+      case 'n': *dst++ = '\n'; break;
+      case 'r': *dst++ = '\r'; break;
+      case 't': *dst++ = '\t'; break;
       case 'u': {
         const int32_t unit = ReadHex4(content, i);
-        if (unit < 0) return false;
+        if (unit < 0) return nullptr;
         i += 4;
         uint32_t cp = static_cast<uint32_t>(unit);
         if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < content.size() && content[i] == '\\' &&
             content[i + 1] == 'u') {
           const int32_t low = ReadHex4(content, i + 2);
-          if (low < 0) return false;
+          if (low < 0) return nullptr;
           if (low >= 0xDC00 && low <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00);
             i += 6;
           }
         }
-        AppendCodePoint(cp, out);
+        dst = WriteCodePoint(cp, dst);
         break;
       }
       default:
-        return false;
+        return nullptr;
     }
   }
+  return dst;
+}
+
+// UnescapeTo into a std::string (replacing its contents).
+inline bool Unescape(std::string_view content, std::string* out) {
+  out->resize(content.size());
+  char* end = UnescapeTo(content, out->data());
+  if (end == nullptr) return false;
+  out->resize(static_cast<size_t>(end - out->data()));
   return true;
 }
 

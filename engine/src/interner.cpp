@@ -24,8 +24,9 @@ std::optional<uint32_t> Interner::Find(std::string_view s) const {
   }
 }
 
-uint32_t Interner::Intern(std::string_view s) {
-  const uint64_t h = Hash64(s);
+uint64_t Interner::HashOf(std::string_view s) { return Hash64(s); }
+
+uint32_t Interner::Intern(std::string_view s, uint64_t h) {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   size_t mask = slots_.size() - 1;
   size_t i = h & mask;

@@ -28,7 +28,12 @@ class Interner {
   Interner& operator=(const Interner&) = delete;
 
   // The id of `s`, adding it if new.
-  uint32_t Intern(std::string_view s);
+  uint32_t Intern(std::string_view s) { return Intern(s, HashOf(s)); }
+  // The same with s's hash computed ahead (see Prefetch).
+  uint32_t Intern(std::string_view s, uint64_t hash);
+  static uint64_t HashOf(std::string_view s);
+  // Starts loading the slot where a string of this hash is looked up.
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]); }
   // The id of `s` if it was interned.
   std::optional<uint32_t> Find(std::string_view s) const;
   // REQUIRES: id < size().

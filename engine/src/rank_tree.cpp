@@ -164,8 +164,8 @@ RankTree::Leaf* RankTree::GrowRootLeaf() {
 }
 
 // Places `key` at position q of the keys of `left` and `right` (adjacent
-// leaves, combined at most 2 * kLeafCap - 1 keys), splitting them evenly or
-// as `left_after` asks.
+// leaves, combined at most 2 * kLeafCap - 1 keys) so that `left` ends with
+// `left_after` keys.
 template <typename L>
 static void InsertAcross(L* left, L* right, unsigned q, const RankKey& key,
                          unsigned left_after) {
@@ -286,8 +286,9 @@ bool RankTree::Erase(const RankKey& key) {
   return true;
 }
 
-// The leaf at the end of `path` fell below half full: it borrows from a neighbour, or, when the two
-// fit in one leaf, they merge and the parent loses a child.
+// The leaf at the end of `path` fell below half full: it borrows from a
+// neighbour, or, when the two fit in one leaf, they merge and the parent
+// loses a child.
 void RankTree::RebalanceLeaf(Step* path) {
   const int depth = static_cast<int>(height_) - 2;
   Inner* p = path[depth].node;

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "bangdan/recovery.h"
+#include "bangdan/snapshot.h"
 #include "event_builder.h"
 #include "storage/fault_env.h"
 #include "storage/file_names.h"
@@ -257,6 +261,84 @@ TEST_F(WalTest, StringsLongerThanARecordAllowsAreRefused) {
   ev.id = std::string(300, 'x');
   EXPECT_TRUE(wal_->Append(ev.view(), 1, kMidnight).IsInvalidArgument());
   EXPECT_EQ(0u, wal_->appended_seq());
+}
+
+// ---- Kill points, with the real file system and a real SIGKILL ----
+//
+// Death tests re-run this binary for the child (style "threadsafe"), so the
+// child reads BANGDAN_KILL_POINT afresh.
+
+class WalKillPointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    dir_ = ::testing::TempDir() + "wal-kill-point-test";
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // In the child: groups of 10 events, each synced, with a snapshot after the
+  // second, until the kill point fires.
+  static void RunUntilKilled(const std::string& dir, const char* point) {
+    setenv("BANGDAN_KILL_POINT", point, 1);
+    Engine engine;
+    RecoveryStats stats;
+    if (!Recover(Env::Default(), dir, &engine, &stats).ok()) std::_Exit(1);
+    std::unique_ptr<Wal> wal;
+    if (!Wal::Open(Env::Default(), dir, {}, engine.applied_seq(), &wal).ok()) std::_Exit(2);
+    for (uint64_t seq = 1; seq <= 100; ++seq) {
+      Ev ev;
+      ev.id = testing_util::Name("order-", static_cast<long>(seq));
+      ev.weight_g = 1;
+      Admission a = engine.Admit(ev.view(), kMidnight);
+      if (!wal->Append(ev.view(), a.seq, kMidnight).ok()) std::_Exit(3);
+      engine.Apply(ev.view(), a);
+      if (seq % 10 != 0) continue;
+      if (!wal->Sync().ok()) std::_Exit(4);
+      if (seq == 20) {
+        std::string state;
+        engine.Serialize(&state);
+        if (!WriteSnapshot(Env::Default(), dir, seq, state, nullptr).ok()) std::_Exit(5);
+      }
+    }
+    std::_Exit(0);
+  }
+
+  uint64_t Recovered(RecoveryStats* stats) {
+    Engine engine;
+    Status s = Recover(Env::Default(), dir_, &engine, stats);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return engine.applied_seq();
+  }
+
+  std::string dir_;
+};
+
+TEST_F(WalKillPointTest, AKillBeforeFsyncKeepsWhatWasWrittenToTheKernel) {
+  EXPECT_EXIT(RunUntilKilled(dir_, "after_write_before_fsync:3"),
+              ::testing::KilledBySignal(SIGKILL), "");
+  RecoveryStats stats;
+  EXPECT_EQ(30u, Recovered(&stats));  // the third group was written, not yet acked
+  EXPECT_TRUE(stats.warnings.empty());
+}
+
+TEST_F(WalKillPointTest, AKillBeforeTheSnapshotRenameLeavesATempFileThatIsRemoved) {
+  EXPECT_EXIT(RunUntilKilled(dir_, "mid_snapshot_rename"), ::testing::KilledBySignal(SIGKILL),
+              "");
+  ASSERT_TRUE(std::filesystem::exists(dir_ + "/snapshot-00000000000000000020.snap.tmp"));
+  RecoveryStats stats;
+  EXPECT_EQ(20u, Recovered(&stats));
+  EXPECT_TRUE(stats.snapshot_file.empty());
+  EXPECT_EQ(1u, stats.warnings.size());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/snapshot-00000000000000000020.snap.tmp"));
+}
+
+TEST_F(WalKillPointTest, AKillAfterTheSnapshotRenameRecoversFromTheSnapshot) {
+  EXPECT_EXIT(RunUntilKilled(dir_, "after_snapshot_rename"), ::testing::KilledBySignal(SIGKILL),
+              "");
+  RecoveryStats stats;
+  EXPECT_EQ(20u, Recovered(&stats));
+  EXPECT_EQ(20u, stats.snapshot_seq);
 }
 
 }  // namespace

@@ -1,0 +1,406 @@
+// StreamHub end to end: real sockets, a real Beast WebSocket client, a real
+// engine. Ticks are driven by hand (TickNow) so that every test is
+// deterministic; one test runs the timer itself.
+#include "stream_hub.h"
+
+#include <deque>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/websocket.hpp>
+#include <gtest/gtest.h>
+
+#include "bangdan/engine.h"
+
+namespace bangdan {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr int64_t kNow = 1'795'363'200'000 + 3'600'000;  // 2026-11-23 01:00 +08:00
+
+// The integer after "field": in a JSON text, or -1.
+int64_t IntField(const std::string& json, const std::string& field) {
+  const size_t at = json.find("\"" + field + "\":");
+  if (at == std::string::npos) return -1;
+  return std::strtoll(json.c_str() + at + field.size() + 3, nullptr, 10);
+}
+
+// A blocking test client with a deadline on every read.
+class Client {
+ public:
+  Client() : ws_(ioc_) {}
+
+  websocket::stream<tcp::socket>& ws() { return ws_; }
+
+  void Send(const std::string& text) {
+    ws_.text(true);
+    ws_.write(net::buffer(text));
+  }
+
+  // The next message, or nullopt (the connection ended or 10 s passed).
+  std::optional<std::string> Read() {
+    beast::flat_buffer buffer;
+    bool done = false;
+    ws_.async_read(buffer, [&](beast::error_code ec, size_t) {
+      done = true;
+      error_ = ec;
+    });
+    ioc_.restart();
+    ioc_.run_for(10s);
+    if (!done || error_) return std::nullopt;
+    return beast::buffers_to_string(buffer.data());
+  }
+
+  beast::error_code error() const { return error_; }
+
+ private:
+  net::io_context ioc_;
+  websocket::stream<tcp::socket> ws_;
+  beast::error_code error_;
+};
+
+class StreamHubTest : public ::testing::Test {
+ protected:
+  void StartHub(StreamOptions opts = {}) {
+    if (opts.push_interval == 100ms) opts.push_interval = 1h;  // ticks by hand
+    opts.now_ms = [] { return kNow; };
+    hub_ = std::make_unique<StreamHub>(ioc_, engine_, engine_mu_, opts);
+    acceptor_.open(tcp::v4());
+    acceptor_.bind({net::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void TearDown() override {
+    if (hub_) hub_->Stop();
+    work_.reset();
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+  }
+
+  // Connects a client; `small_buffers` makes both socket buffers tiny so
+  // that a client that does not read blocks the server's writes at once.
+  std::unique_ptr<Client> Connect(bool small_buffers = false) {
+    auto c = std::make_unique<Client>();
+    std::thread server([&] {
+      tcp::socket s(ioc_);
+      acceptor_.accept(s);
+      if (small_buffers) s.set_option(net::socket_base::send_buffer_size(4096));
+      beast::flat_buffer b;
+      http::request<http::string_body> req;
+      http::read(s, b, req);
+      hub_->Accept(beast::tcp_stream(std::move(s)), std::move(req));
+    });
+    c->ws().next_layer().open(tcp::v4());
+    if (small_buffers) {
+      c->ws().next_layer().set_option(net::socket_base::receive_buffer_size(4096));
+    }
+    c->ws().next_layer().connect(acceptor_.local_endpoint());
+    c->ws().handshake("127.0.0.1", "/v1/stream");
+    server.join();
+    return c;
+  }
+
+  void Buy(const std::string& city, const std::string& team, int64_t weight) {
+    std::lock_guard<std::mutex> lock(engine_mu_);
+    SendLocked(city, team, weight);
+  }
+  void SendLocked(const std::string& city, const std::string& team, int64_t weight) {
+    const std::string id = "e" + std::to_string(++next_id_);
+    Event e;
+    e.id = id;
+    e.city = city;
+    e.firm = "万科物业";
+    e.team = team;
+    e.weight_g = weight;
+    e.amount_fen = weight;
+    Admission a = engine_.Admit(e, kNow);
+    ASSERT_TRUE(a.accepted());
+    engine_.Apply(e, a);
+  }
+
+  // Waits (without asserting on time) until `cond` holds or 10 s pass.
+  template <typename F>
+  bool Eventually(F cond) {
+    for (int i = 0; i < 1000; ++i) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return cond();
+  }
+
+  Engine engine_;
+  std::mutex engine_mu_;
+  net::io_context ioc_;
+  net::executor_work_guard<net::io_context::executor_type> work_{ioc_.get_executor()};
+  tcp::acceptor acceptor_{ioc_};
+  std::unique_ptr<StreamHub> hub_;
+  std::vector<std::thread> threads_;
+  uint64_t next_id_ = 0;
+};
+
+TEST_F(StreamHubTest, SnapshotThenUpdatesWithPrevRank) {
+  StartHub();
+  Buy("合肥", "", 500);
+  Buy("芜湖", "", 300);
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"s1","board":"city","top":2})");
+  EXPECT_EQ(c->Read(),
+            R"({"type":"snapshot","sub":"s1","version":1,"count":2,"rows":[)"
+            R"({"rank":1,"key":"合肥","weight_g":500,"amount_fen":500,"orders":1,"prev_rank":null},)"
+            R"({"rank":2,"key":"芜湖","weight_g":300,"amount_fen":300,"orders":1,"prev_rank":null}]})");
+  Buy("芜湖", "", 300);
+  hub_->TickNow();
+  EXPECT_EQ(c->Read(),
+            R"({"type":"update","sub":"s1","version":2,"count":2,"rows":[)"
+            R"({"rank":1,"key":"芜湖","weight_g":600,"amount_fen":600,"orders":2,"prev_rank":2},)"
+            R"({"rank":2,"key":"合肥","weight_g":500,"amount_fen":500,"orders":1,"prev_rank":1}]})");
+}
+
+TEST_F(StreamHubTest, UpdatesComeOnlyWhenTheViewChanged) {
+  StartHub();
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"s","board":"city"})");
+  ASSERT_EQ(IntField(*c->Read(), "version"), 1);
+  hub_->TickNow();
+  hub_->TickNow();
+  Buy("合肥", "", 1);
+  hub_->TickNow();
+  // Had the idle ticks sent anything, it would come first, as version 1 or 2.
+  std::optional<std::string> m = c->Read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->rfind(R"({"type":"update","sub":"s","version":2,)", 0), 0u) << *m;
+}
+
+TEST_F(StreamHubTest, TenThousandEventsInOneIntervalMakeOneUpdate) {
+  StartHub();
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"t","board":"totals"})");
+  ASSERT_EQ(IntField(*c->Read(), "events"), 0);
+  {
+    std::lock_guard<std::mutex> lock(engine_mu_);
+    for (int i = 0; i < 10'000; ++i) SendLocked("c" + std::to_string(i % 50), "", 1);
+  }
+  hub_->TickNow();
+  std::optional<std::string> m = c->Read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(IntField(*m, "version"), 2);
+  EXPECT_EQ(IntField(*m, "events"), 10'000);
+  EXPECT_EQ(m->find(R"("entities":{"city":50,"firm":1,"team":0,"user":0,"product":0})") ==
+                std::string::npos,
+            false);
+}
+
+TEST_F(StreamHubTest, TheTimerCoalescesAFloodIntoFewUpdates) {
+  StreamOptions opts;
+  opts.push_interval = 20ms;
+  StartHub(opts);
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"t","board":"totals"})");
+  ASSERT_TRUE(c->Read());
+  hub_->Start();
+  for (int i = 0; i < 10'000; ++i) Buy("合肥", "", 1);
+  int updates = 0;
+  for (;;) {
+    std::optional<std::string> m = c->Read();
+    ASSERT_TRUE(m);
+    ++updates;
+    if (IntField(*m, "events") == 10'000) break;
+  }
+  EXPECT_LT(updates, 1000);  // one per interval, not one per event
+}
+
+TEST_F(StreamHubTest, AroundViewShowsTheKeyWhenItAppears) {
+  StartHub();
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"me","board":"team","around":"创源战队","radius":1})");
+  EXPECT_EQ(c->Read(),
+            R"({"type":"snapshot","sub":"me","version":1,"count":0,"rank":null,"rows":[]})");
+  Buy("合肥", "甲队", 900);
+  Buy("合肥", "创源战队", 100);
+  hub_->TickNow();
+  std::optional<std::string> m = c->Read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(IntField(*m, "rank"), 2);
+  EXPECT_NE(m->find(R"("key":"创源战队")"), std::string::npos);
+}
+
+TEST_F(StreamHubTest, ManyClientsOnOneViewCostOneSerializationPerTick) {
+  StartHub();
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.push_back(Connect());
+    clients.back()->Send(R"({"op":"subscribe","sub":"x)" + std::to_string(i) +
+                         R"(","board":"firm","scope":{"city":"合肥"}})");
+    ASSERT_TRUE(clients.back()->Read());
+  }
+  EXPECT_EQ(hub_->views(), 1u);
+  const uint64_t before = hub_->serializations();
+  Buy("合肥", "", 5);
+  hub_->TickNow();
+  for (int i = 0; i < 100; ++i) {
+    std::optional<std::string> m = clients[i]->Read();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->rfind(R"({"type":"update","sub":"x)" + std::to_string(i) + "\",", 0), 0u);
+  }
+  EXPECT_EQ(hub_->serializations() - before, 1u);
+  std::string metrics;
+  hub_->AppendMetrics(&metrics);
+  EXPECT_NE(metrics.find("bangdan_stream_connections 100\n"), std::string::npos);
+  EXPECT_NE(metrics.find("bangdan_subscriptions{kind=\"top\"} 100\n"), std::string::npos);
+}
+
+TEST_F(StreamHubTest, ResubscribingReplacesAndUnsubscribingStops) {
+  StartHub();
+  Buy("合肥", "", 5);
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"s","board":"city"})");
+  ASSERT_NE(c->Read()->find(R"("key":"合肥")"), std::string::npos);
+  c->Send(R"({"op":"subscribe","sub":"s","board":"firm"})");
+  std::optional<std::string> m = c->Read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->rfind(R"({"type":"snapshot","sub":"s",)", 0), 0u);
+  EXPECT_NE(m->find(R"("key":"万科物业")"), std::string::npos);
+  c->Send(R"({"op":"unsubscribe","sub":"s"})");
+  c->Send(R"({"op":"unsubscribe","sub":"s"})");
+  EXPECT_EQ(c->Read(), R"({"type":"error","sub":"s","error":"sub: no subscription 's'"})");
+  EXPECT_TRUE(Eventually([&] { return hub_->views() == 0; }));  // nobody watches: dropped
+  Buy("合肥", "", 5);
+  hub_->TickNow();
+  c->Send(R"({"op":"subscribe","sub":"t","board":"totals"})");
+  m = c->Read();  // not an update of "s"
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->rfind(R"({"type":"snapshot","sub":"t",)", 0), 0u);
+}
+
+TEST_F(StreamHubTest, BadRequestsGetErrorsAndTheConnectionStays) {
+  StreamOptions opts;
+  opts.max_subscriptions = 2;
+  StartHub(opts);
+  auto c = Connect();
+  c->Send("{nope");
+  EXPECT_EQ(c->Read(), R"({"type":"error","sub":null,"error":"invalid JSON"})");
+  c->Send(R"({"op":"subscribe","sub":"s1","board":"tem"})");
+  EXPECT_EQ(c->Read(), R"({"type":"error","sub":"s1","error":"board: unknown board 'tem'"})");
+  c->Send(R"({"op":"subscribe","sub":"a","board":"city"})");
+  c->Send(R"({"op":"subscribe","sub":"b","board":"city"})");
+  c->Send(R"({"op":"subscribe","sub":"c","board":"city"})");
+  ASSERT_TRUE(c->Read());
+  ASSERT_TRUE(c->Read());
+  EXPECT_EQ(c->Read(),
+            R"({"type":"error","sub":"c","error":"sub: at most 2 subscriptions per connection"})");
+}
+
+TEST_F(StreamHubTest, BinaryMessageClosesWith1003) {
+  StartHub();
+  auto c = Connect();
+  c->ws().binary(true);
+  c->ws().write(net::buffer(std::string("{}")));
+  EXPECT_FALSE(c->Read());
+  EXPECT_EQ(c->ws().reason().code, websocket::close_code::unknown_data);
+}
+
+TEST_F(StreamHubTest, InvalidUtf8ClosesWith1007) {
+  StartHub();
+  auto c = Connect();
+  c->Send("{\"op\":\"\xff\xfe\"}");
+  EXPECT_FALSE(c->Read());
+  EXPECT_EQ(c->ws().reason().code, websocket::close_code::bad_payload);
+}
+
+TEST_F(StreamHubTest, OversizedMessageClosesWith1009) {
+  StreamOptions opts;
+  opts.max_frame_bytes = 1024;
+  StartHub(opts);
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":")" + std::string(2000, 'x') + "\"}");
+  EXPECT_FALSE(c->Read());
+  EXPECT_EQ(c->ws().reason().code, websocket::close_code::too_big);
+}
+
+TEST_F(StreamHubTest, AClientThatNeverReadsHoldsAtMostOneFramePerSubscription) {
+  StreamOptions opts;
+  opts.send_timeout = 1h;  // this test is about memory, not about closing
+  StartHub(opts);
+  auto slow = Connect(/*small_buffers=*/true);
+  auto fast = Connect();
+  const char* subs[] = {R"({"op":"subscribe","sub":"a","board":"city","top":200})",
+                        R"({"op":"subscribe","sub":"b","board":"firm","top":200})",
+                        R"({"op":"subscribe","sub":"t","board":"totals"})"};
+  for (const char* s : subs) slow->Send(s);
+  fast->Send(subs[0]);
+  ASSERT_TRUE(fast->Read());
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& s : hub_->ConnectionStats()) {
+      if (s.subscriptions == 3) return true;
+    }
+    return false;
+  }));
+  size_t max_frames = 0, max_bytes = 0, max_body = 0;
+  for (int round = 0; round < 100; ++round) {
+    {
+      std::lock_guard<std::mutex> lock(engine_mu_);
+      for (int i = 0; i < 10'000; ++i) {
+        const int n = (round * 10'000 + i) * 7919 % 1000;
+        SendLocked("city" + std::to_string(n), "", 1 + n);
+      }
+    }
+    hub_->TickNow();
+    // The fast client gets every version on time, whatever the slow one does.
+    std::optional<std::string> m = fast->Read();
+    ASSERT_TRUE(m);
+    ASSERT_EQ(IntField(*m, "version"), round + 2);
+    max_body = std::max(max_body, m->size());
+    for (const auto& s : hub_->ConnectionStats()) {
+      max_frames = std::max(max_frames, s.pending_frames);
+      max_bytes = std::max(max_bytes, s.pending_bytes);
+    }
+  }
+  EXPECT_GE(max_frames, 1u);   // the slow client did fall behind…
+  EXPECT_LE(max_frames, 3u);   // …yet holds at most one frame per subscription
+  EXPECT_LE(max_bytes, 3 * (max_body + 128));
+  EXPECT_GT(hub_->frames_skipped(), 0u);
+}
+
+TEST_F(StreamHubTest, AClientThatAcceptsNothingIsClosedAfterTheSendTimeout) {
+  StreamOptions opts;
+  opts.send_timeout = 300ms;
+  StartHub(opts);
+  auto slow = Connect(/*small_buffers=*/true);
+  slow->Send(R"({"op":"subscribe","sub":"a","board":"city","top":1000})");
+  ASSERT_TRUE(Eventually([&] { return hub_->views() == 1; }));
+  for (int round = 0; round < 50 && hub_->slow_closes() == 0; ++round) {
+    {
+      std::lock_guard<std::mutex> lock(engine_mu_);
+      for (int i = 0; i < 1000; ++i) SendLocked("城市" + std::to_string(i), "", round + i);
+    }
+    hub_->TickNow();
+  }
+  EXPECT_TRUE(Eventually([&] { return hub_->slow_closes() == 1; }));
+  EXPECT_TRUE(Eventually([&] { return hub_->connections() == 0; }));
+  EXPECT_TRUE(Eventually([&] { return hub_->views() == 0; }));
+}
+
+TEST_F(StreamHubTest, StopClosesEveryConnectionGracefully) {
+  StartHub();
+  auto c = Connect();
+  c->Send(R"({"op":"subscribe","sub":"s","board":"city"})");
+  ASSERT_TRUE(c->Read());
+  hub_->Stop();
+  EXPECT_FALSE(c->Read());
+  EXPECT_EQ(c->ws().reason().code, websocket::close_code::going_away);
+  EXPECT_TRUE(Eventually([&] { return hub_->connections() == 0; }));
+}
+
+}  // namespace
+}  // namespace bangdan
