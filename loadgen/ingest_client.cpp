@@ -55,7 +55,6 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.async_handshake(ctx_.host + ":" + std::to_string(ctx_.port), "/v1/ingest",
                         [self = shared_from_this()](beast::error_code ec) {
                           if (ec) return self->Fail(ec, "handshake");
-                          self->connected_ = true;
                           self->DoRead();
                           self->MaybeSend();
                         });
@@ -195,7 +194,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string parse_buffer_;
   std::deque<int64_t> in_flight_;  // send times of unacked frames, oldest first
   uint64_t next_k_ = 0;
-  bool connected_ = false, writing_ = false, waiting_timer_ = false, failed_ = false, finished_ = false;
+  bool writing_ = false, waiting_timer_ = false, failed_ = false, finished_ = false;
 };
 
 }  // namespace

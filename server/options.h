@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "bangdan/status.h"
+#include "bangdan/wal.h"  // FsyncMode
 
 namespace bangdan {
 
-enum class FsyncMode : uint8_t { kAlways, kNone };
 enum class LogLevel : uint8_t { kDebug, kInfo, kWarn, kError };
 
 struct ServerOptions {

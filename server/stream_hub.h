@@ -17,7 +17,7 @@
 // Thread safety: all public methods may be called from any thread. Sessions
 // run on strands of their own; the tick runs on the hub's strand. Lock order:
 // the hub's mutex, then the engine mutex (the engine writer holds only the
-// latter).
+// latter). So: never call the hub while holding the engine mutex.
 //
 // Lifetime: the hub must outlive the io_context's run() (sessions hold a
 // reference to it); call Stop() before destroying it.

@@ -388,6 +388,14 @@ Problem EventParser::Impl::ReadInteger(ondemand::value& value, int64_t min, int6
                                        uint32_t depth, int64_t* out_value) {
   const std::string_view token = TrimToken(value.raw_json_token());
   if (token.empty()) return NotJson(simdjson::TAPE_ERROR);
+  // The common case, a positive integer of up to 16 digits, in two words.
+  uint64_t digits;
+  if (token[0] != '0' && json_scalar::ReadShortDigits(token.data(), token.size(), &digits)) {
+    const auto v = static_cast<int64_t>(digits);  // < 10^16
+    if (v < min || v > max) return Problem::kBadValue;
+    *out_value = v;
+    return Problem::kNone;
+  }
   if (!StartsNumber(token[0])) {
     if (token == "null") return Problem::kAbsent;
     return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;

@@ -2,6 +2,8 @@
 // by the parser and ValidateEvent so that both say the same thing.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -50,25 +52,59 @@ inline Field FirstMissing(uint32_t present) {
   return Field::kUnknown;
 }
 
-// Matches a key by its raw bytes (`raw` points after the opening quote; the
-// bytes after the key are readable, as they are in a padded simdjson input).
+// Known keys, found without branching on their spelling: the first two bytes
+// of every field name differ in their XOR's low five bits, which index a
+// 32-slot table; the slot's name (with its closing quote) is then compared
+// as two masked 8-byte words. Little-endian: byte 0 is the low byte.
+struct KeyPattern {
+  uint64_t word[2] = {1, 0};  // an empty slot: never equal under a zero mask
+  uint64_t mask[2] = {0, 0};
+  Field field = Field::kUnknown;
+};
+
+constexpr unsigned KeySlot(unsigned char a, unsigned char b) { return (a ^ b) & 31u; }
+
+constexpr std::array<KeyPattern, 32> BuildKeyTable() {
+  std::array<KeyPattern, 32> table{};
+  for (size_t f = 0; f < kFieldCount; ++f) {
+    const std::string_view name = kFieldNames[f];
+    KeyPattern k;
+    k.word[0] = k.word[1] = 0;
+    for (size_t i = 0; i <= name.size(); ++i) {  // the name, then its closing quote
+      const uint64_t byte = i < name.size() ? static_cast<unsigned char>(name[i]) : '"';
+      k.word[i / 8] |= byte << (8 * (i % 8));
+      k.mask[i / 8] |= uint64_t{0xFF} << (8 * (i % 8));
+    }
+    k.field = static_cast<Field>(f);
+    table[KeySlot(static_cast<unsigned char>(name[0]), static_cast<unsigned char>(name[1]))] = k;
+  }
+  return table;
+}
+
+inline constexpr std::array<KeyPattern, 32> kKeyTable = BuildKeyTable();
+
+constexpr bool KeyTableHasEveryField() {
+  for (size_t f = 0; f < kFieldCount; ++f) {
+    const std::string_view name = kFieldNames[f];
+    const auto slot = KeySlot(static_cast<unsigned char>(name[0]), static_cast<unsigned char>(name[1]));
+    if (kKeyTable[slot].field != static_cast<Field>(f)) return false;  // two names share a slot
+  }
+  return true;
+}
+static_assert(KeyTableHasEveryField());
+static_assert(std::endian::native == std::endian::little);
+
+// Matches a key by its raw bytes (`raw` points after the opening quote).
+// REQUIRES: 16 bytes readable at raw (a padded simdjson input guarantees it).
 // A key spelled with escapes does not match here.
 inline Field MatchFieldKey(const char* raw) {
-  auto is = [raw](std::string_view name) {
-    return std::memcmp(raw, name.data(), name.size()) == 0 && raw[name.size()] == '"';
-  };
-  switch (raw[0]) {
-    case 'i': return is("id") ? Field::kId : Field::kUnknown;
-    case 'c': return is("city") ? Field::kCity : Field::kUnknown;
-    case 'f': return is("firm") ? Field::kFirm : Field::kUnknown;
-    case 't': return is("ts") ? Field::kTs : is("team") ? Field::kTeam : Field::kUnknown;
-    case 'u': return is("user") ? Field::kUser : Field::kUnknown;
-    case 'p': return is("product") ? Field::kProduct : Field::kUnknown;
-    case 'w': return is("weight_g") ? Field::kWeightG : Field::kUnknown;
-    case 'a': return is("amount_fen") ? Field::kAmountFen : Field::kUnknown;
-    case 'r': return is("refund") ? Field::kRefund : Field::kUnknown;
-    default: return Field::kUnknown;
-  }
+  const KeyPattern& k =
+      kKeyTable[KeySlot(static_cast<unsigned char>(raw[0]), static_cast<unsigned char>(raw[1]))];
+  uint64_t w0, w1;
+  std::memcpy(&w0, raw, 8);
+  std::memcpy(&w1, raw + 8, 8);
+  if (((w0 & k.mask[0]) ^ k.word[0]) | ((w1 & k.mask[1]) ^ k.word[1])) return Field::kUnknown;
+  return k.field;
 }
 
 // "<field>: <reason>", e.g. "weight_g: must be an integer from 0 to 1000000000".

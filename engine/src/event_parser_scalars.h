@@ -17,6 +17,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bangdan::json_scalar {
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -59,6 +63,31 @@ inline uint64_t ParseEightDigits(uint64_t word) {
   word = (word * 10) + (word >> 8);
   word = (((word & kMask) * kMul1) + (((word >> 16) & kMask) * kMul2)) >> 32;
   return word;
+}
+
+// For 1 to 16 bytes at p: true, and their value, if all are ASCII digits.
+// REQUIRES: 16 bytes readable at p (the padded input).
+inline bool ReadShortDigits(const char* p, size_t len, uint64_t* value) {
+  constexpr uint64_t kZeros = 0x3030303030303030ULL;
+  constexpr uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  // The last `n` (1..8) bytes of a number's digits at q, as eight digits
+  // with leading '0's: shifted up to the word's high end, zeros below.
+  auto eight = [kZeros](const char* q, size_t n) {
+    uint64_t w;
+    std::memcpy(&w, q, 8);
+    return n == 8 ? w : (w << (8 * (8 - n))) | (kZeros >> (8 * n));
+  };
+  if (len == 0 || len > 16) return false;
+  if (len <= 8) {
+    const uint64_t w = eight(p, len);
+    if (!IsEightDigits(w)) return false;
+    *value = ParseEightDigits(w);
+    return true;
+  }
+  const uint64_t high = eight(p, 8), low = eight(p + 8, len - 8);
+  if (!IsEightDigits(high) || !IsEightDigits(low)) return false;
+  *value = ParseEightDigits(high) * kPow10[len - 8] + ParseEightDigits(low);
+  return true;
 }
 
 // Reads a trimmed token against RFC 8259's number grammar:
@@ -236,27 +265,29 @@ inline bool EscapesAreValid(std::string_view content) {
   return true;
 }
 
-// True if `content` holds a quote or a backslash: then it needs Unescape
-// (or is not one string). Eight bytes at a time: most strings have neither.
+// True if `content` holds a quote or a backslash: then it needs unescaping
+// (or is not one string). Most strings have neither.
+// REQUIRES: 15 bytes readable past the end of `content` (the padded input).
 inline bool HasQuoteOrBackslash(std::string_view content) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  constexpr uint64_t kQuotes = kOnes * '"';
-  constexpr uint64_t kBackslashes = kOnes * '\\';
   const char* p = content.data();
-  size_t n = content.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    const uint64_t q = word ^ kQuotes;
-    const uint64_t b = word ^ kBackslashes;
-    // A zero byte in q or b marks a match (the classic "has zero byte" test).
-    if ((((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHigh) return true;
-  }
-  for (; n > 0; ++p, --n) {
-    if (*p == '"' || *p == '\\') return true;
+  const size_t n = content.size();
+#if defined(__SSE2__)
+  const __m128i quotes = _mm_set1_epi8('"');
+  const __m128i backslashes = _mm_set1_epi8('\\');
+  for (size_t i = 0; i < n; i += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    auto hits = static_cast<uint32_t>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, quotes), _mm_cmpeq_epi8(chunk, backslashes))));
+    if (n - i < 16) hits &= (1u << (n - i)) - 1;  // bytes past the end do not count
+    if (hits) return true;
   }
   return false;
+#else
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == '"' || p[i] == '\\') return true;
+  }
+  return false;
+#endif
 }
 
 // Appends `utf8` as a JSON string literal: quotes, backslashes and control

@@ -1,0 +1,53 @@
+# Helpers shared by the end-to-end scripts: start a server on a free port in a
+# fresh data directory, stop it, read figures out of a loadgen JSON report.
+# Source it; BIN must name the directory holding bangdan-server and bangdan-loadgen.
+
+: "${BIN:?set BIN to the build's bin directory}"
+SERVER_PID=""
+SERVER_PORT=""
+SERVER_DIR=""
+
+# start_server [extra server flags…]: fresh data dir, --fsync always unless overridden.
+start_server() {
+  SERVER_DIR="$(mktemp -d -t bangdan-e2e.XXXXXX)"
+  "$BIN/bangdan-server" --listen 127.0.0.1:0 --data-dir "$SERVER_DIR/data" --fsync always "$@" \
+    2>"$SERVER_DIR/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    SERVER_PORT="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$SERVER_DIR/server.log" | head -1)"
+    [ -n "$SERVER_PORT" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "server did not start; its log:" >&2
+  cat "$SERVER_DIR/server.log" >&2
+  return 1
+}
+
+# Resident set of the server, in MiB.
+server_rss_mib() {
+  awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  [ -n "$SERVER_DIR" ] && rm -rf "$SERVER_DIR"
+  SERVER_PID=""
+  SERVER_DIR=""
+}
+
+# json_get FILE a.b.c → the value at that path of a JSON file.
+json_get() {
+  python3 -c 'import json,sys
+v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$1" "$2"
+}
+
+# median of the arguments.
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}

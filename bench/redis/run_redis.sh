@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# bangdan against Redis 7 on the same generated stream (same seed, same
+# events), the way a Redis user builds live leaderboards:
+#   full  one ZINCRBY per board, scope, metric and window an event touches
+#         (10 × 3 × 2 = 60) plus one PUBLISH for the screens
+#   lean  only city, firm and team by weight (3 ZINCRBY)
+# Prints events/s and memory of each and the ratios.
+#
+#   bench/redis/run_redis.sh                  EVENTS=300000 by default
+#   EVENTS=1000000 RUNS=3 bench/redis/run_redis.sh
+#
+# Redis config (written down, as the comparison depends on it): Debian's
+# redis-server 7, loopback port, temp dir, `--save "" --appendonly no` — no
+# persistence at all, the most favourable setting for Redis; bangdan runs with
+# --fsync always. REDIS_AOF=always switches Redis to appendonly yes,
+# appendfsync always, the setting that matches bangdan's durability.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+BIN="${BIN:-$root/build/bin}"
+EVENTS="${EVENTS:-300000}"
+RUNS="${RUNS:-1}"
+. "$root/bench/e2e/lib.sh"
+trap 'stop_server; stop_redis' EXIT
+
+REDIS_PID=""
+REDIS_DIR=""
+REDIS_PORT=""
+start_redis() {
+  REDIS_DIR="$(mktemp -d -t bangdan-redis.XXXXXX)"
+  REDIS_PORT=$((20000 + RANDOM % 20000))
+  local persistence=(--save "" --appendonly no)
+  [ "${REDIS_AOF:-}" = always ] && persistence=(--save "" --appendonly yes --appendfsync always)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" "${persistence[@]}" \
+    --daemonize no --logfile "$REDIS_DIR/redis.log" &
+  REDIS_PID=$!
+  for _ in $(seq 1 100); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "redis did not start" >&2
+  return 1
+}
+stop_redis() {
+  [ -n "$REDIS_PID" ] && { kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; }
+  [ -n "$REDIS_DIR" ] && rm -rf "$REDIS_DIR"
+  REDIS_PID=""
+  REDIS_DIR=""
+}
+redis_mem_mib() {  # used_memory and used_memory_rss, MiB
+  redis-cli -p "$REDIS_PORT" info memory | tr -d '\r' |
+    awk -F: '/^used_memory:/ { u = $2 } /^used_memory_rss:/ { r = $2 } END { printf "%.1f %.1f", u / 1048576, r / 1048576 }'
+}
+
+STREAM=(--seed 1 --events "$EVENTS" --batch 100 --connections 4 --cities 57 --firms 500 --teams 5000
+        --users 100000 --products 300 --refunds 0.02 --pool "$EVENTS" --no-progress)
+work="$(mktemp -d -t bangdan-redis-reports.XXXXXX)"
+echo "machine: nproc $(nproc), $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%F); $EVENTS events"
+
+b_rates=(); b_rss=()
+for _ in $(seq "$RUNS"); do
+  start_server
+  "$BIN/bangdan-loadgen" --url "ws://127.0.0.1:$SERVER_PORT" "${STREAM[@]}" --report "$work/b.json" >/dev/null
+  b_rates+=("$(json_get "$work/b.json" accepted_per_s)")
+  b_rss+=("$(server_rss_mib)")
+  stop_server
+done
+b_rate="$(median "${b_rates[@]}")"; b_mem="$(median "${b_rss[@]}")"
+echo "bangdan (--fsync always): events/s runs ${b_rates[*]} → $b_rate; server RSS MiB $b_mem"
+
+for variant in full lean; do
+  rates=(); used=(); rss=()
+  for _ in $(seq "$RUNS"); do
+    start_redis
+    "$BIN/bangdan-loadgen" --target redis --redis-variant "$variant" --url "ws://127.0.0.1:$REDIS_PORT" \
+      "${STREAM[@]}" --report "$work/r.json" >/dev/null
+    rates+=("$(json_get "$work/r.json" accepted_per_s)")
+    read -r u r < <(redis_mem_mib)
+    used+=("$u"); rss+=("$r")
+    stop_redis
+  done
+  rate="$(median "${rates[@]}")"; u="$(median "${used[@]}")"; r="$(median "${rss[@]}")"
+  python3 - "$variant" "$rate" "$u" "$r" "$b_rate" "$b_mem" <<'PY'
+import sys
+v, rate, used, rss, b_rate, b_mem = sys.argv[1], *map(float, sys.argv[2:])
+print(f"redis {v}: events/s {rate:.0f}; used_memory {used:.1f} MiB, used_memory_rss {rss:.1f} MiB; "
+      f"bangdan/redis events/s {b_rate / rate:.1f}x; redis used_memory / bangdan RSS {used / b_mem:.2f}")
+PY
+done
+rm -rf "$work"

@@ -1,0 +1,159 @@
+#include "durability.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "bangdan/snapshot.h"
+#include "bangdan/wal.h"
+#include "log.h"
+#include "wal_journal.h"
+
+namespace bangdan {
+namespace {
+
+uint64_t MicrosSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
+      .count();
+}
+
+// Writes all of `s` to `fd`, ignoring errors: the parent reads what arrives.
+void WriteAll(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(fd, s.data(), s.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+Durability::Durability(const ServerOptions& options, Env* env) : options_(options), env_(env) {}
+
+Durability::~Durability() { Stop(); }
+
+Status Durability::Open(Engine* engine, RecoveryStats* stats) {
+  Status s = Recover(env_, options_.data_dir, engine, stats);
+  if (!s.ok()) return s;
+  WalOptions wal_options;
+  wal_options.fsync = options_.fsync;
+  std::unique_ptr<Wal> wal;
+  s = Wal::Open(env_, options_.data_dir, wal_options, engine->applied_seq(), &wal);
+  if (!s.ok()) return s;
+  journal_ = std::make_unique<WalJournal>(std::move(wal));
+  return Status::OK();
+}
+
+Journal* Durability::journal() { return journal_.get(); }
+
+Status Durability::Snapshot(Engine& engine, std::mutex& engine_mu, std::string* file,
+                            uint64_t* seq) {
+  std::lock_guard one_at_a_time(snapshot_mu_);
+  return SnapshotLocked(engine, engine_mu, file, seq);
+}
+
+Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file,
+                                  uint64_t* seq) {
+  if (journal_ == nullptr) return Status::IOError("snapshot: the data directory is not open");
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return Status::IOError(std::string("snapshot: pipe: ") + strerror(errno));
+
+  uint64_t at_seq = 0;
+  pid_t pid;
+  {
+    auto t0 = std::chrono::steady_clock::now();
+    std::lock_guard lock(engine_mu);
+    at_seq = engine.applied_seq();
+    pid = ::fork();
+    uint64_t stall = MicrosSince(t0);
+    if (pid != 0 && stall > longest_stall_us_) longest_stall_us_ = stall;
+  }
+  if (pid == 0) {
+    // The child: a frozen copy of the engine at `at_seq`. Only this thread
+    // exists here; it takes no lock that another thread might have held.
+    ::close(pipe_fds[0]);
+    std::string payload;
+    engine.Serialize(&payload);
+    std::string name;
+    Status s = WriteSnapshot(env_, options_.data_dir, at_seq, payload, &name);
+    WriteAll(pipe_fds[1], s.ok() ? "ok " + name : "error " + s.ToString());
+    ::close(pipe_fds[1]);
+    ::_exit(s.ok() ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    return Status::IOError(std::string("snapshot: fork: ") + strerror(errno));
+  }
+
+  std::string reply;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || reply.rfind("ok ", 0) != 0) {
+    if (reply.rfind("error ", 0) == 0) return Status::IOError("snapshot: " + reply.substr(6));
+    return Status::IOError("snapshot: the writing process died (status " +
+                           std::to_string(wstatus) + ")");
+  }
+  snapshots_written_++;
+  journal_->DeleteSegmentsBefore(at_seq);
+  if (file != nullptr) *file = reply.substr(3);
+  if (seq != nullptr) *seq = at_seq;
+  return Status::OK();
+}
+
+void Durability::StartPeriodic(Engine& engine, std::mutex& engine_mu) {
+  if (options_.snapshot_interval_ms <= 0 || periodic_.joinable()) return;
+  periodic_ = std::thread([this, &engine, &engine_mu] {
+    uint64_t last_seq = 0;
+    std::unique_lock lock(periodic_mu_);
+    for (;;) {
+      periodic_cv_.wait_for(lock, std::chrono::milliseconds(options_.snapshot_interval_ms),
+                            [&] { return stopping_; });
+      if (stopping_) return;
+      {
+        std::lock_guard engine_lock(engine_mu);
+        if (engine.applied_seq() == last_seq) continue;  // nothing new to keep
+      }
+      lock.unlock();
+      std::string file;
+      uint64_t seq = 0;
+      auto t0 = std::chrono::steady_clock::now();
+      Status s = Snapshot(engine, engine_mu, &file, &seq);
+      if (s.ok()) {
+        last_seq = seq;
+        LogInfo("snapshot " + file + " at seq " + std::to_string(seq) + " written in " +
+                std::to_string(MicrosSince(t0) / 1000) + " ms");
+      } else {
+        LogError(s.message());
+      }
+      lock.lock();
+    }
+  });
+}
+
+void Durability::Stop() {
+  {
+    std::lock_guard lock(periodic_mu_);
+    stopping_ = true;
+  }
+  periodic_cv_.notify_all();
+  if (periodic_.joinable()) periodic_.join();
+  journal_.reset();  // finishes the queued groups, stops the log thread
+}
+
+}  // namespace bangdan

@@ -1,0 +1,87 @@
+// Durability: the data directory behind a running server (SPEC §6).
+//
+//   Open()      recovers the engine (newest snapshot, then the log after it)
+//               and opens the log for appending;
+//   journal()   the Journal the engine writer commits groups to: one thread
+//               that appends a group's records, fsyncs once (group commit)
+//               and only then reports the group durable;
+//   Snapshot()  writes the whole state beside the live one and lets the log
+//               segments it covers go;
+//   StartPeriodic() takes one every --snapshot-interval.
+//
+// Snapshots without stopping ingest: the engine lock is held only while the
+// process forks. The child owns a copy-on-write image of the engine as it was
+// at that instant, serializes it and writes the file; the parent goes on
+// ingesting and waits for the child on the snapshotting thread, never on an
+// I/O thread's hot path. The engine holds only durable events (two-phase
+// writes), so the image is exactly the state at its applied sequence number.
+//
+// Thread safety: Snapshot may be called from any thread (one at a time is
+// taken; others wait). journal() is used by the engine writer only.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bangdan/engine.h"
+#include "bangdan/env.h"
+#include "bangdan/recovery.h"
+#include "bangdan/status.h"
+#include "journal.h"
+#include "options.h"
+
+namespace bangdan {
+
+class WalJournal;
+
+class Durability {
+ public:
+  explicit Durability(const ServerOptions& options, Env* env = Env::Default());
+  ~Durability();  // Stop()s
+  Durability(const Durability&) = delete;
+  Durability& operator=(const Durability&) = delete;
+
+  // Recovers *engine from the data directory and opens the log after it.
+  // Corruption (naming file and offset) or IOError stop start-up.
+  Status Open(Engine* engine, RecoveryStats* stats);
+
+  // REQUIRES: Open() succeeded. Lives as long as this object.
+  Journal* journal();
+
+  // Takes a snapshot of `engine` (guarded by `engine_mu`) now. Returns the
+  // file name within the data directory and the sequence number it covers.
+  Status Snapshot(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
+
+  // Takes a snapshot every --snapshot-interval on a thread of its own.
+  void StartPeriodic(Engine& engine, std::mutex& engine_mu);
+  // Stops the periodic snapshots and the log thread (after its last group).
+  void Stop();
+
+  // Longest time the engine lock was held to start a snapshot (µs), and the
+  // number of snapshots written: for /metrics and the benchmarks.
+  uint64_t longest_snapshot_stall_us() const { return longest_stall_us_; }
+  uint64_t snapshots_written() const { return snapshots_written_; }
+
+ private:
+  Status SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
+
+  ServerOptions options_;
+  Env* env_;
+  std::unique_ptr<WalJournal> journal_;
+
+  std::mutex snapshot_mu_;  // one snapshot at a time
+  std::atomic<uint64_t> longest_stall_us_{0};
+  std::atomic<uint64_t> snapshots_written_{0};
+
+  std::mutex periodic_mu_;
+  std::condition_variable periodic_cv_;
+  bool stopping_ = false;
+  std::thread periodic_;
+};
+
+}  // namespace bangdan

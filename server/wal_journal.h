@@ -1,0 +1,63 @@
+// WalJournal: the Journal of a server with a data directory — group commit
+// on a thread of its own.
+//
+// The engine writer hands over one group at a time (all the frames it admitted
+// while the previous group was being synced); this thread appends their
+// records, fsyncs once, and reports the group durable. A failed write or fsync
+// rolls the log back to its last durable record and fails the whole group: no
+// ack is sent for what is not durable, and no fsync is ever retried as if it
+// had worked. The next group tries again, so ingest resumes by itself once
+// the disk recovers (e.g. space was freed).
+//
+// Thread safety: Commit and DeleteSegmentsBefore may be called from any
+// thread; the Wal itself is touched by the journal's thread only.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "bangdan/wal.h"
+#include "journal.h"
+
+namespace bangdan {
+
+class WalJournal final : public Journal {
+ public:
+  explicit WalJournal(std::unique_ptr<Wal> wal);
+  ~WalJournal() override;  // finishes queued work, then stops
+
+  void Commit(const std::vector<JournalRecord>& records,
+              std::function<void(Status)> done) override;
+
+  // Lets the segments covered by a snapshot at `seq` go (asynchronously).
+  void DeleteSegmentsBefore(uint64_t seq);
+
+  // Failed groups so far (for /metrics and tests).
+  uint64_t failed_groups() const { return failed_groups_; }
+
+ private:
+  struct Job {
+    const std::vector<JournalRecord>* records = nullptr;  // null: a deletion
+    std::function<void(Status)> done;
+    uint64_t delete_before = 0;
+  };
+  void Run();
+  Status Write(const std::vector<JournalRecord>& records);
+
+  std::unique_ptr<Wal> wal_;
+  bool needs_rollback_ = false;
+  std::atomic<uint64_t> failed_groups_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace bangdan
