@@ -4,7 +4,8 @@
 // optional field present; timestamps today. Events are generated once, before
 // any timing.
 //
-//   build/bin/engine_apply_bench --benchmark_repetitions=3
+//   build/bin/engine_apply_bench --benchmark_repetitions=3 \
+//       --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "bangdan/board.h"
 #include "bangdan/engine.h"
 #include "bangdan/event.h"
+#include "board_set.h"
 
 namespace bangdan {
 namespace {
@@ -27,6 +29,10 @@ struct Workload {
   std::vector<std::string> names[kDimensionCount];
   std::vector<std::string> ids;
   std::vector<Event> events;
+  // The same events again under new ids: once the entities exist.
+  std::vector<std::string> ids_again;
+  std::vector<Event> events_again;
+  std::vector<int64_t> recv_ms_again;
   std::vector<int64_t> recv_ms;
   std::vector<uint32_t> user_of;  // the user index of each event
 };
@@ -86,16 +92,29 @@ const Workload& GetWorkload() {
       e.ts_ms = w->recv_ms[i] - static_cast<int64_t>(rng() % 60'000);
       w->user_of[i] = picks[3][i];
     }
+    w->ids_again.reserve(kEvents);
+    for (size_t i = 0; i < kEvents; ++i) w->ids_again.push_back("order-again-" + std::to_string(i));
+    w->events_again = w->events;
+    w->recv_ms_again = w->recv_ms;
+    for (size_t i = 0; i < kEvents; ++i) {
+      w->events_again[i].id = w->ids_again[i];
+      w->recv_ms_again[i] += static_cast<int64_t>(kEvents / 1000);
+    }
     return w;
   }();
   return *w;
 }
 
-void Feed(Engine& engine, const Workload& w, size_t from, size_t to) {
+void Feed(Engine& engine, const std::vector<Event>& events, const std::vector<int64_t>& recv_ms,
+          size_t from, size_t to) {
   for (size_t i = from; i < to; ++i) {
-    const Admission a = engine.Admit(w.events[i], w.recv_ms[i]);
-    if (a.accepted()) engine.Apply(w.events[i], a);
+    const Admission a = engine.Admit(events[i], recv_ms[i]);
+    if (a.accepted()) engine.Apply(events[i], a);
   }
+}
+
+void Feed(Engine& engine, const Workload& w, size_t from, size_t to) {
+  Feed(engine, w.events, w.recv_ms, from, to);
 }
 
 BoardRef Ref(Dimension dim, ScopeKind scope, std::string_view key, WindowSpec window) {
@@ -138,6 +157,50 @@ void BM_AdmitApply(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
 }
 BENCHMARK(BM_AdmitApply)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The second 2,000,000 events of a campaign: the same draws, so most entries
+// already exist and the work is updating, not creating.
+void BM_AdmitApplyExistingEntities(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = std::make_unique<Engine>();
+    Feed(*engine, w, 0, kEvents);
+    state.ResumeTiming();
+    Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents);
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+}
+BENCHMARK(BM_AdmitApplyExistingEntities)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Lazy against eager ordering on one board of 100,000 Zipf-drawn entities:
+// eager re-sorts the changed entry at every event (erase + insert of its
+// three keys), lazy only when the board is read — here every 1,000 events.
+void BoardSetUpdates(benchmark::State& state, uint32_t read_every) {
+  std::mt19937_64 rng(11);
+  Zipf zipf(100'000);
+  std::vector<uint32_t> entities(1'000'000);
+  for (uint32_t& e : entities) e = zipf(rng);
+  const int64_t delta[kMetricCount] = {500, 990, 1};
+  for (auto _ : state) {
+    BoardSet set(false);
+    uint64_t seq = 0;
+    for (uint32_t e : entities) {
+      set.Add(0, e, delta, ++seq);
+      if (seq % read_every == 0) benchmark::DoNotOptimize(set.PrepareBoard(0));
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * entities.size()));
+}
+void BM_BoardLazyReadEvery1000(benchmark::State& state) { BoardSetUpdates(state, 1000); }
+void BM_BoardLazyReadEvery100000(benchmark::State& state) { BoardSetUpdates(state, 100'000); }
+void BM_BoardEager(benchmark::State& state) { BoardSetUpdates(state, 1); }
+BENCHMARK(BM_BoardLazyReadEvery1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BoardLazyReadEvery100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BoardEager)->Unit(benchmark::kMillisecond);
 
 void BM_AdmitApplyWithTop10Every1000(benchmark::State& state) {
   const Workload& w = GetWorkload();

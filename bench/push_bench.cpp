@@ -98,7 +98,8 @@ struct World {
   }
 
   void Buy(int c, int f, int64_t weight) {
-    const std::string id = "e" + std::to_string(++next_id);
+    std::string id = "e";
+    id += std::to_string(++next_id);
     Event e;
     e.id = id;
     e.city = cities[c];

@@ -1,9 +1,13 @@
 #include "durability.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -39,7 +43,18 @@ Durability::Durability(const ServerOptions& options, Env* env) : options_(option
 Durability::~Durability() { Stop(); }
 
 Status Durability::Open(Engine* engine, RecoveryStats* stats) {
-  Status s = Recover(env_, options_.data_dir, engine, stats);
+  // Two servers on one data directory would interleave their logs: the
+  // second one is refused while the first holds the lock.
+  Status s = env_->CreateDir(options_.data_dir);
+  if (!s.ok()) return s;
+  std::string lock_path = JoinPath(options_.data_dir, "LOCK");
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::IOError(lock_path + ": " + strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::IOError(options_.data_dir + " is in use by another bangdan-server (" +
+                           lock_path + " is locked)");
+  }
+  s = Recover(env_, options_.data_dir, engine, stats);
   if (!s.ok()) return s;
   WalOptions wal_options;
   wal_options.fsync = options_.fsync;
@@ -77,6 +92,11 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
   if (pid == 0) {
     // The child: a frozen copy of the engine at `at_seq`. Only this thread
     // exists here; it takes no lock that another thread might have held.
+    // Die with the server: a snapshot finished after a kill -9 of its parent
+    // must not hold the data directory's lock against the restarted server.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() == 1) ::_exit(1);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
     ::close(pipe_fds[0]);
     std::string payload;
     engine.Serialize(&payload);
@@ -154,6 +174,10 @@ void Durability::Stop() {
   periodic_cv_.notify_all();
   if (periodic_.joinable()) periodic_.join();
   journal_.reset();  // finishes the queued groups, stops the log thread
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+  }
 }
 
 }  // namespace bangdan

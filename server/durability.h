@@ -72,6 +72,7 @@ class Durability {
 
   ServerOptions options_;
   Env* env_;
+  int lock_fd_ = -1;  // flock()ed LOCK file of the data directory
   std::unique_ptr<WalJournal> journal_;
 
   std::mutex snapshot_mu_;  // one snapshot at a time

@@ -24,6 +24,7 @@
 
 #include "bangdan/live_view.h"
 #include "bangdan/status.h"
+#include "json_writer.h"  // AppendJsonString
 
 namespace bangdan {
 
@@ -57,9 +58,6 @@ class StreamRequestParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Appends `s` as a JSON string literal (quotes, escapes; UTF-8 passes as is).
-void AppendJsonString(std::string* out, std::string_view s);
 
 // {"type":"error","sub":"s1","error":"…"} ("sub":null when unknown).
 std::string StreamErrorMessage(const std::optional<std::string>& sub, std::string_view error);

@@ -294,6 +294,10 @@ Status Engine::Entry(const BoardRef& board, Metric metric, std::string_view key,
   auto pos = b->trees[m].Rank(RankKey{e.value[m], e.seq[m], *index});
   if (!pos) return Status::Corruption("entry missing from its ordering");
   out->row = RowOf(*impl_, board.dim, *loc.set, *index, *pos + 1);
+  if (radius == 0) {  // the row is its own neighbourhood: no second descent
+    out->around.push_back(out->row);
+    return Status::OK();
+  }
   const uint64_t from = *pos >= radius ? *pos - radius : 0;
   AppendRows(*impl_, board.dim, *loc.set, *b, metric, from, *pos + radius + 1 - from,
              &out->around);

@@ -26,24 +26,56 @@ namespace {
 constexpr char kMagic[8] = {'B', 'D', 'E', 'N', 'G', 'I', 'N', 'E'};
 constexpr uint32_t kVersion = 1;
 
+// Writes into a string sized ahead (Serialize computes the exact size), so
+// that each field is one store rather than one append.
 class Writer {
  public:
-  explicit Writer(std::string* out) : out_(out) {}
-  void U8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
+  Writer(std::string* out, size_t expected) : out_(out), pos_(out->size()) {
+    out_->resize(pos_ + expected);
+  }
+  ~Writer() { out_->resize(pos_); }
+  void U8(uint8_t v) { Fixed(v, 1); }
   void U32(uint32_t v) { Fixed(v, 4); }
   void U64(uint64_t v) { Fixed(v, 8); }
   void I32(int32_t v) { Fixed(static_cast<uint32_t>(v), 4); }
   void I64(int64_t v) { Fixed(static_cast<uint64_t>(v), 8); }
-  void Bytes(std::string_view s) { out_->append(s); }
+  void Bytes(std::string_view s) {
+    Reserve(s.size());
+    std::memcpy(out_->data() + pos_, s.data(), s.size());
+    pos_ += s.size();
+  }
 
  private:
+  void Reserve(size_t n) {
+    if (out_->size() - pos_ < n) out_->resize(2 * out_->size() + n);  // only if the estimate was short
+  }
   void Fixed(uint64_t v, int n) {
-    char buf[8];
-    for (int i = 0; i < n; ++i) buf[i] = static_cast<char>(v >> (8 * i));
-    out_->append(buf, static_cast<size_t>(n));
+    Reserve(8);
+    char* p = out_->data() + pos_;
+    for (int i = 0; i < n; ++i) p[i] = static_cast<char>(v >> (8 * i));
+    pos_ += static_cast<size_t>(n);
   }
   std::string* out_;
+  size_t pos_;
 };
+
+// The encoded size of the state, for Writer.
+size_t EncodedSize(const EngineState& s) {
+  size_t bytes = 8 + 4 + 4 + 4 + 8 + 8 + 8 + 1 + 8 + 8 + 8 + 4;
+  for (const Interner& names : s.names) {
+    bytes += 4;
+    for (uint32_t id = 0; id < names.size(); ++id) bytes += 4 + names.Name(id).size();
+  }
+  bytes += 24 * s.dedup.size();
+  auto window = [](const Window& w) {
+    size_t b = 5 * 8;
+    for (const BoardSet& set : w.sets) b += 4 + size_t{set.entry_count()} * (set.scoped() ? 56 : 52);
+    return b;
+  };
+  bytes += window(s.total);
+  for (const auto& [day, w] : s.days) bytes += 4 + window(*w);
+  return bytes;
+}
 
 // Every read checks the bounds; after the first failure all reads fail and
 // return zeros, so callers test ok() at the points where a value matters.
@@ -149,7 +181,7 @@ Status ReadWindow(Reader& r, const EngineState& s, Window* win) {
 
 void Engine::Serialize(std::string* out) const {
   const EngineState& s = *impl_;
-  Writer w(out);
+  Writer w(out, EncodedSize(s));
   w.Bytes(std::string_view(kMagic, sizeof kMagic));
   w.U32(kVersion);
   w.I32(s.options.tz_offset_minutes);

@@ -24,6 +24,29 @@ inline constexpr std::string_view kFieldNames[kFieldCount] = {
     "id", "city", "firm", "team", "user", "product", "weight_g", "amount_fen", "ts", "refund",
 };
 
+enum class FieldKind : uint8_t { kString, kAmount, kTs, kBool };
+
+// How to read each field, indexed by Field.
+struct FieldSpec {
+  FieldKind kind;
+  int64_t max;                        // bytes (strings) or value (amounts)
+  std::string_view Event::*text;      // kString
+  int64_t Event::*number;             // kAmount
+};
+
+inline constexpr FieldSpec kFieldSpecs[kFieldCount] = {
+    {FieldKind::kString, kMaxIdBytes, &Event::id, nullptr},
+    {FieldKind::kString, kMaxCityBytes, &Event::city, nullptr},
+    {FieldKind::kString, kMaxNameBytes, &Event::firm, nullptr},
+    {FieldKind::kString, kMaxNameBytes, &Event::team, nullptr},
+    {FieldKind::kString, kMaxNameBytes, &Event::user, nullptr},
+    {FieldKind::kString, kMaxNameBytes, &Event::product, nullptr},
+    {FieldKind::kAmount, kMaxWeightG, nullptr, &Event::weight_g},
+    {FieldKind::kAmount, kMaxAmountFen, nullptr, &Event::amount_fen},
+    {FieldKind::kTs, 0, nullptr, nullptr},
+    {FieldKind::kBool, 0, nullptr, nullptr},
+};
+
 constexpr uint32_t FieldBit(Field f) { return 1u << static_cast<uint32_t>(f); }
 
 inline constexpr uint32_t kRequiredFields = FieldBit(Field::kId) | FieldBit(Field::kCity) |

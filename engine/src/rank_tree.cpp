@@ -19,7 +19,9 @@ RankTree::RankTree() = default;
 RankTree::~RankTree() { Clear(); }
 
 RankTree::RankTree(RankTree&& other) noexcept
-    : root_(other.root_), size_(other.size_), height_(other.height_),
+    : root_(other.root_),
+      size_(other.size_),
+      height_(other.height_),
       nodes_bytes_(other.nodes_bytes_) {
   other.root_ = nullptr;
   other.size_ = other.height_ = other.nodes_bytes_ = 0;
@@ -104,6 +106,11 @@ std::optional<size_t> RankTree::Rank(const RankKey& key) const {
   return rank + pos;
 }
 
+RankTree::Cursor RankTree::CursorAt(const Leaf* leaf, unsigned pos) {
+  KeyColumnsView cols = leaf->keys();
+  return {leaf, cols.value, cols.seq, cols.id, pos, leaf->count};
+}
+
 RankTree::Cursor RankTree::Seek(size_t rank) const {
   assert(rank < size_);
   const Node* node = root_;
@@ -113,19 +120,16 @@ RankTree::Cursor RankTree::Seek(size_t rank) const {
     while (rank >= in->counts[i]) rank -= in->counts[i++];
     node = in->child[i];
   }
-  return {static_cast<const Leaf*>(node), static_cast<unsigned>(rank)};
+  return CursorAt(static_cast<const Leaf*>(node), static_cast<unsigned>(rank));
 }
 
 RankKey RankTree::At(size_t rank) const { return KeyAt(Seek(rank)); }
 
-bool RankTree::Next(Cursor* c) {
-  if (++c->pos < c->leaf->count) return true;
-  c->leaf = c->leaf->next;
-  c->pos = 0;
-  return c->leaf != nullptr;
+bool RankTree::NextLeaf(Cursor* c) {
+  if (c->leaf->next == nullptr) return false;
+  *c = CursorAt(c->leaf->next, 0);
+  return true;
 }
-
-RankKey RankTree::KeyAt(const Cursor& c) { return c.leaf->keys().Get(c.pos); }
 
 // ---------------------------------------------------------------- insert
 
@@ -167,8 +171,7 @@ RankTree::Leaf* RankTree::GrowRootLeaf() {
 // leaves, combined at most 2 * kLeafCap - 1 keys) so that `left` ends with
 // `left_after` keys.
 template <typename L>
-static void InsertAcross(L* left, L* right, unsigned q, const RankKey& key,
-                         unsigned left_after) {
+static void InsertAcross(L* left, L* right, unsigned q, const RankKey& key, unsigned left_after) {
   if (q < left_after) {
     BalanceLeaves(left, right, left_after - 1);
     left->InsertAt(q, key);

@@ -80,11 +80,22 @@ class RankTree {
     Inner* node;
     unsigned idx;
   };
-  // Leaf-walking cursor used by ForEach.
-  struct Cursor { const Leaf* leaf; unsigned pos; };
+  // Leaf-walking cursor used by ForEach. It holds the current leaf's key
+  // columns, so that stepping within a leaf and reading a key are inlined
+  // into ForEach; only moving to the next leaf is a call.
+  struct Cursor {
+    const Leaf* leaf;
+    const int64_t* value;
+    const uint64_t* seq;
+    const uint32_t* id;
+    unsigned pos;
+    unsigned count;
+  };
   Cursor Seek(size_t rank) const;
-  static bool Next(Cursor* c);
-  static RankKey KeyAt(const Cursor& c);
+  static Cursor CursorAt(const Leaf* leaf, unsigned pos);
+  static bool Next(Cursor* c) { return ++c->pos < c->count || NextLeaf(c); }
+  static bool NextLeaf(Cursor* c);
+  static RankKey KeyAt(const Cursor& c) { return {c.value[c.pos], c.seq[c.pos], c.id[c.pos]}; }
 
   Leaf* FindLeaf(const RankKey& key, Step* path) const;
   void InsertIntoFullLeaf(Leaf* leaf, unsigned pos, const RankKey& key, Step* path);

@@ -10,7 +10,8 @@ using namespace rank_tree_internal;
 
 std::string RankTree::CheckInvariants() const {
   if (root_ == nullptr) {
-    if (size_ != 0 || height_ != 0 || nodes_bytes_ != 0) return "empty tree with size, height or bytes";
+    if (size_ != 0 || height_ != 0 || nodes_bytes_ != 0)
+      return "empty tree with size, height or bytes";
     return "";
   }
   if (height_ > kMaxHeight) return "height " + std::to_string(height_) + " above the maximum";
@@ -19,7 +20,8 @@ std::string RankTree::CheckInvariants() const {
   std::string err = CheckSubtree(root_, height_ - 1, nullptr, nullptr, &keys, &bytes, &last);
   if (!err.empty()) return err;
   if (last->next != nullptr) return "the last leaf links to another";
-  if (keys != size_) return "size() " + std::to_string(size_) + " but " + std::to_string(keys) + " keys";
+  if (keys != size_)
+    return "size() " + std::to_string(size_) + " but " + std::to_string(keys) + " keys";
   if (bytes != nodes_bytes_) return "MemoryBytes() disagrees with the nodes";
   return "";
 }
@@ -36,11 +38,15 @@ std::string RankTree::CheckSubtree(const Node* node, size_t level, const RankKey
     if (leaf->count > leaf->capacity || leaf->count < (is_root ? 1 : kLeafMin))
       return where + "leaf with " + std::to_string(leaf->count) + " keys";
     for (unsigned i = 0; i < leaf->count; ++i) {
-      if (i > 0 && !leaf->keys().Precedes(i - 1, leaf->keys().Get(i))) return where + "leaf keys out of order";
-      if (lo != nullptr && leaf->keys().Precedes(i, *lo)) return where + "leaf key before its separator";
-      if (hi != nullptr && !leaf->keys().Precedes(i, *hi)) return where + "leaf key not before the next separator";
+      if (i > 0 && !leaf->keys().Precedes(i - 1, leaf->keys().Get(i)))
+        return where + "leaf keys out of order";
+      if (lo != nullptr && leaf->keys().Precedes(i, *lo))
+        return where + "leaf key before its separator";
+      if (hi != nullptr && !leaf->keys().Precedes(i, *hi))
+        return where + "leaf key not before the next separator";
     }
-    if (*prev_leaf != nullptr && (*prev_leaf)->next != leaf) return where + "leaf chain skips a leaf";
+    if (*prev_leaf != nullptr && (*prev_leaf)->next != leaf)
+      return where + "leaf chain skips a leaf";
     *prev_leaf = leaf;
     *keys += leaf->count;
     *bytes += Leaf::Bytes(leaf->capacity);
@@ -62,7 +68,9 @@ std::string RankTree::CheckSubtree(const Node* node, size_t level, const RankKey
     std::string err = CheckSubtree(in->child[i], level - 1, i == 0 ? lo : &seps[i - 1],
                                    i + 1 == in->count ? hi : &seps[i], &below, bytes, prev_leaf);
     if (!err.empty()) return err;
-    if (below != in->counts[i]) return where + "count " + std::to_string(in->counts[i]) + " but " + std::to_string(below) + " keys below";
+    if (below != in->counts[i])
+      return where + "count " + std::to_string(in->counts[i]) + " but " + std::to_string(below) +
+             " keys below";
     *keys += below;
   }
   return "";

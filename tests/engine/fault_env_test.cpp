@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+
+#include "bangdan/recovery.h"
 
 namespace bangdan {
 namespace {
@@ -109,6 +114,30 @@ TEST_F(FaultEnvTest, ChildrenAreTheNamesDirectlyInTheDirectory) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ((std::vector<std::string>{"a", "b"}), names);
   EXPECT_FALSE(env_.GetChildren("missing", &names).ok());
+}
+
+TEST_F(FaultEnvTest, ALockIsExclusiveUntilReleased) {
+  std::unique_ptr<FileLock> first, second;
+  ASSERT_TRUE(env_.LockFile("d/LOCK", &first).ok());
+  Status s = env_.LockFile("d/LOCK", &second);
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_NE(std::string::npos, s.message().find("d/LOCK")) << s.message();
+  first.reset();
+  EXPECT_TRUE(env_.LockFile("d/LOCK", &second).ok());
+}
+
+// The real file system's lock, which guards a data directory in production.
+TEST(PosixEnvTest, ASecondLockOnADataDirectoryIsRefusedUntilTheFirstIsReleased) {
+  const std::string dir = ::testing::TempDir() + "posix-env-lock-" + std::to_string(getpid());
+  std::unique_ptr<FileLock> first, second;
+  ASSERT_TRUE(LockDataDir(Env::Default(), dir, &first).ok());
+  Status s = LockDataDir(Env::Default(), dir, &second);
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_NE(std::string::npos, s.message().find("LOCK")) << s.message();
+  first.reset();
+  EXPECT_TRUE(LockDataDir(Env::Default(), dir, &second).ok());
+  second.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

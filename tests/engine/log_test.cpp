@@ -10,6 +10,7 @@
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 #include "storage/log_writer.h"
+#include "storage/record_codec.h"
 
 namespace bangdan::log {
 namespace {
@@ -289,6 +290,87 @@ TEST_F(LogTest, WriterResetContinuesTheBlockLayoutOfATruncatedFile) {
   Write(BigString("again", kBlockSize + 10));
   EXPECT_EQ((Strings{"foo", BigString("again", kBlockSize + 10)}), ReadAll());
   EXPECT_EQ(Reader::End::kClean, end_);
+}
+
+// ---- The event record carried in the log ----
+
+TEST(EventRecordTest, EveryFieldRoundTrips) {
+  Event e;
+  e.id = "ord-1";
+  e.city = "合肥";
+  e.firm = "万科物业";
+  e.team = "创源战队";
+  e.user = "u42";
+  e.product = "砀山酥梨";
+  e.weight_g = 1'000'000'000;
+  e.amount_fen = 1'000'000'000'000;
+  e.ts_ms = 1'795'363'200'123;
+  e.has_ts = true;
+  e.refund = true;
+  std::string record = "prefix";
+  EncodeEvent(e, 0xfedcba9876543210ull, -5, &record);
+  Event d;
+  uint64_t seq = 0;
+  int64_t recv_ms = 0;
+  ASSERT_TRUE(DecodeEvent(std::string_view(record).substr(6), &d, &seq, &recv_ms).ok());
+  EXPECT_EQ(0xfedcba9876543210ull, seq);
+  EXPECT_EQ(-5, recv_ms);
+  EXPECT_EQ(e.id, d.id);
+  EXPECT_EQ(e.city, d.city);
+  EXPECT_EQ(e.firm, d.firm);
+  EXPECT_EQ(e.team, d.team);
+  EXPECT_EQ(e.user, d.user);
+  EXPECT_EQ(e.product, d.product);
+  EXPECT_EQ(e.weight_g, d.weight_g);
+  EXPECT_EQ(e.amount_fen, d.amount_fen);
+  EXPECT_EQ(e.ts_ms, d.ts_ms);
+  EXPECT_TRUE(d.has_ts);
+  EXPECT_TRUE(d.refund);
+}
+
+TEST(EventRecordTest, AbsentOptionalsAndTsDecodeAsAbsent) {
+  Event e;
+  e.id = "x";
+  e.city = "c";
+  e.firm = "f";
+  e.ts_ms = 99;  // ignored: has_ts is false
+  std::string record;
+  EncodeEvent(e, 1, 2, &record);
+  EXPECT_EQ(kEventHeaderSize + 3, record.size());
+  Event d;
+  uint64_t seq = 0;
+  int64_t recv_ms = 0;
+  ASSERT_TRUE(DecodeEvent(record, &d, &seq, &recv_ms).ok());
+  EXPECT_TRUE(d.team.empty() && d.user.empty() && d.product.empty());
+  EXPECT_FALSE(d.has_ts);
+  EXPECT_EQ(0, d.ts_ms);
+  EXPECT_FALSE(d.refund);
+}
+
+TEST(EventRecordTest, MalformedRecordsAreCorruption) {
+  Event e;
+  e.id = "x";
+  e.city = "c";
+  e.firm = "f";
+  std::string good;
+  EncodeEvent(e, 1, 2, &good);
+  Event d;
+  uint64_t seq = 0;
+  int64_t recv_ms = 0;
+  auto decode = [&](const std::string& r) { return DecodeEvent(r, &d, &seq, &recv_ms); };
+
+  EXPECT_TRUE(decode(good.substr(0, kEventHeaderSize - 1)).IsCorruption());
+  EXPECT_TRUE(decode(good.substr(0, good.size() - 1)).IsCorruption());
+  EXPECT_TRUE(decode(good + "z").IsCorruption());
+  std::string bad = good;
+  bad[0] = 2;  // a record kind this build does not know
+  EXPECT_TRUE(decode(bad).IsCorruption());
+  bad = good;
+  bad[1] = 4;  // an unknown flag
+  EXPECT_TRUE(decode(bad).IsCorruption());
+  bad = good;
+  bad[42] = 9;  // the id's length no longer matches the record
+  EXPECT_TRUE(decode(bad).IsCorruption());
 }
 
 }  // namespace

@@ -63,8 +63,7 @@ TEST(RankTreeTest, EqualValuesRankByEarlierSeqThenSmallerId) {
   tree.Insert({100, 4, 8});
   tree.Insert({100, 4, 2});
   tree.Insert({100, 5, 0});
-  EXPECT_EQ(All(tree),
-            (std::vector<RankKey>{{100, 4, 2}, {100, 4, 8}, {100, 5, 0}, {100, 9, 1}}));
+  EXPECT_EQ(All(tree), (std::vector<RankKey>{{100, 4, 2}, {100, 4, 8}, {100, 5, 0}, {100, 9, 1}}));
 }
 
 TEST(RankTreeTest, NegativeValuesRankBelowZero) {
@@ -88,17 +87,18 @@ TEST(RankTreeTest, ExtremeSeqAndIdStillOrder) {
   tree.Insert({1, max_seq, max_id});
   tree.Insert({1, max_seq, 0});
   tree.Insert({1, 0, max_id});
-  EXPECT_EQ(All(tree), (std::vector<RankKey>{{1, 0, max_id}, {1, max_seq, 0}, {1, max_seq, max_id}}));
+  EXPECT_EQ(All(tree),
+            (std::vector<RankKey>{{1, 0, max_id}, {1, max_seq, 0}, {1, max_seq, max_id}}));
 }
 
 TEST(RankTreeTest, AbsentKeysAreNotFoundNorErased) {
   RankTree tree;
   for (uint32_t i = 0; i < 1000; ++i) tree.Insert({int64_t(i) * 2, i, i});
-  EXPECT_EQ(tree.Rank({3, 1, 1}), std::nullopt);      // value between keys
-  EXPECT_EQ(tree.Rank({2, 1, 2}), std::nullopt);      // value present, id differs
-  EXPECT_FALSE(tree.Erase({2, 2, 1}));                // value present, seq differs
-  EXPECT_FALSE(tree.Erase({-1, 0, 0}));               // below every key
-  EXPECT_FALSE(tree.Erase({5000, 0, 0}));             // above every key
+  EXPECT_EQ(tree.Rank({3, 1, 1}), std::nullopt);  // value between keys
+  EXPECT_EQ(tree.Rank({2, 1, 2}), std::nullopt);  // value present, id differs
+  EXPECT_FALSE(tree.Erase({2, 2, 1}));            // value present, seq differs
+  EXPECT_FALSE(tree.Erase({-1, 0, 0}));           // below every key
+  EXPECT_FALSE(tree.Erase({5000, 0, 0}));         // above every key
   EXPECT_EQ(tree.size(), 1000u);
   EXPECT_EQ(tree.CheckInvariants(), "");
 }
@@ -218,8 +218,8 @@ class ReferenceModel {
 
 struct Workload {
   uint64_t seed;
-  size_t target;      // the size the tree hovers around
-  int64_t values;     // values drawn from [-values, values]: few values, many ties
+  size_t target;   // the size the tree hovers around
+  int64_t values;  // values drawn from [-values, values]: few values, many ties
   size_t ops;
 };
 
@@ -284,7 +284,8 @@ TEST_P(RankTreeRandomTest, AgreesWithASortedVector) {
       const size_t from = pick(ref.keys().size() + 2);
       const size_t count = pick(60);
       std::vector<RankKey> want;
-      for (size_t i = from; i < ref.keys().size() && i < from + count; ++i) want.push_back(ref.keys()[i]);
+      for (size_t i = from; i < ref.keys().size() && i < from + count; ++i)
+        want.push_back(ref.keys()[i]);
       ASSERT_EQ(Collect(tree, from, count), want) << "from " << from << " count " << count;
     }
     ASSERT_EQ(tree.size(), ref.keys().size());
@@ -310,12 +311,11 @@ TEST_P(RankTreeRandomTest, AgreesWithASortedVector) {
 
 INSTANTIATE_TEST_SUITE_P(
     SeedsAndSizes, RankTreeRandomTest,
-    ::testing::Values(Workload{1, 30, 10, 200000},        // one or two leaves
-                      Workload{2, 400, 50, 200000},       // a two-level tree
-                      Workload{3, 3000, 1000, 200000},    // three levels
-                      Workload{4, 3000, 2, 200000},       // almost every key ties on value
-                      Workload{5, 20000, 1 << 20, 200000},
-                      Workload{6, 20000, 100, 200000}));
+    ::testing::Values(Workload{1, 30, 10, 200000},      // one or two leaves
+                      Workload{2, 400, 50, 200000},     // a two-level tree
+                      Workload{3, 3000, 1000, 200000},  // three levels
+                      Workload{4, 3000, 2, 200000},     // almost every key ties on value
+                      Workload{5, 20000, 1 << 20, 200000}, Workload{6, 20000, 100, 200000}));
 
 // Big enough for four levels of nodes; fewer mutations, as each costs the
 // reference vector a large move.

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "bangdan/recovery.h"
 #include "bangdan/snapshot.h"
 #include "event_builder.h"
@@ -272,20 +274,30 @@ class WalKillPointTest : public ::testing::Test {
  protected:
   void SetUp() override {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    dir_ = ::testing::TempDir() + "wal-kill-point-test";
+    // Unique per process, as tests may run in parallel; the child re-runs
+    // this binary and finds the parent's choice in its environment.
+    if (std::getenv("BANGDAN_KILL_POINT_TEST_DIR") == nullptr) {
+      const std::string dir =
+          ::testing::TempDir() + "wal-kill-point-test-" + std::to_string(getpid());
+      setenv("BANGDAN_KILL_POINT_TEST_DIR", dir.c_str(), 1);
+    }
+    dir_ = std::getenv("BANGDAN_KILL_POINT_TEST_DIR");
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // In the child: groups of 10 events, each synced, with a snapshot after the
   // second, until the kill point fires.
-  static void RunUntilKilled(const std::string& dir, const char* point) {
+  static void RunUntilKilled(const std::string& dir, const char* point,
+                             uint64_t segment_bytes = 64 << 20) {
     setenv("BANGDAN_KILL_POINT", point, 1);
     Engine engine;
     RecoveryStats stats;
     if (!Recover(Env::Default(), dir, &engine, &stats).ok()) std::_Exit(1);
     std::unique_ptr<Wal> wal;
-    if (!Wal::Open(Env::Default(), dir, {}, engine.applied_seq(), &wal).ok()) std::_Exit(2);
+    WalOptions options;
+    options.segment_bytes = segment_bytes;
+    if (!Wal::Open(Env::Default(), dir, options, engine.applied_seq(), &wal).ok()) std::_Exit(2);
     for (uint64_t seq = 1; seq <= 100; ++seq) {
       Ev ev;
       ev.id = testing_util::Name("order-", static_cast<long>(seq));
@@ -339,6 +351,16 @@ TEST_F(WalKillPointTest, AKillAfterTheSnapshotRenameRecoversFromTheSnapshot) {
   RecoveryStats stats;
   EXPECT_EQ(20u, Recovered(&stats));
   EXPECT_EQ(20u, stats.snapshot_seq);
+}
+
+TEST_F(WalKillPointTest, AKillDuringSegmentRotationLosesNothingSynced) {
+  // Segments of 1 KiB: two groups fill the first, so it rotates when event
+  // 21 arrives, between the old segment's close and the new one's creation.
+  EXPECT_EXIT(RunUntilKilled(dir_, "mid_segment_rotation:1", 1024),
+              ::testing::KilledBySignal(SIGKILL), "");
+  RecoveryStats stats;
+  EXPECT_EQ(20u, Recovered(&stats));
+  EXPECT_TRUE(stats.warnings.empty());
 }
 
 }  // namespace

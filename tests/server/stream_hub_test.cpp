@@ -116,7 +116,8 @@ class StreamHubTest : public ::testing::Test {
     SendLocked(city, team, weight);
   }
   void SendLocked(const std::string& city, const std::string& team, int64_t weight) {
-    const std::string id = "e" + std::to_string(++next_id_);
+    std::string id = "e";
+    id += std::to_string(++next_id_);
     Event e;
     e.id = id;
     e.city = city;

@@ -179,10 +179,9 @@ TEST_F(StreamProtocolTest, ErrorMessageCarriesTheSubOrNull) {
             R"({"type":"error","sub":null,"error":"invalid JSON"})");
 }
 
-TEST_F(StreamProtocolTest, JsonStringsEscapeQuotesBackslashesAndControls) {
-  std::string out;
-  AppendJsonString(&out, "a\"b\\c\nd\x01" "合肥");
-  EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001合肥\"");
+TEST_F(StreamProtocolTest, ErrorMessageEscapesWhatTheClientSent) {
+  EXPECT_EQ(StreamErrorMessage(std::string("a\"b"), "board: unknown board 'x\\\n合肥'"),
+            R"({"type":"error","sub":"a\"b","error":"board: unknown board 'x\\\n合肥'"})");
 }
 
 TEST_F(StreamProtocolTest, FramePrefixNamesTypeAndSub) {

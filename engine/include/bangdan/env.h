@@ -49,6 +49,16 @@ class WritableFile {
   virtual uint64_t Size() const = 0;
 };
 
+// An exclusive lock on a file, held until this object is destroyed (or the
+// process dies: the kernel then releases it).
+class FileLock {
+ public:
+  FileLock() = default;
+  virtual ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+};
+
 class Env {
  public:
   Env() = default;
@@ -77,6 +87,10 @@ class Env {
   virtual Status CreateDir(const std::string& dir) = 0;
   // Makes the directory's entries (creations, renames, removals) durable.
   virtual Status SyncDir(const std::string& dir) = 0;
+  // Takes an exclusive lock on `path` (created if missing), so that two
+  // processes never write one data directory; IOError naming the file if
+  // another holder has it.
+  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
 };
 
 // Writes `data` to a new file at `path` and syncs it.

@@ -10,11 +10,14 @@
 // recovery with Corruption naming the file and the offset: never a silent
 // loss.
 //
-// Afterwards, open the log for appending:
-//   Wal::Open(env, dir, options, engine->applied_seq(), &wal)
+// Start-up, in full:
+//   LockDataDir(env, dir, &lock)      // held until exit
+//   Recover(env, dir, &engine, &stats)
+//   Wal::Open(env, dir, options, engine.applied_seq(), &wal)
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,10 @@
 #include "bangdan/status.h"
 
 namespace bangdan {
+
+// Creates `dir` if needed and locks its file LOCK, so that no second process
+// writes the same log; IOError naming the file if another one holds it.
+Status LockDataDir(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock);
 
 struct RecoveryStats {
   std::string snapshot_file;    // empty: started from an empty engine

@@ -5,6 +5,7 @@
 // fdatasync: the log needs the data and the file size, not the timestamps.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,18 @@ class PosixWritableFile final : public WritableFile {
   const std::string path_;
   int fd_;
   uint64_t size_ = 0;
+};
+
+// flock(2) rather than fcntl locks: an flock lock belongs to the open file,
+// so a second LockFile in the same process fails too (as it should), and
+// closing an unrelated descriptor of the file does not drop it.
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }  // releases the lock
+
+ private:
+  const int fd_;
 };
 
 class PosixEnv final : public Env {
@@ -174,11 +187,27 @@ class PosixEnv final : public Env {
     ::close(fd);
     return s;
   }
+
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path + ": open", errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return Status::IOError(path + ": locked by another process using the data directory");
+      }
+      return PosixError(path + ": flock", err);
+    }
+    *lock = std::make_unique<PosixFileLock>(fd);
+    return Status::OK();
+  }
 };
 
 }  // namespace
 
 WritableFile::~WritableFile() = default;
+FileLock::~FileLock() = default;
 Env::~Env() = default;
 
 Env* Env::Default() {

@@ -71,6 +71,19 @@ class FaultEnv::File final : public WritableFile {
   bool closed_ = false;
 };
 
+class FaultEnv::Lock final : public FileLock {
+ public:
+  Lock(FaultEnv* env, std::string path) : env_(env), path_(std::move(path)) {}
+  ~Lock() override {
+    std::lock_guard<std::mutex> lock(env_->mu_);
+    env_->locked_.erase(path_);
+  }
+
+ private:
+  FaultEnv* const env_;
+  const std::string path_;
+};
+
 FaultEnv::FaultEnv() = default;
 FaultEnv::~FaultEnv() = default;
 
@@ -197,6 +210,16 @@ Status FaultEnv::SyncDir(const std::string& dir) {
   for (const auto& [path, inode] : live_) {
     if (IsChildOf(path, dir)) durable_[path] = inode;
   }
+  return Status::OK();
+}
+
+Status FaultEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!locked_.insert(path).second) {
+    return Status::IOError(path + ": locked by another process using the data directory");
+  }
+  if (live_.count(path) == 0) live_[path] = std::make_shared<Inode>();
+  *lock = std::make_unique<Lock>(this, path);
   return Status::OK();
 }
 

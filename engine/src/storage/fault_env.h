@@ -43,6 +43,7 @@ class FaultEnv final : public Env {
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override;
   Status CreateDir(const std::string& dir) override;
   Status SyncDir(const std::string& dir) override;
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
 
   // ---- Faults ----
 
@@ -72,7 +73,9 @@ class FaultEnv final : public Env {
  private:
   struct Inode;
   class File;
+  class Lock;
   friend class File;
+  friend class Lock;
 
   Status WriteFault(const std::string& path, size_t size, size_t* partial);
   Status SyncFault(const std::string& path, Inode* inode);
@@ -81,6 +84,7 @@ class FaultEnv final : public Env {
   std::map<std::string, std::shared_ptr<Inode>> live_;     // path → file, as seen now
   std::map<std::string, std::shared_ptr<Inode>> durable_;  // as of the last SyncDir
   std::set<std::string> dirs_;
+  std::set<std::string> locked_;
   // Faults pending.
   int write_skip_ = 0, write_failures_ = 0;
   bool write_no_space_ = false;

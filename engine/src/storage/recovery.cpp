@@ -111,6 +111,12 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
 
 }  // namespace
 
+Status LockDataDir(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock) {
+  Status s = env->CreateDir(dir);
+  if (!s.ok()) return s;
+  return env->LockFile(JoinPath(dir, "LOCK"), lock);
+}
+
 Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats) {
   const auto start = std::chrono::steady_clock::now();
   *stats = RecoveryStats();
