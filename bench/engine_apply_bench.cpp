@@ -4,8 +4,8 @@
 // optional field present; timestamps today. Events are generated once, before
 // any timing.
 //
-//   build/bin/engine_apply_bench --benchmark_repetitions=3 \
-//       --benchmark_report_aggregates_only=true
+//   build/bin/engine_apply_bench --benchmark_repetitions=3
+//       --benchmark_report_aggregates_only=true   (one line)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -39,16 +39,6 @@ size_t Window::MemoryBytes() const {
 EngineState::EngineState(EngineOptions o)
     : options(o), dedup(o.dedup_window_ms, o.dedup_max) {}
 
-void EngineState::Reset() {
-  for (Interner& in : names) in.Clear();
-  dedup.Clear();
-  admitted_seq = applied_seq = 0;
-  clock_ms = 0;
-  has_clock = false;
-  total = Window();
-  days.clear();
-}
-
 void EngineState::AdvanceClock(int64_t recv_ms) {
   if (has_clock && recv_ms <= clock_ms) return;
   clock_ms = recv_ms;

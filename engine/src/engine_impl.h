@@ -47,7 +47,6 @@ struct EngineState {
   Window total;
   std::map<int32_t, std::unique_ptr<Window>> days;
 
-  void Reset();
   // Moves the clock to recv_ms if later and frees days that fell out.
   void AdvanceClock(int64_t recv_ms);
   int32_t Today() const { return DayOf(clock_ms, options.tz_offset_minutes); }

@@ -63,6 +63,20 @@ inline std::string_view StringContent(std::string_view token) {
   return t.substr(1, t.size() - 2);
 }
 
+// A raw token runs up to the next structural character. After a scalar inside
+// an array or object that must be `,` `]` or `}`: On-Demand's skipping would
+// take `"a":1` after a value for one more field (its key heuristic), so a
+// value we read but do not consume is checked here. Containers are walked,
+// not skipped, and need no check.
+inline bool EndsWell(std::string_view raw_token) {
+  const char first = raw_token[0];
+  if (first == '[' || first == '{') return true;
+  const char next = raw_token.data()[raw_token.size()];
+  return next == ',' || next == ']' || next == '}';
+}
+
+constexpr const char* kBadFollower = "invalid JSON: expected ',' or a closing bracket after a value";
+
 }  // namespace
 
 void ParsedFrame::Clear() {
@@ -108,6 +122,10 @@ struct EventParser::Impl {
   bool JsonError(simdjson::error_code error);
   Problem NotJson(simdjson::error_code error) {
     JsonError(error);
+    return Problem::kNotJson;
+  }
+  Problem NotJson(std::string message) {
+    FrameError(std::move(message));
     return Problem::kNotJson;
   }
   bool FrameError(std::string message) {
@@ -357,6 +375,7 @@ inline Problem EventParser::Impl::ReadString(ondemand::value& value, size_t max_
                                       std::string_view* out_view) {
   const std::string_view token = value.raw_json_token();
   if (token.empty()) return NotJson(simdjson::TAPE_ERROR);
+  if (!EndsWell(token)) return NotJson(kBadFollower);
   const std::string_view content = StringContent(token);
   if (content.data() == nullptr) {
     if (TrimToken(token) == "null") return Problem::kAbsent;
@@ -372,8 +391,7 @@ inline Problem EventParser::Impl::ReadString(ondemand::value& value, size_t max_
   char* const start = const_cast<char*>(content.data());
   const char* const end = json_scalar::UnescapeTo(content, start);
   if (end == nullptr) {
-    FrameError("invalid JSON: bad string escape");
-    return Problem::kNotJson;
+    return NotJson("invalid JSON: bad string escape");
   }
   const std::string_view unescaped(start, static_cast<size_t>(end - start));
   if (!IsValidUtf8(unescaped)) return Problem::kBadUtf8;
@@ -384,8 +402,10 @@ inline Problem EventParser::Impl::ReadString(ondemand::value& value, size_t max_
 
 inline Problem EventParser::Impl::ReadInteger(ondemand::value& value, int64_t min, int64_t max,
                                        uint32_t depth, int64_t* out_value) {
-  const std::string_view token = TrimToken(value.raw_json_token());
-  if (token.empty()) return NotJson(simdjson::TAPE_ERROR);
+  const std::string_view raw = value.raw_json_token();
+  if (raw.empty()) return NotJson(simdjson::TAPE_ERROR);
+  if (!EndsWell(raw)) return NotJson(kBadFollower);
+  const std::string_view token = TrimToken(raw);
   // The common case, a positive integer of up to 16 digits, in two words.
   uint64_t digits;
   if (token[0] != '0' && json_scalar::ReadShortDigits(token.data(), token.size(), &digits)) {
@@ -400,8 +420,7 @@ inline Problem EventParser::Impl::ReadInteger(ondemand::value& value, int64_t mi
   }
   const json_scalar::Number n = json_scalar::ReadNumber(token);
   if (n.kind == json_scalar::NumberKind::kMalformed) {
-    FrameError("invalid JSON: bad number");
-    return Problem::kNotJson;
+    return NotJson("invalid JSON: bad number");
   }
   if (n.kind != json_scalar::NumberKind::kInteger || n.value < min || n.value > max) {
     return Problem::kBadValue;
@@ -411,7 +430,10 @@ inline Problem EventParser::Impl::ReadInteger(ondemand::value& value, int64_t mi
 }
 
 Problem EventParser::Impl::ReadBool(ondemand::value& value, uint32_t depth, bool* out_value) {
-  const std::string_view token = TrimToken(value.raw_json_token());
+  const std::string_view raw = value.raw_json_token();
+  if (raw.empty()) return NotJson(simdjson::TAPE_ERROR);
+  if (!EndsWell(raw)) return NotJson(kBadFollower);
+  const std::string_view token = TrimToken(raw);
   if (token == "true" || token == "false") {
     *out_value = token[0] == 't';
     return Problem::kNone;
@@ -424,7 +446,10 @@ Problem EventParser::Impl::ReadBool(ondemand::value& value, uint32_t depth, bool
 // error; a batch of the wrong kind leaves *problem set, judged by the caller
 // once it knows the object is a batch frame.
 bool EventParser::Impl::ReadBatch(ondemand::value& value, std::string* problem) {
-  const std::string_view token = TrimToken(value.raw_json_token());
+  const std::string_view raw = value.raw_json_token();
+  if (raw.empty()) return JsonError(simdjson::TAPE_ERROR);
+  if (!EndsWell(raw)) return FrameError(kBadFollower);
+  const std::string_view token = TrimToken(raw);
   const std::string_view content = StringContent(token);
   if (content.data() != nullptr) {
     if (!json_scalar::HasQuoteOrBackslash(content)) {
@@ -509,7 +534,7 @@ bool EventParser::Impl::SkipValue(ondemand::value& value, uint32_t depth) {
     }
     return true;
   }
-  return SkipScalar(token);
+  return (EndsWell(token) || FrameError(kBadFollower)) && SkipScalar(token);
 }
 
 bool EventParser::Impl::SkipScalar(std::string_view token) {

@@ -185,7 +185,11 @@ TEST(EventParserTest, InvalidJsonAnywhereIsAFrameError) {
         std::string(R"({"id":})"), std::string(R"({"id" "x"})"), std::string(R"({"a":1,})"),
         std::string("{'id':'x'}"), EventJson().Set("note", "[1 2]").Json(),
         EventJson().Set("note", R"({"a" 1})").Json(), EventJson().Set("x", "[01]").Json(),
-        "[" + kEvent + ",[tru]]", std::string(R"({"events":[],"x":[1,]})")};
+        "[" + kEvent + ",[tru]]", std::string(R"({"events":[],"x":[1,]})"),
+        // A colon after a value: On-Demand's skipping alone would take it
+        // for one more field.
+        std::string(R"({"batch":"b":1,"events":[]})"), EventJson().Set("id", R"("x":1)").Json(),
+        EventJson().Set("note", R"("x":1)").Json(), std::string(R"([{"a":1}:2])")};
   for (const std::string& frame : frames) {
     EXPECT_EQ(FrameError(frame).rfind("invalid JSON", 0), 0u) << frame;
   }
@@ -271,9 +275,13 @@ TEST(EventParserTest, ViewsPointIntoTheArenaAndSurviveAMove) {
   EXPECT_EQ(e.firm, "c");
 }
 
-TEST(EventParserTest, RejectedEventsLeaveNothingInTheArena) {
-  const ParsedFrame f = ParseOk("[" + kBadEvent + "," + kBadEvent + "]");
-  EXPECT_TRUE(f.arena.empty());
+TEST(EventParserTest, EscapedStringsAreUnescapedInsideTheArena) {
+  const ParsedFrame f = ParseOk(EventJson().Set("team", R"("\u5305\u6cb3\"\u961f")").Json());
+  ASSERT_EQ(f.events.size(), 1u);
+  const std::string_view team = f.events[0].team;
+  EXPECT_EQ(team, "包河\"队");
+  EXPECT_GE(team.data(), f.arena.data());
+  EXPECT_LE(team.data() + team.size(), f.arena.data() + f.arena.size());
 }
 
 TEST(EventParserTest, ParserAndFrameCanBeReused) {

@@ -88,7 +88,9 @@ class Wal {
 // process kills it with SIGKILL, as `kill -9` would. Otherwise a no-op costing
 // one comparison. Points in storage: "after_write_before_fsync",
 // "mid_segment_rotation", "mid_snapshot_rename", "after_snapshot_rename";
-// the server adds its own (e.g. "after_fsync_before_ack").
+// the server adds its own (e.g. "after_fsync_before_ack"). The snapshot
+// points fire in whichever process writes the snapshot: in a forked child,
+// they kill the child, not the server.
 void KillPoint(std::string_view name);
 
 }  // namespace bangdan

@@ -1,0 +1,222 @@
+// Integration tests of ingest (SPEC §3): a real server on a free port, driven
+// by a Beast WebSocket client and plain HTTP.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace bangdan {
+namespace {
+
+using namespace bangdan::testing;
+
+TEST(Ingest, SingleEventFrameIsAckedWithFrameNumberAndSeq) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send(Event("o-1")));
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":1,"accepted":1,"duplicates":0,"rejected":[],"seq":1})");
+}
+
+TEST(Ingest, BatchIsEchoedAndFramesWithoutOneCountEveryFrame) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send("[" + Event("a") + "," + Event("b") + "]"));
+  ASSERT_FALSE(c.Send(R"({"batch":"b-17","events":[)" + Event("c") + "]}"));
+  ASSERT_FALSE(c.Send("not json"));
+  ASSERT_FALSE(c.Send(R"({"batch":42,"events":[]})"));
+  ASSERT_FALSE(c.Send(R"({"batch":null,"events":[)" + Event("d") + "]}"));
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":1,"accepted":2,"duplicates":0,"rejected":[],"seq":2})");
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":"b-17","accepted":1,"duplicates":0,"rejected":[],"seq":3})");
+  std::string error = c.Read();
+  EXPECT_EQ(error.rfind(R"({"type":"error","batch":3,"error":")", 0), 0u) << error;
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":42,"accepted":0,"duplicates":0,"rejected":[],"seq":3})");
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":5,"accepted":1,"duplicates":0,"rejected":[],"seq":4})");
+}
+
+TEST(Ingest, RejectionsAndDuplicatesAreCountedPerEvent) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send("[" + Event("x") + "," + Event("y", "合肥", "万科物业", -1) + "," + Event("x") + "]"));
+  std::string ack = c.Read();
+  EXPECT_NE(ack.find(R"("accepted":1,"duplicates":1,"rejected":[{"index":1,"error":"weight_g)"), std::string::npos)
+      << ack;
+  EXPECT_NE(ack.find(R"("seq":1})"), std::string::npos) << ack;
+  // Accepting nothing: seq is the server's latest.
+  ASSERT_FALSE(c.Send(Event("x")));
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":2,"accepted":0,"duplicates":1,"rejected":[],"seq":1})");
+}
+
+TEST(Ingest, WrongShapeGetsAnErrorAndTheConnectionStaysOpen) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send(R"({"batch":"q","events":5})"));
+  std::string error = c.Read();
+  EXPECT_EQ(error.rfind(R"({"type":"error","batch":"q","error":")", 0), 0u) << error;
+  ASSERT_FALSE(c.Send("42"));
+  error = c.Read();
+  EXPECT_EQ(error.rfind(R"({"type":"error","batch":2,)", 0), 0u) << error;
+  ASSERT_FALSE(c.Send(Event("ok")));
+  EXPECT_NE(c.Read().find(R"("accepted":1)"), std::string::npos);
+}
+
+TEST(Ingest, MoreThanMaxBatchEventsIsRefusedWithNothingApplied) {
+  ServerOptions o = TestOptions();
+  o.max_batch = 2;
+  TestServer s(o);
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send("[" + Event("1") + "," + Event("2") + "," + Event("3") + "]"));
+  std::string error = c.Read();
+  EXPECT_EQ(error.rfind(R"({"type":"error","batch":1,)", 0), 0u) << error;
+  ASSERT_FALSE(c.Send("[" + Event("1") + "," + Event("2") + "]"));
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":2,"accepted":2,"duplicates":0,"rejected":[],"seq":2})");
+}
+
+TEST(Ingest, OversizeFrameIsClosedWith1009) {
+  ServerOptions o = TestOptions();
+  o.max_frame_bytes = 1024;
+  TestServer s(o);
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send(std::string(2000, ' ') + Event("big")));
+  beast::error_code ec;
+  c.Read(&ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(c.close_code(), 1009);
+}
+
+TEST(Ingest, BinaryFrameIsClosedWith1003) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send(Event("bin"), true));
+  beast::error_code ec;
+  c.Read(&ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(c.close_code(), 1003);
+}
+
+TEST(Ingest, InvalidUtf8TextIsClosedWith1007) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send("{\"id\":\"\xff\xfe\"}"));
+  beast::error_code ec;
+  c.Read(&ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(c.close_code(), 1007);
+}
+
+TEST(Ingest, TokenIsRequiredAtTheHandshake) {
+  ServerOptions o = TestOptions();
+  o.ingest_token = "s3cret";
+  o.read_token = "r34d";
+  TestServer s(o);
+  {
+    WsClient c;
+    EXPECT_EQ(c.Connect(s.port(), "/v1/ingest"), websocket::error::upgrade_declined);
+    EXPECT_EQ(c.response().result_int(), 401u);
+  }
+  {
+    WsClient c;  // the read token is not an ingest token
+    EXPECT_TRUE(c.Connect(s.port(), "/v1/ingest?token=r34d"));
+    EXPECT_EQ(c.response().result_int(), 401u);
+  }
+  {
+    WsClient c;
+    ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest?token=s3cret"));
+    ASSERT_FALSE(c.Send(Event("t1")));
+    EXPECT_NE(c.Read().find(R"("accepted":1)"), std::string::npos);
+  }
+  {
+    WsClient c;
+    ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest", {{"Authorization", "Bearer s3cret"}}));
+  }
+}
+
+TEST(Ingest, ForeignOriginIsRefusedWith403) {
+  TestServer s;
+  WsClient c;
+  EXPECT_TRUE(c.Connect(s.port(), "/v1/ingest", {{"Origin", "http://evil.example"}}));
+  EXPECT_EQ(c.response().result_int(), 403u);
+  WsClient same;
+  EXPECT_FALSE(same.Connect(s.port(), "/v1/ingest", {{"Origin", "http://127.0.0.1"}}));
+}
+
+TEST(Ingest, HttpPostAnswersTheSameAck) {
+  ServerOptions o = TestOptions();
+  o.max_frame_bytes = 4096;
+  o.ingest_token = "tok";
+  TestServer s(o);
+  auto auth = std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer tok"}};
+  HttpResult r = Post(s.port(), "/v1/events", Event("h1"), auth);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"type":"ack","batch":1,"accepted":1,"duplicates":0,"rejected":[],"seq":1})");
+  r = Post(s.port(), "/v1/events", R"({"batch":"z","events":[)" + Event("h1") + "]}", auth);
+  EXPECT_EQ(r.body, R"({"type":"ack","batch":"z","accepted":0,"duplicates":1,"rejected":[],"seq":1})");
+  r = Post(s.port(), "/v1/events", "{not json", auth);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.body.rfind(R"({"error":")", 0), 0u) << r.body;
+  r = Post(s.port(), "/v1/events", "\"\xff\"", auth);
+  EXPECT_EQ(r.status, 400u);
+  r = Post(s.port(), "/v1/events", std::string(5000, ' '), auth);
+  EXPECT_EQ(r.status, 413u);
+  r = Post(s.port(), "/v1/events", Event("h2"));
+  EXPECT_EQ(r.status, 401u);
+  r = Post(s.port(), "/v1/events?token=tok", Event("h2"));
+  EXPECT_EQ(r.status, 401u);  // POST takes the header only
+}
+
+TEST(Ingest, AcksComeInFrameOrderUnderLoad) {
+  TestServer s;
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  constexpr int kFrames = 500;
+  // Writes and reads interleave so that the server's backpressure (it stops
+  // reading when acks pile up) never deadlocks the test.
+  int read = 0;
+  for (int i = 1; i <= kFrames; ++i) {
+    ASSERT_FALSE(c.Send(R"({"batch":)" + std::to_string(i) + R"(,"events":[)" + Event("e" + std::to_string(i)) + "]}"));
+    if (i % 16 == 0) {
+      while (read < i - 8) {
+        ++read;
+        std::string ack = c.Read();
+        ASSERT_EQ(ack.rfind(R"({"type":"ack","batch":)" + std::to_string(read) + ",", 0), 0u) << ack;
+        ASSERT_NE(ack.find(R"("seq":)" + std::to_string(read) + "}"), std::string::npos) << ack;
+      }
+    }
+  }
+  while (read < kFrames) {
+    ++read;
+    std::string ack = c.Read();
+    ASSERT_EQ(ack.rfind(R"({"type":"ack","batch":)" + std::to_string(read) + ",", 0), 0u) << ack;
+  }
+}
+
+TEST(Ingest, ShutdownAnswersEveryFrameAlreadySentThenCloses1001) {
+  auto s = std::make_unique<TestServer>();
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s->port(), "/v1/ingest"));
+  for (int i = 1; i <= 20; ++i) ASSERT_FALSE(c.Send(Event("s" + std::to_string(i))));
+  // Every frame is answered before the close; the server reads them first.
+  for (int i = 1; i <= 20; ++i) {
+    std::string ack = c.Read();
+    ASSERT_EQ(ack.rfind(R"({"type":"ack","batch":)" + std::to_string(i) + ",", 0), 0u) << ack;
+  }
+  std::thread stopper([&] { s->server().Shutdown(); });
+  beast::error_code ec;
+  c.Read(&ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(c.close_code(), 1001);
+  stopper.join();
+  std::lock_guard lk(s->server().engine_mu());
+  EXPECT_EQ(s->server().engine().applied_seq(), 20u);
+}
+
+}  // namespace
+}  // namespace bangdan
