@@ -2,8 +2,9 @@
 // records), the latency of one fsync on this disk, and replay — decoding
 // alone, then decoding plus Engine::Replay.
 //
-// Files go to $BANGDAN_BENCH_DIR, else ./wal-bench-data (the current
-// directory's disk, which is the one whose fsync matters; /tmp may be RAM).
+// Files go to $BANGDAN_BENCH_DIR, else ./wal-bench-data: the current
+// directory's disk is the one whose fsync matters (the temporary directory
+// may be in RAM).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>

@@ -306,7 +306,7 @@ std::string HelpText() {
   auto line = [&t](std::string_view name, std::string_view arg, std::string_view help) {
     std::string left = "  --" + std::string(name) + (arg.empty() ? "" : " " + std::string(arg));
     if (left.size() < 32) left.resize(32, ' ');
-    else left += "\n" + std::string(32, ' ');
+    else left.append("\n").append(32, ' ');
     t += left + std::string(help) + "\n";
   };
   for (const Flag& f : kFlags) line(f.name, f.arg, f.help);

@@ -34,7 +34,8 @@ uint32_t BoardSet::BoardFor(uint32_t scope) {
 uint32_t BoardSet::NewEntry(uint32_t scope, uint32_t entity) {
   const uint32_t b = BoardFor(scope);
   const uint32_t index = entry_count_++;
-  if ((index & (kPageSize - 1)) == 0) pages_.push_back(std::make_unique<Entry[]>(kPageSize));
+  // Pages are left uninitialized: each entry is written as it is created.
+  if ((index & (kPageSize - 1)) == 0) pages_.emplace_back(new Entry[kPageSize]);
   mutable_entry(index) = Entry{{0, 0, 0}, {0, 0, 0}, entity, b};
   ++boards_[b].count;
   return index;

@@ -24,7 +24,6 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>

@@ -1,4 +1,4 @@
-// Helpers for the event parser's tests: a valid event to start from, and
+// What the event parser's tests share: a valid event to start from, and
 // one-call ways to ask "is this event accepted, and if not, why?".
 #pragma once
 

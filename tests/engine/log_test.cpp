@@ -1,6 +1,6 @@
 // The block log format: log::Writer framing, log::Reader reading it back and
 // telling a torn tail (the writer died) from corruption. In the spirit of
-// leveldb's db/log_test.cc: a file in memory, helpers that damage it.
+// leveldb's db/log_test.cc: a file in memory, and functions that damage it.
 #include <gtest/gtest.h>
 
 #include <string>

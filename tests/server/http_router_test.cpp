@@ -13,7 +13,7 @@ namespace {
 
 TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
   std::string out;
-  AppendJsonString(&out, std::string("a\"b\\c\n\t\x01\x1f\x7f合", 14));
+  AppendJsonString(&out, std::string("a\"b\\c\n\t\x01\x1f\x7f合", 13));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\x7f合\"");
 }
 

@@ -15,7 +15,7 @@ TEST(Ingest, SingleEventFrameIsAckedWithFrameNumberAndSeq) {
   TestServer s;
   WsClient c;
   ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
-  ASSERT_FALSE(c.Send(Event("o-1")));
+  ASSERT_FALSE(c.Send(EventJson("o-1")));
   EXPECT_EQ(c.Read(), R"({"type":"ack","batch":1,"accepted":1,"duplicates":0,"rejected":[],"seq":1})");
 }
 
@@ -23,11 +23,11 @@ TEST(Ingest, BatchIsEchoedAndFramesWithoutOneCountEveryFrame) {
   TestServer s;
   WsClient c;
   ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
-  ASSERT_FALSE(c.Send("[" + Event("a") + "," + Event("b") + "]"));
-  ASSERT_FALSE(c.Send(R"({"batch":"b-17","events":[)" + Event("c") + "]}"));
+  ASSERT_FALSE(c.Send("[" + EventJson("a") + "," + EventJson("b") + "]"));
+  ASSERT_FALSE(c.Send(R"({"batch":"b-17","events":[)" + EventJson("c") + "]}"));
   ASSERT_FALSE(c.Send("not json"));
   ASSERT_FALSE(c.Send(R"({"batch":42,"events":[]})"));
-  ASSERT_FALSE(c.Send(R"({"batch":null,"events":[)" + Event("d") + "]}"));
+  ASSERT_FALSE(c.Send(R"({"batch":null,"events":[)" + EventJson("d") + "]}"));
   EXPECT_EQ(c.Read(), R"({"type":"ack","batch":1,"accepted":2,"duplicates":0,"rejected":[],"seq":2})");
   EXPECT_EQ(c.Read(), R"({"type":"ack","batch":"b-17","accepted":1,"duplicates":0,"rejected":[],"seq":3})");
   std::string error = c.Read();
@@ -40,13 +40,13 @@ TEST(Ingest, RejectionsAndDuplicatesAreCountedPerEvent) {
   TestServer s;
   WsClient c;
   ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
-  ASSERT_FALSE(c.Send("[" + Event("x") + "," + Event("y", "合肥", "万科物业", -1) + "," + Event("x") + "]"));
+  ASSERT_FALSE(c.Send("[" + EventJson("x") + "," + EventJson("y", "合肥", "万科物业", -1) + "," + EventJson("x") + "]"));
   std::string ack = c.Read();
   EXPECT_NE(ack.find(R"("accepted":1,"duplicates":1,"rejected":[{"index":1,"error":"weight_g)"), std::string::npos)
       << ack;
   EXPECT_NE(ack.find(R"("seq":1})"), std::string::npos) << ack;
   // Accepting nothing: seq is the server's latest.
-  ASSERT_FALSE(c.Send(Event("x")));
+  ASSERT_FALSE(c.Send(EventJson("x")));
   EXPECT_EQ(c.Read(), R"({"type":"ack","batch":2,"accepted":0,"duplicates":1,"rejected":[],"seq":1})");
 }
 
@@ -60,7 +60,7 @@ TEST(Ingest, WrongShapeGetsAnErrorAndTheConnectionStaysOpen) {
   ASSERT_FALSE(c.Send("42"));
   error = c.Read();
   EXPECT_EQ(error.rfind(R"({"type":"error","batch":2,)", 0), 0u) << error;
-  ASSERT_FALSE(c.Send(Event("ok")));
+  ASSERT_FALSE(c.Send(EventJson("ok")));
   EXPECT_NE(c.Read().find(R"("accepted":1)"), std::string::npos);
 }
 
@@ -70,10 +70,10 @@ TEST(Ingest, MoreThanMaxBatchEventsIsRefusedWithNothingApplied) {
   TestServer s(o);
   WsClient c;
   ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
-  ASSERT_FALSE(c.Send("[" + Event("1") + "," + Event("2") + "," + Event("3") + "]"));
+  ASSERT_FALSE(c.Send("[" + EventJson("1") + "," + EventJson("2") + "," + EventJson("3") + "]"));
   std::string error = c.Read();
   EXPECT_EQ(error.rfind(R"({"type":"error","batch":1,)", 0), 0u) << error;
-  ASSERT_FALSE(c.Send("[" + Event("1") + "," + Event("2") + "]"));
+  ASSERT_FALSE(c.Send("[" + EventJson("1") + "," + EventJson("2") + "]"));
   EXPECT_EQ(c.Read(), R"({"type":"ack","batch":2,"accepted":2,"duplicates":0,"rejected":[],"seq":2})");
 }
 
@@ -83,7 +83,7 @@ TEST(Ingest, OversizeFrameIsClosedWith1009) {
   TestServer s(o);
   WsClient c;
   ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
-  ASSERT_FALSE(c.Send(std::string(2000, ' ') + Event("big")));
+  ASSERT_FALSE(c.Send(std::string(2000, ' ') + EventJson("big")));
   beast::error_code ec;
   c.Read(&ec);
   EXPECT_EQ(ec, websocket::error::closed) << ec.message();
@@ -94,7 +94,7 @@ TEST(Ingest, BinaryFrameIsClosedWith1003) {
   TestServer s;
   WsClient c;
   ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
-  ASSERT_FALSE(c.Send(Event("bin"), true));
+  ASSERT_FALSE(c.Send(EventJson("bin"), true));
   beast::error_code ec;
   c.Read(&ec);
   EXPECT_EQ(ec, websocket::error::closed) << ec.message();
@@ -130,7 +130,7 @@ TEST(Ingest, TokenIsRequiredAtTheHandshake) {
   {
     WsClient c;
     ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest?token=s3cret"));
-    ASSERT_FALSE(c.Send(Event("t1")));
+    ASSERT_FALSE(c.Send(EventJson("t1")));
     EXPECT_NE(c.Read().find(R"("accepted":1)"), std::string::npos);
   }
   {
@@ -154,10 +154,10 @@ TEST(Ingest, HttpPostAnswersTheSameAck) {
   o.ingest_token = "tok";
   TestServer s(o);
   auto auth = std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer tok"}};
-  HttpResult r = Post(s.port(), "/v1/events", Event("h1"), auth);
+  HttpResult r = Post(s.port(), "/v1/events", EventJson("h1"), auth);
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"type":"ack","batch":1,"accepted":1,"duplicates":0,"rejected":[],"seq":1})");
-  r = Post(s.port(), "/v1/events", R"({"batch":"z","events":[)" + Event("h1") + "]}", auth);
+  r = Post(s.port(), "/v1/events", R"({"batch":"z","events":[)" + EventJson("h1") + "]}", auth);
   EXPECT_EQ(r.body, R"({"type":"ack","batch":"z","accepted":0,"duplicates":1,"rejected":[],"seq":1})");
   r = Post(s.port(), "/v1/events", "{not json", auth);
   EXPECT_EQ(r.status, 400u);
@@ -166,9 +166,9 @@ TEST(Ingest, HttpPostAnswersTheSameAck) {
   EXPECT_EQ(r.status, 400u);
   r = Post(s.port(), "/v1/events", std::string(5000, ' '), auth);
   EXPECT_EQ(r.status, 413u);
-  r = Post(s.port(), "/v1/events", Event("h2"));
+  r = Post(s.port(), "/v1/events", EventJson("h2"));
   EXPECT_EQ(r.status, 401u);
-  r = Post(s.port(), "/v1/events?token=tok", Event("h2"));
+  r = Post(s.port(), "/v1/events?token=tok", EventJson("h2"));
   EXPECT_EQ(r.status, 401u);  // POST takes the header only
 }
 
@@ -181,7 +181,7 @@ TEST(Ingest, AcksComeInFrameOrderUnderLoad) {
   // reading when acks pile up) never deadlocks the test.
   int read = 0;
   for (int i = 1; i <= kFrames; ++i) {
-    ASSERT_FALSE(c.Send(R"({"batch":)" + std::to_string(i) + R"(,"events":[)" + Event("e" + std::to_string(i)) + "]}"));
+    ASSERT_FALSE(c.Send(R"({"batch":)" + std::to_string(i) + R"(,"events":[)" + EventJson("e" + std::to_string(i)) + "]}"));
     if (i % 16 == 0) {
       while (read < i - 8) {
         ++read;
@@ -202,7 +202,7 @@ TEST(Ingest, ShutdownAnswersEveryFrameAlreadySentThenCloses1001) {
   auto s = std::make_unique<TestServer>();
   WsClient c;
   ASSERT_FALSE(c.Connect(s->port(), "/v1/ingest"));
-  for (int i = 1; i <= 20; ++i) ASSERT_FALSE(c.Send(Event("s" + std::to_string(i))));
+  for (int i = 1; i <= 20; ++i) ASSERT_FALSE(c.Send(EventJson("s" + std::to_string(i))));
   // Every frame is answered before the close; the server reads them first.
   for (int i = 1; i <= 20; ++i) {
     std::string ack = c.Read();

@@ -28,6 +28,13 @@ using namespace std::chrono_literals;
 
 constexpr int64_t kNow = 1'795'363'200'000 + 3'600'000;  // 2026-11-23 01:00 +08:00
 
+// prefix + n. (Not `"…" + std::to_string(n)`: g++ 12 at -O3 warns falsely there.)
+std::string Numbered(std::string_view prefix, int64_t n) {
+  std::string out(prefix);
+  out += std::to_string(n);
+  return out;
+}
+
 // The integer after "field": in a JSON text, or -1.
 int64_t IntField(const std::string& json, const std::string& field) {
   const size_t at = json.find("\"" + field + "\":");
@@ -116,8 +123,7 @@ class StreamHubTest : public ::testing::Test {
     SendLocked(city, team, weight);
   }
   void SendLocked(const std::string& city, const std::string& team, int64_t weight) {
-    std::string id = "e";
-    id += std::to_string(++next_id_);
+    const std::string id = Numbered("e", static_cast<int64_t>(++next_id_));
     Event e;
     e.id = id;
     e.city = city;
@@ -190,7 +196,7 @@ TEST_F(StreamHubTest, TenThousandEventsInOneIntervalMakeOneUpdate) {
   ASSERT_EQ(IntField(*c->Read(), "events"), 0);
   {
     std::lock_guard<std::mutex> lock(engine_mu_);
-    for (int i = 0; i < 10'000; ++i) SendLocked("c" + std::to_string(i % 50), "", 1);
+    for (int i = 0; i < 10'000; ++i) SendLocked(Numbered("c", i % 50), "", 1);
   }
   hub_->TickNow();
   std::optional<std::string> m = c->Read();
@@ -241,7 +247,7 @@ TEST_F(StreamHubTest, ManyClientsOnOneViewCostOneSerializationPerTick) {
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < 100; ++i) {
     clients.push_back(Connect());
-    clients.back()->Send(R"({"op":"subscribe","sub":"x)" + std::to_string(i) +
+    clients.back()->Send(Numbered(R"({"op":"subscribe","sub":"x)", i) +
                          R"(","board":"firm","scope":{"city":"合肥"}})");
     ASSERT_TRUE(clients.back()->Read());
   }
@@ -252,7 +258,7 @@ TEST_F(StreamHubTest, ManyClientsOnOneViewCostOneSerializationPerTick) {
   for (int i = 0; i < 100; ++i) {
     std::optional<std::string> m = clients[i]->Read();
     ASSERT_TRUE(m);
-    EXPECT_EQ(m->rfind(R"({"type":"update","sub":"x)" + std::to_string(i) + "\",", 0), 0u);
+    EXPECT_EQ(m->rfind(Numbered(R"({"type":"update","sub":"x)", i) + "\",", 0), 0u);
   }
   EXPECT_EQ(hub_->serializations() - before, 1u);
   std::string metrics;
@@ -353,7 +359,7 @@ TEST_F(StreamHubTest, AClientThatNeverReadsHoldsAtMostOneFramePerSubscription) {
       std::lock_guard<std::mutex> lock(engine_mu_);
       for (int i = 0; i < 10'000; ++i) {
         const int n = (round * 10'000 + i) * 7919 % 1000;
-        SendLocked("city" + std::to_string(n), "", 1 + n);
+        SendLocked(Numbered("city", n), "", 1 + n);
       }
     }
     hub_->TickNow();
@@ -383,7 +389,7 @@ TEST_F(StreamHubTest, AClientThatAcceptsNothingIsClosedAfterTheSendTimeout) {
   for (int round = 0; round < 50 && hub_->slow_closes() == 0; ++round) {
     {
       std::lock_guard<std::mutex> lock(engine_mu_);
-      for (int i = 0; i < 1000; ++i) SendLocked("城市" + std::to_string(i), "", round + i);
+      for (int i = 0; i < 1000; ++i) SendLocked(Numbered("城市", i), "", round + i);
     }
     hub_->TickNow();
   }

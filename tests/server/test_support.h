@@ -159,7 +159,7 @@ inline HttpResult Post(uint16_t port, const std::string& target, std::string bod
 
 // A valid event with the given id (and optional extra fields, JSON text
 // without braces).
-inline std::string Event(const std::string& id, const std::string& city = "合肥",
+inline std::string EventJson(const std::string& id, const std::string& city = "合肥",
                          const std::string& firm = "万科物业", int64_t weight_g = 500,
                          int64_t amount_fen = 100, const std::string& extra = "") {
   return "{\"id\":\"" + id + "\",\"city\":\"" + city + "\",\"firm\":\"" + firm +

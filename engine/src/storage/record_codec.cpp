@@ -48,7 +48,9 @@ void EncodeEvent(const Event& e, uint64_t seq, int64_t recv_ms, std::string* out
   char* q = p + kEventHeaderSize;
   for (int i = 0; i < 6; ++i) {
     p[42 + i] = static_cast<char>(static_cast<uint8_t>(strings[i].size()));
-    std::memcpy(q, strings[i].data(), strings[i].size());
+    // An absent string may be a null view: memcpy from null is undefined
+    // even for zero bytes.
+    if (!strings[i].empty()) std::memcpy(q, strings[i].data(), strings[i].size());
     q += strings[i].size();
   }
 }
