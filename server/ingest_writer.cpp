@@ -90,9 +90,12 @@ void IngestWriter::Admit(Group* g) {
 }
 
 void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
+  // The seq of a frame that accepted nothing: the latest one as of that
+  // frame's place in the group, so acks' seq never goes down on a connection.
   uint64_t latest = 0;
   {
     std::lock_guard lk(engine_mu_);
+    latest = engine_.applied_seq();
     if (durable.ok()) {
       for (const JournalRecord& r : g->records) engine_.Apply(*r.event, r.admission);
     } else {
@@ -100,7 +103,6 @@ void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
       // which was admitted after them; the next group is admitted again.
       engine_.Unadmit(engine_.applied_seq());
     }
-    latest = engine_.applied_seq();
   }
   if (!durable.ok()) {
     LogError("events not durable: " + durable.message());
@@ -126,8 +128,8 @@ void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
           ++duplicates;
         }
       }
-      answer = FormatAck(f.batch_json, accepted, duplicates, f.parsed.rejected,
-                         accepted > 0 ? seq : latest);
+      if (accepted > 0) latest = seq;
+      answer = FormatAck(f.batch_json, accepted, duplicates, f.parsed.rejected, latest);
       ok = true;
       metrics_.events_accepted.fetch_add(accepted, std::memory_order_relaxed);
       metrics_.events_duplicate.fetch_add(duplicates, std::memory_order_relaxed);

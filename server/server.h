@@ -66,12 +66,14 @@ class Server {
   std::function<int64_t()> now_ms_;
   ServerMetrics metrics_;
   ConnectionRegistry registry_;
+  // Declared before ioc_ so that it outlives it: handlers still queued when
+  // the io_context is destroyed hold sessions whose destructors use it.
+  std::unique_ptr<ServerContext> ctx_;
 
   boost::asio::io_context ioc_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<IngestWriter> writer_;
   std::unique_ptr<StreamHub> hub_;
-  std::unique_ptr<ServerContext> ctx_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;

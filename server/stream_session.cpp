@@ -200,7 +200,7 @@ void StreamSession::OnRead(beast::error_code ec, size_t) {
   MaybeWrite();
   if (closing_ || finished_) return;
   if (queue_.control_full()) {
-    read_paused_ = true;  // resumed by MaybeWrite once replies drain
+    read_paused_ = true;  // resumed by OnWrite once replies drain
     return;
   }
   DoRead();
@@ -252,13 +252,7 @@ void StreamSession::Deliver(std::vector<PushDelivery> frames) {
 
 void StreamSession::MaybeWrite() {
   if (!accepted_ || write_in_flight_ || closing_ || finished_) return PublishStats();
-  if (!queue_.Pop(&writing_)) {
-    if (read_paused_) {
-      read_paused_ = false;
-      DoRead();
-    }
-    return PublishStats();
-  }
+  if (!queue_.Pop(&writing_)) return PublishStats();
   write_in_flight_ = true;
   write_start_ = std::chrono::steady_clock::now();
   ArmSendTimer();
@@ -275,6 +269,11 @@ void StreamSession::OnWrite(beast::error_code ec, size_t) {
   if (ec) return Finish();
   hub_->CountFrames(1, 0);
   MaybeWrite();
+  // Error replies only drain through writes: this is where reading resumes.
+  if (read_paused_ && !queue_.control_full() && !closing_ && !finished_) {
+    read_paused_ = false;
+    DoRead();
+  }
 }
 
 // One timer per connection, armed only while something is being sent, for

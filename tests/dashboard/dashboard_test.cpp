@@ -57,7 +57,9 @@ TEST(DashboardAsset, PageAsksOnlyForFilesThatAreEmbedded) {
   std::string_view page = FindDashboardAsset("/")->body;
   for (std::string_view file : {"style.css", "app.js"}) {
     EXPECT_NE(page.find(file), std::string_view::npos) << file;
-    EXPECT_NE(FindDashboardAsset("/" + std::string(file)), nullptr) << file;
+    std::string path = "/";
+    path += file;
+    EXPECT_NE(FindDashboardAsset(path), nullptr) << file;
   }
 }
 

@@ -86,7 +86,10 @@ TEST(Ingest, OversizeFrameIsClosedWith1009) {
   ASSERT_FALSE(c.Send(std::string(2000, ' ') + EventJson("big")));
   beast::error_code ec;
   c.Read(&ec);
-  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  // The server closes right after its close frame, without waiting for the
+  // unread rest of the message: the client may see the close code together
+  // with an error of the socket rather than a clean `closed`.
+  EXPECT_TRUE(ec) << ec.message();
   EXPECT_EQ(c.close_code(), 1009);
 }
 

@@ -21,7 +21,7 @@ class QueryTest : public ::testing::Test {
     o.title = "<b>&榜";
     server_ = std::make_unique<TestServer>(o);
     HttpResult r = Post(port(), "/v1/events",
-                        "[" + EventJson("1", "合肥", "Acme, \"Ltd\"", 1000, 50) + "," +
+                        "[" + EventJson("1", "合肥", "Acme, \\\"Ltd\\\"", 1000, 50) + "," +
                             EventJson("2", "上海", "万科物业", 500, 70) + "," +
                             EventJson("3", "合肥", "万科物业", 200, 10) + "]");
     ASSERT_EQ(r.status, 200u) << r.body;

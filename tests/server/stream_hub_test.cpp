@@ -308,6 +308,18 @@ TEST_F(StreamHubTest, BadRequestsGetErrorsAndTheConnectionStays) {
             R"({"type":"error","sub":"c","error":"sub: at most 2 subscriptions per connection"})");
 }
 
+TEST_F(StreamHubTest, AFloodOfBadRequestsIsAnsweredInFullAndInOrder) {
+  StartHub();
+  auto c = Connect();
+  // More than the server holds unsent (it stops reading meanwhile).
+  for (int i = 0; i < 200; ++i) c->Send(Numbered(R"({"op":"unsubscribe","sub":"u)", i) + "\"}");
+  for (int i = 0; i < 200; ++i) {
+    std::optional<std::string> m = c->Read();
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->rfind(Numbered(R"({"type":"error","sub":"u)", i) + "\",", 0), 0u) << *m;
+  }
+}
+
 TEST_F(StreamHubTest, BinaryMessageClosesWith1003) {
   StartHub();
   auto c = Connect();

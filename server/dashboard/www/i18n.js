@@ -56,8 +56,11 @@ export function displayValue(metric, raw) {
 }
 
 // Fixed decimals, even when they are zeros: a number that counts up must
-// not change its width with every frame.
+// not change its width with every frame. Fewer of them as the number grows:
+// 449.9万 reads better from afar than 449.85万, and leaves room for names.
 function fixed(x, digits) {
+  if (x >= 1000) return x.toFixed(0);
+  if (x >= 100) return x.toFixed(Math.min(digits, 1));
   return x.toFixed(digits);
 }
 
