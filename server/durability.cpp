@@ -38,6 +38,20 @@ void WriteAll(int fd, std::string_view s) {
 
 }  // namespace
 
+std::string RecoverySummary(const std::string& data_dir, const RecoveryStats& r) {
+  std::string line = "recovered " + data_dir + " to seq " + std::to_string(r.last_seq) + " in " +
+                     std::to_string(r.elapsed_us / 1000) + " ms: ";
+  line += r.snapshot_file.empty() ? std::string("no snapshot")
+                                  : "snapshot " + r.snapshot_file + " (seq " +
+                                        std::to_string(r.snapshot_seq) + ")";
+  line += ", " + std::to_string(r.events_replayed) + " events replayed from " +
+          std::to_string(r.segments_read) + " log segment(s)";
+  if (r.events_replayed > 0 && r.elapsed_us > 0) {
+    line += " (" + std::to_string(r.events_replayed * 1'000'000 / r.elapsed_us) + " events/s)";
+  }
+  return line;
+}
+
 Durability::Durability(const ServerOptions& options, Env* env) : options_(options), env_(env) {}
 
 Durability::~Durability() { Stop(); }
@@ -80,6 +94,7 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
   if (::pipe(pipe_fds) != 0) return Status::IOError(std::string("snapshot: pipe: ") + strerror(errno));
 
   uint64_t at_seq = 0;
+  const pid_t parent = ::getpid();
   pid_t pid;
   {
     auto t0 = std::chrono::steady_clock::now();
@@ -95,7 +110,7 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
     // Die with the server: a snapshot finished after a kill -9 of its parent
     // must not hold the data directory's lock against the restarted server.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() == 1) ::_exit(1);
+    if (::getppid() != parent) ::_exit(1);
     if (lock_fd_ >= 0) ::close(lock_fd_);
     ::close(pipe_fds[0]);
     std::string payload;

@@ -85,4 +85,7 @@ class Durability {
   std::thread periodic_;
 };
 
+// One log line on what recovery did: "recovered seq 1234 from … in 12 ms".
+std::string RecoverySummary(const std::string& data_dir, const RecoveryStats& stats);
+
 }  // namespace bangdan

@@ -2,7 +2,7 @@
 # fresh data directory, stop it, read figures out of a loadgen JSON report.
 # Source it; BIN must name the directory holding bangdan-server and bangdan-loadgen.
 
-: "${BIN:?set BIN to the build's bin directory}"
+: "${BIN:?set BIN to the bin directory of a build}"
 SERVER_PID=""
 SERVER_PORT=""
 SERVER_DIR=""
