@@ -10,6 +10,7 @@
 #include <csignal>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "bangdan/snapshot.h"
@@ -72,6 +73,11 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
   if (!s.ok()) return s;
   WalOptions wal_options;
   wal_options.fsync = options_.fsync;
+  // Crash tests shrink segments so that rotations (and their kill point)
+  // happen every few hundred events instead of every 64 MiB.
+  if (const char* bytes = std::getenv("BANGDAN_TEST_SEGMENT_BYTES")) {
+    wal_options.segment_bytes = std::strtoull(bytes, nullptr, 10);
+  }
   std::unique_ptr<Wal> wal;
   s = Wal::Open(env_, options_.data_dir, wal_options, engine->applied_seq(), &wal);
   if (!s.ok()) return s;

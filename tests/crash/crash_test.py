@@ -46,6 +46,7 @@ class Server:
         env.pop("BANGDAN_KILL_POINT", None)
         if kill_point:
             env["BANGDAN_KILL_POINT"] = kill_point
+        env["BANGDAN_TEST_SEGMENT_BYTES"] = "65536"  # rotations every few hundred events
         self.proc = subprocess.Popen(
             [binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
              "--snapshot-interval", "300ms", *extra],
@@ -195,7 +196,8 @@ async def run(args):
         for round_no in range(1, args.rounds + 1):
             kill_point = None
             if round_no % 3 == 0:
-                kill_point = f"{rng.choice(KILL_POINTS)}:{rng.randint(1, 4)}"
+                point = KILL_POINTS[(round_no // 3) % len(KILL_POINTS)]
+                kill_point = f"{point}:{rng.randint(1, 4)}"
             server = Server(args.server, data_dir)
             await settle_and_check(server, model, rng, round_no)
             if kill_point:  # the check above must not trip it: restart with it armed
