@@ -30,7 +30,7 @@ echo "machine: nproc $(nproc), $(lscpu | sed -n 's/^Model name: *//p'), $(date -
 run_once() {
   local name="$1"; shift
   local report="$work/$name.$RANDOM.json"
-  start_server
+  start_server ${SERVER_FLAGS:-}
   "${LOADGEN[@]}" --url "ws://127.0.0.1:$SERVER_PORT" --report "$report" "$@" >"$report.txt" || {
     echo "loadgen failed ($name):" >&2; cat "$report.txt" >&2; }
   server_rss_mib >"$report.rss"
@@ -80,7 +80,8 @@ scenario_latency() {
 scenario_subscribers() {
   local p99s=() starved=() rates=() mins=()
   for _ in $(seq "$RUNS"); do
-    r="$(run_once subscribers --batch 100 --connections 4 --rate 200000 --duration "$DURATION" \
+    # 10,000 dashboards plus the producers exceed the server's default --max-connections.
+    r="$(SERVER_FLAGS="--max-connections 20000" run_once subscribers --batch 100 --connections 4 --rate 200000 --duration "$DURATION" \
          --subscribers 10000 --views 100 --threads 2)"
     rates+=("$(json_get "$r" accepted_per_s)")
     p99s+=("$(json_get "$r" subscribers.push_latency.p99_ms)")

@@ -48,7 +48,7 @@ stop_redis() {
 }
 redis_mem_mib() {  # used_memory and used_memory_rss, MiB
   redis-cli -p "$REDIS_PORT" info memory | tr -d '\r' |
-    awk -F: '/^used_memory:/ { u = $2 } /^used_memory_rss:/ { r = $2 } END { printf "%.1f %.1f", u / 1048576, r / 1048576 }'
+    awk -F: '/^used_memory:/ { u = $2 } /^used_memory_rss:/ { r = $2 } END { printf "%.1f %.1f\n", u / 1048576, r / 1048576 }'
 }
 
 STREAM=(--seed 1 --events "$EVENTS" --batch 100 --connections 4 --cities 57 --firms 500 --teams 5000

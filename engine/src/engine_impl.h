@@ -52,7 +52,7 @@ struct EngineState {
   int32_t Today() const { return DayOf(clock_ms, options.tz_offset_minutes); }
 };
 
-// Engine's pimpl is the state itself; free helpers take EngineState.
+// Engine's pimpl is the state itself; functions outside Engine take EngineState.
 struct Engine::Impl : EngineState {
   using EngineState::EngineState;
 };

@@ -335,11 +335,15 @@ TEST(EngineReference, TwoHundredThousandRandomEventsMatchTheModelOnEveryBoard) {
       Admission a = engine.Admit(e.view(), recv_ms);
       engine.Unadmit(before);
       ASSERT_EQ(engine.admitted_seq(), before);
-      if (a.accepted()) ASSERT_EQ(a.seq, before + 1);
+      if (a.accepted()) {
+        ASSERT_EQ(a.seq, before + 1);
+      }
     }
     const uint64_t want = model.Send(e, recv_ms);
     ASSERT_EQ(Send(engine, e, recv_ms), want) << "event " << i;
-    if (restored) ASSERT_EQ(Send(*restored, e, recv_ms), want) << "event " << i;
+    if (restored) {
+      ASSERT_EQ(Send(*restored, e, recv_ms), want) << "event " << i;
+    }
 
     if (i % 50'000 == 0) {
       ExpectSameEverything(engine, model, model.clock(), names);

@@ -1,4 +1,4 @@
-// Test helpers: events that own their strings, and a one-call Admit + Apply.
+// For the engine tests: events that own their strings, and a one-call Admit + Apply.
 #pragma once
 
 #include <cstdint>

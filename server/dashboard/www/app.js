@@ -99,6 +99,12 @@ function subscribeAll() {
     [city, windowLabel(window)].filter(Boolean).join(" · ");
 }
 
+// Views wait for the next frame, and only the newest of each is drawn: every
+// message is a whole view (§5), so on a slow screen the ones in between can
+// go unseen instead of each costing a style and layout pass.
+const pending = new Map();  // sub → its newest message
+let drawScheduled = false;
+
 function dispatch(message) {
   if (message.type === "error") {
     showNotice(message.error);
@@ -107,7 +113,20 @@ function dispatch(message) {
   if (message.type !== "snapshot" && message.type !== "update") return;
   if (message.type === "snapshot") awaitingSnapshot.delete(message.sub);
   else if (awaitingSnapshot.has(message.sub)) return;
+  pending.set(message.sub, message);
+  if (!drawScheduled) {
+    drawScheduled = true;
+    requestAnimationFrame(drawPending);
+  }
+}
 
+function drawPending() {
+  drawScheduled = false;
+  for (const message of pending.values()) draw(message);
+  pending.clear();
+}
+
+function draw(message) {
   const view = views.get(message.sub);
   if (view) {
     view.show(message);

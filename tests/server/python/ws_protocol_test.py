@@ -123,6 +123,11 @@ class RawClient:
 
 
 class IngestProtocol(unittest.TestCase):
+    def raw(self, path="/v1/ingest"):
+        c = RawClient(self.server.port, path)
+        self.addCleanup(c.sock.close)
+        return c
+
     @classmethod
     def setUpClass(cls):
         cls.server = ServerProcess("--max-frame-bytes", "64KiB")
@@ -178,31 +183,31 @@ class IngestProtocol(unittest.TestCase):
         self.assertEqual(run(go()), 1009)
 
     def test_invalid_utf8_text_closes_with_1007(self):
-        c = RawClient(self.server.port)
+        c = self.raw()
         self.assertEqual(c.status, 101)
         c.send_frame(0x1, b'{"id":"\xff\xfe"}')
         self.assertEqual(c.close_code(), 1007)
 
     def test_invalid_utf8_across_fragments_closes_with_1007(self):
-        c = RawClient(self.server.port)
+        c = self.raw()
         c.send_frame(0x1, b'{"id":"\xe5\x90', fin=False)
         c.send_frame(0x0, b'"}', fin=True)  # the character is cut short
         self.assertEqual(c.close_code(), 1007)
 
     def test_reserved_bits_close_with_1002(self):
-        c = RawClient(self.server.port)
+        c = self.raw()
         c.send_frame(0x1, json.dumps(event("rsv")).encode(), rsv=0b100)
         self.assertEqual(c.close_code(), 1002)
 
     def test_raw_text_frame_is_acked(self):
-        c = RawClient(self.server.port)
+        c = self.raw()
         c.send_frame(0x1, json.dumps(event("raw"), ensure_ascii=False).encode())
         opcode, payload = c.read_frame()
         self.assertEqual(opcode, 0x1)
         self.assertEqual(json.loads(payload)["type"], "ack")
 
     def test_stream_refuses_binary_with_1003(self):
-        c = RawClient(self.server.port, "/v1/stream")
+        c = self.raw("/v1/stream")
         self.assertEqual(c.status, 101)
         c.send_frame(0x2, b"\x00\x01")
         self.assertEqual(c.close_code(), 1003)
