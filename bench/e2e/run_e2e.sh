@@ -78,7 +78,7 @@ scenario_latency() {
 }
 
 scenario_subscribers() {
-  local p99s=() starved=() rates=() mins=()
+  local p99s=() starved=() rates=() mins=() cpus=()
   for _ in $(seq "$RUNS"); do
     # 10,000 dashboards plus the producers exceed the server's default --max-connections.
     r="$(SERVER_FLAGS="--max-connections 20000" run_once subscribers --batch 100 --connections 4 --rate 200000 --duration "$DURATION" \
@@ -87,10 +87,11 @@ scenario_subscribers() {
     p99s+=("$(json_get "$r" subscribers.push_latency.p99_ms)")
     starved+=("$(json_get "$r" subscribers.starved)")
     mins+=("$(json_get "$r" subscribers.updates_min)")
+    cpus+=("$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(100*(r["cpu"]["user_s"]+r["cpu"]["sys_s"])/max(r["elapsed_s"],1e-9)))' "$r")")
   done
   echo "subscribers: 10000 on 100 views at 200000 events/s target: achieved median $(median "${rates[@]}")/s;" \
        "push p99 ms runs ${p99s[*]} → median $(median "${p99s[@]}"); starved runs ${starved[*]};" \
-       "min updates per subscriber runs ${mins[*]}"
+       "min updates per subscriber runs ${mins[*]}; loadgen CPU % of one core runs ${cpus[*]}"
 }
 
 scenario_rss() {
