@@ -105,16 +105,35 @@ const Workload& GetWorkload() {
   return *w;
 }
 
+// Admits and applies events [from, to): one at a time (frame == 1), or as the
+// server does, in frames of `frame` events, each admitted and then applied
+// with ApplyBatch.
 void Feed(Engine& engine, const std::vector<Event>& events, const std::vector<int64_t>& recv_ms,
-          size_t from, size_t to) {
-  for (size_t i = from; i < to; ++i) {
-    const Admission a = engine.Admit(events[i], recv_ms[i]);
-    if (a.accepted()) engine.Apply(events[i], a);
+          size_t from, size_t to, size_t frame = 1) {
+  if (frame <= 1) {
+    for (size_t i = from; i < to; ++i) {
+      const Admission a = engine.Admit(events[i], recv_ms[i]);
+      if (a.accepted()) engine.Apply(events[i], a);
+    }
+    return;
+  }
+  // A frame's events share its receive time, as in the server.
+  std::vector<Admission> admissions(frame);
+  std::vector<AdmittedEvent> admitted;
+  admitted.reserve(frame);
+  for (size_t i = from; i < to; i += frame) {
+    const size_t n = std::min(to - i, frame);
+    engine.AdmitBatch(std::span(events).subspan(i, n), recv_ms[i], admissions.data());
+    admitted.clear();
+    for (size_t j = 0; j < n; ++j) {
+      if (admissions[j].accepted()) admitted.push_back(AdmittedEvent{&events[i + j], admissions[j]});
+    }
+    engine.ApplyBatch(admitted);
   }
 }
 
-void Feed(Engine& engine, const Workload& w, size_t from, size_t to) {
-  Feed(engine, w.events, w.recv_ms, from, to);
+void Feed(Engine& engine, const Workload& w, size_t from, size_t to, size_t frame = 1) {
+  Feed(engine, w.events, w.recv_ms, from, to, frame);
 }
 
 BoardRef Ref(Dimension dim, ScopeKind scope, std::string_view key, WindowSpec window) {
@@ -149,14 +168,15 @@ void BM_AdmitApply(benchmark::State& state) {
     state.PauseTiming();
     auto engine = std::make_unique<Engine>();
     state.ResumeTiming();
-    Feed(*engine, w, 0, kEvents);
+    Feed(*engine, w, 0, kEvents, static_cast<size_t>(state.range(0)));
     state.PauseTiming();
     engine.reset();  // freeing millions of entries is not part of applying
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
 }
-BENCHMARK(BM_AdmitApply)->Unit(benchmark::kMillisecond)->Iterations(1);
+// Arg: events per frame; 1 = Apply one at a time, else ApplyBatch per frame.
+BENCHMARK(BM_AdmitApply)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The second 2,000,000 events of a campaign: the same draws, so most entries
 // already exist and the work is updating, not creating.
@@ -167,14 +187,19 @@ void BM_AdmitApplyExistingEntities(benchmark::State& state) {
     auto engine = std::make_unique<Engine>();
     Feed(*engine, w, 0, kEvents);
     state.ResumeTiming();
-    Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents);
+    Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents,
+         static_cast<size_t>(state.range(0)));
     state.PauseTiming();
     engine.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
 }
-BENCHMARK(BM_AdmitApplyExistingEntities)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_AdmitApplyExistingEntities)
+    ->Arg(1)
+    ->Arg(100)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 // Lazy against eager ordering on one board of 100,000 Zipf-drawn entities:
 // eager re-sorts the changed entry at every event (erase + insert of its

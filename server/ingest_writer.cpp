@@ -80,11 +80,11 @@ void IngestWriter::Admit(Group* g) {
   for (auto& f : g->frames) {
     std::vector<Admission>& adm = g->admissions.emplace_back();
     if (!f->error.empty()) continue;
-    adm.reserve(f->parsed.events.size());
-    for (const Event& e : f->parsed.events) {
-      Admission a = engine_.Admit(e, f->recv_ms);
-      adm.push_back(a);
-      if (a.accepted()) g->records.push_back(JournalRecord{&e, a});
+    const std::vector<Event>& events = f->parsed.events;
+    adm.resize(events.size());
+    engine_.AdmitBatch(events, f->recv_ms, adm.data());
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (adm[i].accepted()) g->records.push_back(JournalRecord{&events[i], adm[i]});
     }
   }
 }
@@ -97,7 +97,7 @@ void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
     std::lock_guard lk(engine_mu_);
     latest = engine_.applied_seq();
     if (durable.ok()) {
-      for (const JournalRecord& r : g->records) engine_.Apply(*r.event, r.admission);
+      engine_.ApplyBatch(g->records);
     } else {
       // Takes back this group's admissions and those of the next group,
       // which was admitted after them; the next group is admitted again.

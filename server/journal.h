@@ -24,10 +24,9 @@
 
 namespace bangdan {
 
-struct JournalRecord {
-  const Event* event;   // valid until `done` has been called
-  Admission admission;  // accepted: seq, ts_ms, recv_ms
-};
+// An accepted event: its event stays valid until `done` has been called; its
+// admission holds seq, ts_ms and recv_ms. The engine applies these as they are.
+using JournalRecord = AdmittedEvent;
 
 class Journal {
  public:
@@ -42,8 +41,8 @@ class Journal {
                       std::function<void(Status)> done) = 0;
 };
 
-// No log at all: an event is "durable" once admitted. For tests and for
-// running without a data directory until the log is plugged in.
+// No log at all: an event is "durable" once admitted. For tests, for a
+// Server without a data directory, and for --wal off (benchmarks only).
 class NullJournal final : public Journal {
  public:
   void Commit(const std::vector<JournalRecord>&, std::function<void(Status)> done) override {

@@ -51,6 +51,14 @@ void BoardSet::Prefetch(uint32_t scope, uint32_t entity) const {
   if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
 }
 
+uint32_t BoardSet::FindAndPrefetch(uint32_t scope, uint32_t entity) const {
+  const std::optional<uint32_t> index = FindEntry(scope, entity);
+  if (!index) return kNone;
+  __builtin_prefetch(&entry(*index));
+  if (scoped_) __builtin_prefetch(&boards_[board_of_scope_[scope]]);
+  return *index;
+}
+
 uint32_t BoardSet::Locate(uint32_t scope, uint32_t entity, bool* created) {
   const uint32_t index = FindOrCreate(scope, entity, created);
   __builtin_prefetch(&entry(index));

@@ -53,6 +53,7 @@ int FamilyIndex(Dimension dim, ScopeKind scope);
 
 class BoardSet {
  public:
+  static constexpr uint32_t kNone = 0xffffffffu;  // no entry
   struct Entry {
     int64_t value[kMetricCount];
     uint64_t seq[kMetricCount];  // the event that last changed each value
@@ -87,6 +88,10 @@ class BoardSet {
   // entities are cache misses; issued together they overlap):
   // 1. starts loading the lookup slot of (scope, entity) and its board;
   void Prefetch(uint32_t scope, uint32_t entity) const;
+  // 1b. (batches) once the slot is in cache: the entry's index if it exists
+  //     (kNone if not), its entry and board starting to load. Indexes never
+  //     change, so Update may take this one instead of Locate's.
+  uint32_t FindAndPrefetch(uint32_t scope, uint32_t entity) const;
   // 2. finds or creates the entry and starts loading it;
   uint32_t Locate(uint32_t scope, uint32_t entity, bool* created);
   // 3. adds delta to it.
@@ -118,7 +123,6 @@ class BoardSet {
   size_t MemoryBytes() const;
 
  private:
-  static constexpr uint32_t kNone = 0xffffffffu;
   static constexpr uint32_t kDirtyBit = 0x80000000u;
   // Entries live in fixed pages, not one vector: growth never copies them
   // and never holds twice their size for a moment.

@@ -1,17 +1,15 @@
-// Engine: admission, application and queries. See engine.h for the contract
+// Engine: admission, take-backs, replay and queries (applying: engine_apply.cpp).
 // and docs/engine.md for the design.
 #include "bangdan/engine.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "engine_impl.h"
 
 namespace bangdan {
 
 namespace {
-
-// The ids of one event's entities; kAbsent for a missing optional field.
-constexpr uint32_t kAbsent = 0xffffffffu;
 
 std::array<BoardSet, kFamilyCount> MakeSets() {
   return {BoardSet(false), BoardSet(false), BoardSet(true), BoardSet(false), BoardSet(true),
@@ -56,108 +54,46 @@ uint64_t Engine::applied_seq() const { return impl_->applied_seq; }
 
 // ---- Writing ----
 
-Admission Engine::Admit(const Event& e, int64_t recv_ms) {
+namespace {
+
+Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
+                             int64_t recv_ms) {
   Admission a;
   a.recv_ms = recv_ms;
   a.ts_ms = e.has_ts ? e.ts_ms : recv_ms;
-  const Fingerprint fp = FingerprintOf(e.id);
-  const uint64_t next = impl_->admitted_seq + 1;
-  if (impl_->dedup.Contains(fp, recv_ms, next)) return a;  // kDuplicate
-  impl_->dedup.Push(fp, recv_ms, next);
-  impl_->admitted_seq = next;
+  const uint64_t next = s.admitted_seq + 1;
+  if (s.dedup.Contains(fp, recv_ms, next)) return a;  // kDuplicate
+  s.dedup.Push(fp, recv_ms, next);
+  s.admitted_seq = next;
   a.verdict = Admission::Verdict::kAccepted;
   a.seq = next;
   return a;
 }
 
-namespace {
-
-// One entry an event touches: which set, which (scope, entity).
-struct Touch {
-  BoardSet* set;
-  uint32_t scope;
-  uint32_t entity;
-  uint32_t index;
-  bool created;
-};
-
-// Lists the entries of one window that the event touches: one per family,
-// skipping families whose field is absent.
-int CollectTouches(Window& w, const std::array<uint32_t, kDimensionCount>& id, Touch* out) {
-  const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
-  int n = 0;
-  auto add = [&](int family, uint32_t scope, uint32_t entity) {
-    out[n++] = Touch{&w.sets[family], scope, entity, 0, false};
-  };
-  add(0, 0, city);     // city
-  add(1, 0, firm);     // firm
-  add(2, city, firm);  // firm / city
-  if (team != kAbsent) {
-    add(3, 0, team);     // team
-    add(4, city, team);  // team / city
-    add(5, firm, team);  // team / firm
-  }
-  if (user != kAbsent) {
-    add(6, 0, user);                          // user
-    if (team != kAbsent) add(7, team, user);  // user / team
-  }
-  if (product != kAbsent) {
-    add(8, 0, product);     // product
-    add(9, city, product);  // product / city
-  }
-  return n;
-}
-
-void AddToTotals(Window& w, const int64_t delta[kMetricCount], uint64_t seq) {
-  w.weight_g += delta[0];
-  w.amount_fen += delta[1];
-  w.orders += delta[2];
-  ++w.events;
-  w.last_seq = seq;
-}
-
 }  // namespace
 
-void Engine::Apply(const Event& e, const Admission& a) {
-  EngineState& s = *impl_;
-  const std::string_view fields[kDimensionCount] = {e.city, e.firm, e.team, e.user, e.product};
-  uint64_t hashes[kDimensionCount];
-  for (int d = 0; d < kDimensionCount; ++d) {
-    if (fields[d].empty()) continue;
-    hashes[d] = Interner::HashOf(fields[d]);
-    s.names[d].Prefetch(hashes[d]);
-  }
-  std::array<uint32_t, kDimensionCount> id;
-  for (int d = 0; d < kDimensionCount; ++d) {
-    id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hashes[d]);
-  }
-  const int64_t sign = e.refund ? -1 : 1;
-  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
-
-  s.AdvanceClock(a.recv_ms);
-  Touch touches[2 * kFamilyCount];
-  AddToTotals(s.total, delta, a.seq);
-  int n = CollectTouches(s.total, id, touches);
-  // The event's day counts if it is kept: not older than keep_days before the
-  // day of its receipt (and of the engine's clock, which is never earlier).
-  const int32_t day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
-  if (day >= s.Today() - s.options.keep_days) {
-    std::unique_ptr<Window>& w = s.days[day];
-    if (!w) w = std::make_unique<Window>();
-    AddToTotals(*w, delta, a.seq);
-    n += CollectTouches(*w, id, touches + n);
-  }
-  // Three passes over the touched entries, so that their cache misses overlap
-  // instead of queueing one after another (see BoardSet::Prefetch).
-  for (int i = 0; i < n; ++i) touches[i].set->Prefetch(touches[i].scope, touches[i].entity);
-  for (int i = 0; i < n; ++i) {
-    Touch& t = touches[i];
-    t.index = t.set->Locate(t.scope, t.entity, &t.created);
-  }
-  for (int i = 0; i < n; ++i) touches[i].set->Update(touches[i].index, touches[i].created, delta, a.seq);
-  s.applied_seq = a.seq;
-  s.dedup.Evict(a.recv_ms, a.seq);
+Admission Engine::Admit(const Event& e, int64_t recv_ms) {
+  return AdmitFingerprinted(*impl_, e, FingerprintOf(e.id), recv_ms);
 }
+
+void Engine::AdmitBatch(std::span<const Event> events, int64_t recv_ms, Admission* out) {
+  // Fingerprints first, their slots' loads started together; then the
+  // admissions in order, from cache. Groups keep the fingerprints on the stack.
+  constexpr size_t kGroup = 64;
+  Fingerprint fps[kGroup];
+  for (size_t from = 0; from < events.size(); from += kGroup) {
+    const size_t n = std::min(kGroup, events.size() - from);
+    for (size_t i = 0; i < n; ++i) {
+      fps[i] = FingerprintOf(events[from + i].id);
+      impl_->dedup.Prefetch(fps[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      out[from + i] = AdmitFingerprinted(*impl_, events[from + i], fps[i], recv_ms);
+    }
+  }
+}
+
+// Apply and ApplyBatch: engine_apply.cpp.
 
 void Engine::Unadmit(uint64_t after_seq) {
   if (after_seq < impl_->applied_seq || after_seq >= impl_->admitted_seq) return;
@@ -166,18 +102,39 @@ void Engine::Unadmit(uint64_t after_seq) {
 }
 
 Status Engine::Replay(const Event& e, uint64_t seq, int64_t recv_ms) {
+  const LoggedEvent one{e, seq, recv_ms};
+  size_t failed;
+  return ReplayBatch(std::span(&one, 1), &failed);
+}
+
+Status Engine::ReplayBatch(std::span<const LoggedEvent> events, size_t* failed) {
   Impl& s = *impl_;
-  if (s.admitted_seq != s.applied_seq || seq != s.applied_seq + 1) {
-    return Status::Corruption("replay: sequence " + std::to_string(seq) + " follows " +
-                              std::to_string(s.applied_seq));
+  *failed = 0;
+  if (s.admitted_seq != s.applied_seq) {
+    return Status::Corruption("replay: " + std::to_string(s.admitted_seq - s.applied_seq) +
+                              " admissions are pending");
   }
-  const Admission a = Admit(e, recv_ms);
-  if (!a.accepted()) {
-    return Status::Corruption("replay: sequence " + std::to_string(seq) + " repeats id '" +
-                              std::string(e.id) + "' within the dedup window");
+  std::vector<AdmittedEvent> admitted;
+  admitted.reserve(events.size());
+  Status status;
+  for (const LoggedEvent& logged : events) {
+    if (logged.seq != s.admitted_seq + 1) {
+      status = Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
+                                  " follows " + std::to_string(s.admitted_seq));
+      break;
+    }
+    const Admission a = Admit(logged.event, logged.recv_ms);
+    if (!a.accepted()) {
+      status = Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
+                                  " repeats id '" + std::string(logged.event.id) +
+                                  "' within the dedup window");
+      break;
+    }
+    admitted.push_back(AdmittedEvent{&logged.event, a});
   }
-  Apply(e, a);
-  return Status::OK();
+  *failed = admitted.size();
+  ApplyBatch(admitted);
+  return status;
 }
 
 // ---- Reading ----

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,19 @@ struct Admission {
   bool accepted() const { return verdict == Verdict::kAccepted; }
 };
 
+// An event read back from the log, as ReplayBatch takes it.
+struct LoggedEvent {
+  Event event;
+  uint64_t seq = 0;
+  int64_t recv_ms = 0;
+};
+
+// An admitted event, as ApplyBatch takes it.
+struct AdmittedEvent {
+  const Event* event;
+  Admission admission;
+};
+
 class Engine {
  public:
   explicit Engine(EngineOptions options = {});
@@ -58,15 +72,26 @@ class Engine {
 
   // Phase 1. REQUIRES: e is valid (ValidateEvent(e) == "").
   Admission Admit(const Event& e, int64_t recv_ms);
+  // Phase 1 for the events of one frame, all received at recv_ms: the same
+  // as Admit on each in turn (out[i] for events[i]), with the dedup lookups
+  // overlapped. REQUIRES: every event is valid.
+  void AdmitBatch(std::span<const Event> events, int64_t recv_ms, Admission* out);
   // Phase 2. REQUIRES: a.accepted(), a.seq == applied_seq() + 1, e is the
   // event that was admitted.
   void Apply(const Event& e, const Admission& a);
+  // Phase 2 for a run of admitted events in sequence order: the same result
+  // as Apply on each in turn, faster — the cache misses of many events
+  // overlap (docs/engine.md, "Applying a batch").
+  void ApplyBatch(std::span<const AdmittedEvent> events);
   // Takes back every admission with seq > after_seq that was not applied.
   // REQUIRES: after_seq >= applied_seq().
   void Unadmit(uint64_t after_seq);
   // Admit + Apply of a logged event. Fails with Corruption if seq is not
   // applied_seq() + 1 or the id is a duplicate (the log disagrees with itself).
   Status Replay(const Event& e, uint64_t seq, int64_t recv_ms);
+  // Replay of a run of logged events, with ApplyBatch's speed. On failure the
+  // events before events[*failed] are applied and the rest are not.
+  Status ReplayBatch(std::span<const LoggedEvent> events, size_t* failed);
 
   uint64_t admitted_seq() const;  // last sequence number handed out
   uint64_t applied_seq() const;   // last sequence number on the boards

@@ -7,6 +7,8 @@
 #include "bangdan/recovery.h"
 
 #include <chrono>
+#include <deque>
+#include <vector>
 
 #include "bangdan/snapshot.h"
 #include "storage/file_names.h"
@@ -60,24 +62,47 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
   uint64_t offset = 0;
   uint64_t expected = first_seq;
   bool reached_limit = false;
+  // Events go to the engine in batches (ReplayBatch overlaps their memory
+  // loads). Their fields point into the records: into `data`, or, for a
+  // record that spanned blocks, into a copy kept until the batch is applied.
+  constexpr size_t kBatch = 256;
+  std::vector<LoggedEvent> batch;
+  std::vector<uint64_t> offsets;
+  std::deque<std::string> copies;
+  auto flush = [&]() -> Status {
+    size_t failed;
+    Status st = engine->ReplayBatch(batch, &failed);
+    stats->events_replayed += failed;
+    if (!st.ok()) return At(path, offsets[failed], st.message());
+    batch.clear();
+    offsets.clear();
+    copies.clear();
+    return Status::OK();
+  };
   while (!reached_limit && reader.ReadRecord(&record, &scratch, &offset)) {
-    Event e;
-    uint64_t seq = 0;
-    int64_t recv_ms = 0;
-    s = log::DecodeEvent(record, &e, &seq, &recv_ms);
+    if (record.data() < data.data() || record.data() >= data.data() + data.size()) {
+      record = copies.emplace_back(record);
+    }
+    LoggedEvent logged;
+    s = log::DecodeEvent(record, &logged.event, &logged.seq, &logged.recv_ms);
     if (!s.ok()) return At(path, offset, s.message());
-    if (seq != expected) {
-      return At(path, offset, "sequence number " + std::to_string(seq) + " where " +
+    if (logged.seq != expected) {
+      return At(path, offset, "sequence number " + std::to_string(logged.seq) + " where " +
                                   std::to_string(expected) + " was expected");
     }
     ++expected;
     // Past `limit` the segment holds rolled-back records: stop here.
-    reached_limit = (seq == limit);
-    if (seq <= engine->applied_seq()) continue;  // in the snapshot
-    s = engine->Replay(e, seq, recv_ms);
-    if (!s.ok()) return At(path, offset, s.message());
-    stats->events_replayed++;
+    reached_limit = (logged.seq == limit);
+    if (logged.seq <= engine->applied_seq()) continue;  // in the snapshot
+    batch.push_back(logged);
+    offsets.push_back(offset);
+    if (batch.size() == kBatch) {
+      s = flush();
+      if (!s.ok()) return s;
+    }
   }
+  s = flush();
+  if (!s.ok()) return s;
   *next_seq = expected;
   if (reached_limit) return Status::OK();
 
