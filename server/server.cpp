@@ -73,8 +73,13 @@ Status Server::Start() {
   for (uint32_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
   started_ = true;
 
-  std::string where = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-                      std::to_string(port_);
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "[" + std::string.
+  std::string where;
+  if (address.is_v6()) where += '[';
+  where += address.to_string();
+  if (address.is_v6()) where += ']';
+  where += ':';
+  where += std::to_string(port_);
   if (!IsLoopback(address) && (options_.ingest_token.empty() || options_.read_token.empty()))
     LogWarn("listening beyond loopback without " +
             std::string(options_.ingest_token.empty() ? "--ingest-token" : "--read-token") +
