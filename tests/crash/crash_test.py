@@ -93,6 +93,9 @@ class Model:
         self.events = {}        # id -> event dict
         self.known_in = set()   # acknowledged as accepted or duplicate, or proven in
         self.uncertain = set()  # sent, no verdict (the server died first)
+        self.in_list = []       # known_in, in the order they became known
+        self.totals = [0, 0, 0]  # weight_g, amount_fen, orders over known_in
+        self.cities = {}        # city -> [weight_g, amount_fen, orders] over known_in
         self.next_id = 0
 
     def new_event(self):
@@ -105,26 +108,28 @@ class Model:
         self.events[e["id"]] = e
         return e
 
-    def expected_totals(self):
-        w = a = o = 0
-        for i in self.known_in:
+    def mark_in(self, ids):
+        """Records events as known to be in; sums are kept as they grow (rounds stay fast)."""
+        for i in ids:
+            if i in self.known_in:
+                continue
+            self.known_in.add(i)
+            self.in_list.append(i)
             e = self.events[i]
             sign = -1 if e.get("refund") else 1
-            w += sign * e["weight_g"]
-            a += sign * e["amount_fen"]
-            o += sign
+            delta = (sign * e["weight_g"], sign * e["amount_fen"], sign)
+            for k in range(3):
+                self.totals[k] += delta[k]
+            row = self.cities.setdefault(e["city"], [0, 0, 0])
+            for k in range(3):
+                row[k] += delta[k]
+
+    def expected_totals(self):
+        w, a, o = self.totals
         return {"weight_g": w, "amount_fen": a, "orders": o, "events": len(self.known_in)}
 
     def expected_cities(self):
-        rows = {}
-        for i in self.known_in:
-            e = self.events[i]
-            sign = -1 if e.get("refund") else 1
-            r = rows.setdefault(e["city"], [0, 0, 0])
-            r[0] += sign * e["weight_g"]
-            r[1] += sign * e["amount_fen"]
-            r[2] += sign
-        return rows
+        return self.cities
 
 
 async def send_frames(port, frames):
@@ -154,7 +159,7 @@ async def producer(port, model, stop, batch):
                 if ack["accepted"] != len(ids) or ack["duplicates"] != 0:
                     raise AssertionError(f"fresh ids not all accepted: {ack}")
                 model.uncertain.difference_update(ids)
-                model.known_in.update(ids)
+                model.mark_in(ids)
     except (websockets.ConnectionClosed, OSError, asyncio.TimeoutError):
         pass  # the server died: what was not acknowledged stays uncertain
 
@@ -168,11 +173,11 @@ async def settle_and_check(server, model, rng, round_no):
             assert ack.get("type") == "ack", f"round {round_no}: resend failed: {ack}"
             assert not ack["rejected"], ack
             assert ack["accepted"] + ack["duplicates"] == len(frame), ack
-    model.known_in.update(model.uncertain)
+    model.mark_in(sorted(model.uncertain, key=lambda i: int(i[1:])))
     model.uncertain.clear()
 
     # Acknowledged events must be refused as duplicates: they survived the crash.
-    sample = rng.sample(sorted(model.known_in), min(300, len(model.known_in)))
+    sample = rng.sample(model.in_list, min(300, len(model.in_list)))
     if sample:
         ack = (await send_frames(server.port, [[model.events[i] for i in sample]]))[0]
         assert ack["accepted"] == 0 and ack["duplicates"] == len(sample), (
