@@ -9,6 +9,12 @@
 //               segments it covers go;
 //   StartPeriodic() takes one every --snapshot-interval.
 //
+// --wal off (benchmarks only): Open() still locks the directory and recovers
+// what it holds, but opens no log; journal() is a NullJournal that reports
+// every group durable at once and writes nothing. Snapshots work as usual
+// (and are then the only thing kept: a crash loses every event after the
+// newest one). Log segments left by earlier runs are not deleted.
+//
 // Snapshots without stopping ingest: the engine lock is held only while the
 // process forks. The child owns a copy-on-write image of the engine as it was
 // at that instant, serializes it and writes the file; the parent goes on
@@ -50,11 +56,14 @@ class Durability {
   // Corruption (naming file and offset) or IOError stop start-up.
   Status Open(Engine* engine, RecoveryStats* stats);
 
-  // REQUIRES: Open() succeeded. Lives as long as this object.
+  // REQUIRES: Open() succeeded. Lives as long as this object. With --wal off
+  // a NullJournal.
   Journal* journal();
 
   // Takes a snapshot of `engine` (guarded by `engine_mu`) now. Returns the
   // file name within the data directory and the sequence number it covers.
+  // Logs one INFO line per snapshot written: how long the engine lock was
+  // held (the fork) and how long the writing took.
   Status Snapshot(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
 
   // Takes a snapshot every --snapshot-interval on a thread of its own.
@@ -62,8 +71,9 @@ class Durability {
   // Stops the periodic snapshots and the log thread (after its last group).
   void Stop();
 
-  // Longest time the engine lock was held to start a snapshot (µs), and the
-  // number of snapshots written: for /metrics and the benchmarks.
+  // Longest time the engine lock was held to start a snapshot (µs: the fork,
+  // not the wait for the lock), and the number of snapshots written: for
+  // /metrics and the benchmarks.
   uint64_t longest_snapshot_stall_us() const { return longest_stall_us_; }
   uint64_t snapshots_written() const { return snapshots_written_; }
 
@@ -73,7 +83,9 @@ class Durability {
   ServerOptions options_;
   Env* env_;
   int lock_fd_ = -1;  // flock()ed LOCK file of the data directory
-  std::unique_ptr<WalJournal> journal_;
+  bool open_ = false;
+  std::unique_ptr<WalJournal> journal_;  // null with --wal off
+  NullJournal null_journal_;             // the journal with --wal off
 
   std::mutex snapshot_mu_;  // one snapshot at a time
   std::atomic<uint64_t> longest_stall_us_{0};

@@ -178,13 +178,24 @@ void HttpSession::Handle() {
       return;
     case Route::kSnapshot: {
       if (!ctx_.snapshot) return Send(ErrorAnswer(503, "durability not enabled"));
-      std::string file;
-      uint64_t seq = 0;
-      Status s = ctx_.snapshot(&file, &seq);
-      if (!s.ok()) return Send(ErrorAnswer(500, "snapshot failed: " + s.message()));
-      JsonWriter w(&answer.body);
-      w.BeginObject().Key("snapshot").String(file).Key("seq").Uint(seq).EndObject();
-      return Send(std::move(answer));
+      // Writing a large state takes seconds: not on an I/O thread (with
+      // --threads 1 that would stop all ingest). The answer comes back to
+      // this session's strand when the snapshot is done.
+      ctx_.blocking.Run([self = shared_from_this(), answer = std::move(answer)]() mutable {
+        std::string file;
+        uint64_t seq = 0;
+        Status s = self->ctx_.snapshot(&file, &seq);
+        if (s.ok()) {
+          JsonWriter w(&answer.body);
+          w.BeginObject().Key("snapshot").String(file).Key("seq").Uint(seq).EndObject();
+        } else {
+          answer = ErrorAnswer(500, "snapshot failed: " + s.message());
+        }
+        net::post(self->strand_, [self, answer = std::move(answer)]() mutable {
+          self->Send(std::move(answer));
+        });
+      });
+      return;
     }
   }
 }

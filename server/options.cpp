@@ -74,6 +74,14 @@ const Flag kFlags[] = {
        else return Bad(n, v, "always or none");
        return Status::OK();
      }},
+    {"wal", "on|off", "on: log every event (default); off: NO LOG, acks are not durable"
+                      " (a crash loses all since the last snapshot): for benchmarks only",
+     [](auto n, auto v, auto* o) {
+       if (v == "on") o->wal = true;
+       else if (v == "off") o->wal = false;
+       else return Bad(n, v, "on or off");
+       return Status::OK();
+     }},
     {"snapshot-interval", "DURATION", "time between snapshots (default 60s)",
      [](auto n, auto v, auto* o) { return Duration(n, v, &o->snapshot_interval_ms, 1); }},
     {"dedup-window", "DURATION", "how long an accepted id is remembered (default 1h)",

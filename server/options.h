@@ -30,6 +30,9 @@ struct ServerOptions {
   std::string data_dir = "./bangdan-data";
   uint32_t threads = 0;  // 0 until resolved: the number of cores
   FsyncMode fsync = FsyncMode::kAlways;
+  // false (--wal off): no log at all, for measurements only — every group is
+  // "durable" at once and a crash loses what the last snapshot does not hold.
+  bool wal = true;
   int64_t snapshot_interval_ms = 60'000;
   int64_t dedup_window_ms = 3'600'000;
   uint64_t dedup_max = 50'000'000;

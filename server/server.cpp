@@ -106,6 +106,7 @@ void Server::Shutdown() {
   }
   if (registry_.size() != 0)
     LogWarn("shutdown: " + std::to_string(registry_.size()) + " connections did not finish in time");
+  ctx_->blocking.JoinAll();  // an admin snapshot still being written
   writer_->Stop();
   work_.reset();
   ioc_.stop();

@@ -34,6 +34,34 @@ void ConnectionRegistry::ShutdownAll() {
   for (auto& c : live) c->BeginShutdown();
 }
 
+void BlockingTasks::Run(std::function<void()> task) {
+  std::lock_guard lk(mu_);
+  // Threads that have finished are joined here, so they never pile up.
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = tasks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  tasks_.push_back(Task{std::thread([task = std::move(task), done] {
+                          task();
+                          done->store(true);
+                        }),
+                        done});
+}
+
+void BlockingTasks::JoinAll() {
+  std::list<Task> tasks;
+  {
+    std::lock_guard lk(mu_);
+    tasks.swap(tasks_);
+  }
+  for (Task& t : tasks) t.thread.join();
+}
+
 EventParser& ThreadEventParser(const ServerOptions& options) {
   thread_local EventParser parser(ParserOptions{options.max_batch, 64});
   return parser;

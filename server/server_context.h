@@ -9,9 +9,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "bangdan/engine.h"
@@ -47,6 +49,24 @@ class ConnectionRegistry {
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> live_;
 };
 
+// Work that blocks for long (an admin snapshot's write) runs on a thread of
+// its own, so that no I/O thread waits on it. Server::Shutdown calls JoinAll
+// while the I/O threads still run, so a task can still post its answer.
+class BlockingTasks {
+ public:
+  ~BlockingTasks() { JoinAll(); }
+  void Run(std::function<void()> task);
+  void JoinAll();
+
+ private:
+  struct Task {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::mutex mu_;
+  std::list<Task> tasks_;
+};
+
 // Takes a snapshot now: the file name and the sequence it covers.
 using SnapshotHandler = std::function<Status(std::string* file, uint64_t* seq)>;
 
@@ -62,6 +82,7 @@ struct ServerContext {
   SnapshotHandler snapshot;         // empty: durability not enabled
   std::string title_html;           // --title, HTML-escaped
   std::atomic<bool> shutting_down{false};
+  BlockingTasks blocking{};
 };
 
 // This thread's event parser: simdjson's buffers are reused across frames.

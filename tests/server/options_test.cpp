@@ -39,6 +39,7 @@ TEST(Options, NoArgumentsGiveTheDefaultsOfTheSpec) {
   EXPECT_EQ(o.listen_port, 8080);
   EXPECT_EQ(o.data_dir, "./bangdan-data");
   EXPECT_EQ(o.fsync, FsyncMode::kAlways);
+  EXPECT_TRUE(o.wal);
   EXPECT_EQ(o.snapshot_interval_ms, 60'000);
   EXPECT_EQ(o.dedup_window_ms, 3'600'000);
   EXPECT_EQ(o.dedup_max, 50'000'000u);
@@ -58,7 +59,7 @@ TEST(Options, NoArgumentsGiveTheDefaultsOfTheSpec) {
 
 TEST(Options, EveryFlagIsApplied) {
   Parsed p = Parse({"--listen", "0.0.0.0:9000", "--data-dir", "data/x", "--threads", "3",
-                    "--fsync", "none", "--snapshot-interval", "2m", "--dedup-window", "30s",
+                    "--fsync", "none", "--wal", "off", "--snapshot-interval", "2m", "--dedup-window", "30s",
                     "--dedup-max", "1000", "--tz", "-05:30", "--keep-days", "3",
                     "--max-frame-bytes", "512KiB", "--max-batch", "50", "--push-interval", "250ms",
                     "--send-timeout", "5s", "--max-subscriptions", "9", "--max-connections", "77",
@@ -72,6 +73,7 @@ TEST(Options, EveryFlagIsApplied) {
   EXPECT_EQ(o.data_dir, "data/x");
   EXPECT_EQ(o.threads, 3u);
   EXPECT_EQ(o.fsync, FsyncMode::kNone);
+  EXPECT_FALSE(o.wal);
   EXPECT_EQ(o.snapshot_interval_ms, 120'000);
   EXPECT_EQ(o.dedup_window_ms, 30'000);
   EXPECT_EQ(o.dedup_max, 1000u);
@@ -146,7 +148,7 @@ TEST(Options, TimeZoneIsAnOffset) {
 
 TEST(Options, BadValuesNameTheFlag) {
   for (auto [flag, value] : std::vector<std::pair<std::string, std::string>>{
-           {"listen", "nowhere"}, {"threads", "0"}, {"fsync", "sometimes"},
+           {"listen", "nowhere"}, {"threads", "0"}, {"fsync", "sometimes"}, {"wal", "maybe"},
            {"snapshot-interval", "60"}, {"dedup-window", "1x"}, {"dedup-max", "-3"},
            {"tz", "CET"}, {"keep-days", "many"}, {"max-frame-bytes", "4MB"},
            {"max-batch", "0"}, {"push-interval", "fast"}, {"send-timeout", ""},
@@ -170,11 +172,38 @@ TEST(Options, UnknownFlagsAndMissingValuesAreNamed) {
   EXPECT_NE(p.status.message().find("serve"), std::string::npos);
 }
 
+TEST(Options, WalIsOnOrOffAndOffSaysItIsNotDurable) {
+  Parsed p = Parse({"--wal", "off"});
+  ASSERT_TRUE(p.status.ok()) << p.status.message();
+  EXPECT_FALSE(p.options.wal);
+  p = Parse({"--wal=on"});
+  ASSERT_TRUE(p.status.ok()) << p.status.message();
+  EXPECT_TRUE(p.options.wal);
+  for (const char* bad : {"", "OFF", "false", "0", "none"}) {
+    p = Parse({"--wal", bad});
+    ASSERT_FALSE(p.status.ok()) << bad;
+    EXPECT_NE(p.status.message().find("--wal"), std::string::npos) << p.status.message();
+    EXPECT_NE(p.status.message().find("on or off"), std::string::npos) << p.status.message();
+  }
+  ServerOptions o;
+  ASSERT_TRUE(ApplyConfigText("wal = off\n", "my.conf", &o).ok());
+  EXPECT_FALSE(o.wal);
+  Status s = ApplyConfigText("wal = no\n", "my.conf", &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("my.conf:1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("--wal"), std::string::npos) << s.message();
+  // --help warns that it is not durable.
+  std::string help = HelpText();
+  size_t at = help.find("--wal on|off");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(help.find("not durable", at), std::string::npos);
+}
+
 TEST(Options, HelpAndVersionAreActions) {
   EXPECT_EQ(Parse({"--help"}).action, Action::kHelp);
   EXPECT_EQ(Parse({"--threads", "2", "--version"}).action, Action::kVersion);
   std::string help = HelpText();
-  for (const char* flag : {"--listen", "--data-dir", "--threads", "--fsync", "--snapshot-interval",
+  for (const char* flag : {"--listen", "--data-dir", "--threads", "--fsync", "--wal", "--snapshot-interval",
                            "--dedup-window", "--dedup-max", "--tz", "--keep-days", "--max-frame-bytes",
                            "--max-batch", "--push-interval", "--send-timeout", "--max-subscriptions",
                            "--max-connections", "--ingest-token", "--read-token", "--admin-token",

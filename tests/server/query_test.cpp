@@ -1,6 +1,9 @@
 // Integration tests of the HTTP queries (SPEC §4), metrics and the admin and
 // page endpoints, against a real server fed through POST /v1/events.
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -210,6 +213,39 @@ TEST(Limits, ConnectionsBeyondMaxConnectionsGet503) {
   HttpResult r = Get(s.port(), "/healthz");
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(r.body, R"({"error":"too many connections"})");
+}
+
+// An admin snapshot takes as long as writing the state: it must not hold an
+// I/O thread meanwhile. With one I/O thread, reads go on being answered while
+// a (slow) snapshot runs, and the POST is answered when it is done.
+TEST(AdminSnapshot, RunsOffTheIoThreads) {
+  ServerOptions o = TestOptions();
+  o.threads = 1;
+  o.admin_token = "adm";
+  Server server(o);
+  std::atomic<bool> snapshot_running{false};
+  server.SetSnapshotHandler([&](std::string* file, uint64_t* seq) {
+    snapshot_running = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    *file = "snapshot-slow.snap";
+    *seq = 0;
+    return Status::OK();
+  });
+  ASSERT_TRUE(server.Start().ok());
+  HttpResult snap;
+  std::thread admin([&] {
+    snap = Post(server.port(), "/v1/admin/snapshot", "", {{"Authorization", "Bearer adm"}});
+  });
+  while (!snapshot_running) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto from = std::chrono::steady_clock::now();
+  HttpResult health = Get(server.port(), "/healthz");
+  const auto waited = std::chrono::steady_clock::now() - from;
+  EXPECT_EQ(health.status, 200u);
+  EXPECT_LT(waited, std::chrono::milliseconds(1000)) << "the read waited for the snapshot";
+  admin.join();
+  EXPECT_EQ(snap.status, 200u);
+  EXPECT_EQ(snap.body, R"({"snapshot":"snapshot-slow.snap","seq":0})");
+  server.Shutdown();
 }
 
 }  // namespace

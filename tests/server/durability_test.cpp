@@ -1,0 +1,160 @@
+// Tests of a server wired to its data directory as bangdan-server does it
+// (server/durability.h), here with --wal off: the benchmark mode that acks
+// without a log but still takes snapshots.
+#include "durability.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace bangdan {
+namespace {
+
+using namespace bangdan::testing;
+namespace fs = std::filesystem;
+
+// A fresh data directory, removed at the end of the test.
+class DataDir {
+ public:
+  DataDir() : path_(::testing::TempDir() + "bangdan_durability_test_" + std::to_string(::getpid()) + "_" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name()) {
+    fs::remove_all(path_);
+  }
+  ~DataDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+  // The names of the files in it that start with `prefix`.
+  std::vector<std::string> Files(const std::string& prefix) const {
+    std::vector<std::string> names;
+    if (!fs::exists(path_)) return names;
+    for (const auto& e : fs::directory_iterator(path_)) {
+      std::string name = e.path().filename().string();
+      if (name.rfind(prefix, 0) == 0) names.push_back(name);
+    }
+    return names;
+  }
+
+ private:
+  std::string path_;
+};
+
+ServerOptions WalOffOptions(const std::string& dir) {
+  ServerOptions o = TestOptions();
+  o.data_dir = dir;
+  o.wal = false;
+  o.admin_token = "adm";
+  o.snapshot_interval_ms = 3'600'000;  // snapshots only when asked
+  return o;
+}
+
+// A server and its data directory, started the way main() starts them.
+struct DurableServer {
+  explicit DurableServer(const ServerOptions& o) : durability(o), server(std::make_unique<Server>(o)) {
+    Status s = durability.Open(&server->engine(), &recovery);
+    EXPECT_TRUE(s.ok()) << s.message();
+    if (!s.ok()) return;
+    server->SetJournal(durability.journal());
+    server->SetSnapshotHandler([this](std::string* file, uint64_t* seq) {
+      return durability.Snapshot(server->engine(), server->engine_mu(), file, seq);
+    });
+    s = server->Start();
+    EXPECT_TRUE(s.ok()) << s.message();
+  }
+  ~DurableServer() {
+    server.reset();  // stops the writer before the journal goes
+    durability.Stop();
+  }
+  uint16_t port() const { return server->port(); }
+
+  Durability durability;  // declared first: outlives the server
+  RecoveryStats recovery;
+  std::unique_ptr<Server> server;
+};
+
+TEST(WalOff, IngestIsAckedAndOnTheBoardsWithNothingLogged) {
+  DataDir dir;
+  DurableServer s(WalOffOptions(dir.path()));
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send("[" + EventJson("w-1", "合肥", "万科物业", 500) + "," +
+                      EventJson("w-2", "芜湖", "万科物业", 1500) + "]"));
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":1,"accepted":2,"duplicates":0,"rejected":[],"seq":2})");
+  ASSERT_FALSE(c.Send(EventJson("w-1")));  // dedup still works
+  EXPECT_EQ(c.Read(), R"({"type":"ack","batch":2,"accepted":0,"duplicates":1,"rejected":[],"seq":2})");
+
+  HttpResult board = Get(s.port(), "/v1/boards/city");
+  EXPECT_EQ(board.status, 200u);
+  EXPECT_NE(board.body.find(R"("rank":1,"key":"芜湖","weight_g":1500)"), std::string::npos) << board.body;
+  EXPECT_NE(board.body.find(R"("rank":2,"key":"合肥","weight_g":500)"), std::string::npos) << board.body;
+  EXPECT_TRUE(dir.Files("wal-").empty()) << "a log segment was written with --wal off";
+}
+
+TEST(WalOff, SnapshotsStillWorkAndARestartRecoversThem) {
+  DataDir dir;
+  {
+    DurableServer s(WalOffOptions(dir.path()));
+    WsClient c;
+    ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+    ASSERT_FALSE(c.Send(EventJson("s-1", "合肥", "万科物业", 700)));
+    EXPECT_EQ(c.Read(), R"({"type":"ack","batch":1,"accepted":1,"duplicates":0,"rejected":[],"seq":1})");
+    HttpResult snap = Post(s.port(), "/v1/admin/snapshot", "", {{"Authorization", "Bearer adm"}});
+    EXPECT_EQ(snap.status, 200u) << snap.body;
+    EXPECT_NE(snap.body.find(R"("seq":1})"), std::string::npos) << snap.body;
+    EXPECT_EQ(dir.Files("snapshot-").size(), 1u);
+    EXPECT_TRUE(dir.Files("wal-").empty());
+  }
+  // The next start (log on) begins from that snapshot.
+  ServerOptions on = WalOffOptions(dir.path());
+  on.wal = true;
+  DurableServer s(on);
+  EXPECT_EQ(s.recovery.last_seq, 1u);
+  EXPECT_FALSE(s.recovery.snapshot_file.empty());
+  HttpResult board = Get(s.port(), "/v1/boards/city");
+  EXPECT_NE(board.body.find(R"("key":"合肥","weight_g":700)"), std::string::npos) << board.body;
+}
+
+// Ingests one event on a new connection; its ack.
+std::string IngestOne(uint16_t port, const std::string& id) {
+  WsClient c;
+  EXPECT_FALSE(c.Connect(port, "/v1/ingest"));
+  EXPECT_FALSE(c.Send(EventJson(id)));
+  return c.Read();
+}
+
+TEST(WalOff, ARunWithoutTheLogBetweenTwoWithItKeepsWhatItsSnapshotHolds) {
+  DataDir dir;
+  ServerOptions on = WalOffOptions(dir.path());
+  on.wal = true;
+  {
+    DurableServer s(on);  // logs seq 1
+    EXPECT_NE(IngestOne(s.port(), "m-1").find(R"("seq":1})"), std::string::npos);
+  }
+  {
+    DurableServer s(WalOffOptions(dir.path()));  // recovers seq 1 from the log
+    EXPECT_EQ(s.recovery.last_seq, 1u);
+    EXPECT_EQ(s.recovery.events_replayed, 1u);
+    EXPECT_NE(IngestOne(s.port(), "m-2").find(R"("seq":2})"), std::string::npos);
+    EXPECT_EQ(Post(s.port(), "/v1/admin/snapshot", "", {{"Authorization", "Bearer adm"}}).status, 200u);
+    EXPECT_NE(IngestOne(s.port(), "m-3").find(R"("seq":3})"), std::string::npos);  // lost: not logged
+  }
+  {
+    DurableServer s(on);  // the snapshot at 2; the old segment holds nothing after it
+    EXPECT_EQ(s.recovery.last_seq, 2u);
+    EXPECT_NE(IngestOne(s.port(), "m-4").find(R"("seq":3})"), std::string::npos);
+  }
+  DurableServer s(on);  // the snapshot at 2 and the log after it
+  EXPECT_EQ(s.recovery.last_seq, 3u);
+  EXPECT_EQ(s.recovery.events_replayed, 1u);
+  HttpResult totals = Get(s.port(), "/v1/totals");
+  EXPECT_NE(totals.body.find(R"("events":3)"), std::string::npos) << totals.body;
+}
+
+}  // namespace
+}  // namespace bangdan
