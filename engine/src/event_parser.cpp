@@ -22,61 +22,13 @@
 //   stage 1 checked the frame's UTF-8.
 #include "bangdan/event_parser.h"
 
-#include <simdjson.h>
-
 #include <charconv>
-#include <cstdint>
 #include <cstring>
 #include <limits>
 
-#include "event_parser_fields.h"
-#include "event_parser_scalars.h"
+#include "event_parser_impl.h"
 
 namespace bangdan {
-
-namespace ondemand = simdjson::ondemand;
-using json_scalar::TrimToken;
-
-namespace {
-
-constexpr size_t kInitialCapacity = 64 * 1024;
-
-bool StartsNumber(char c) { return c == '-' || json_scalar::IsDigit(c); }
-
-// The content of a raw key (after its opening quote) up to its closing quote.
-// Stage 1 guarantees the quote exists and pairs every backslash with the
-// character it escapes.
-std::string_view KeyContent(const char* raw) {
-  size_t i = 0;
-  while (raw[i] != '"') i += raw[i] == '\\' ? 2 : 1;
-  return {raw, i};
-}
-
-// The content of a string token (quotes and trailing whitespace removed);
-// data() is null if the token is not one quoted string. Returned by value:
-// through an out-parameter, GCC stores the halves separately and reloads the
-// pair at once, a store-forwarding stall on the hottest path.
-inline std::string_view StringContent(std::string_view token) {
-  const std::string_view t = TrimToken(token);
-  if (t.size() < 2 || t.front() != '"' || t.back() != '"') return {};
-  return t.substr(1, t.size() - 2);
-}
-
-// A raw token runs up to the next structural character. After a scalar inside
-// an array or object that must be `,` `]` or `}`: On-Demand's skipping would
-// take `"a":1` after a value for one more field (its key heuristic), so a
-// value we read but do not consume is checked here. Containers are walked,
-// not skipped, and need no check.
-inline bool EndsWell(std::string_view raw_token) {
-  const char first = raw_token[0];
-  if (first == '[' || first == '{') return true;
-  const char next = raw_token.data()[raw_token.size()];
-  return next == ',' || next == ']' || next == '}';
-}
-
-constexpr const char* kBadFollower = "invalid JSON: expected ',' or a closing bracket after a value";
-
-}  // namespace
 
 void ParsedFrame::Clear() {
   batch_json.clear();
@@ -86,65 +38,6 @@ void ParsedFrame::Clear() {
   total = 0;
   arena.clear();  // keeps the capacity for the next frame
 }
-
-struct EventParser::Impl {
-  explicit Impl(ParserOptions o) : options(o) {
-    // simdjson 3.0 checks this depth only in development builds; SkipValue
-    // and the readers check it themselves. An allocation failure here is
-    // retried by iterate(), which reports it.
-    const simdjson::error_code ignored = parser.allocate(kInitialCapacity, options.max_depth + 1);
-    (void)ignored;
-  }
-
-  Status Parse(std::string_view text, int64_t now_ms, ParsedFrame* frame);
-
-  bool ReadArrayFrame(ondemand::document& doc);
-  bool ReadObjectFrame(ondemand::document& doc);
-  bool ReadEvents(ondemand::value& events, uint32_t depth);
-  bool ReadEvent(ondemand::value& value, uint32_t index, uint32_t depth);
-  bool ReadEventObject(ondemand::object& object, uint32_t index, uint32_t depth);
-  // The per-field readers are inlined into the field loop: as calls they
-  // cost about a tenth of the parse (spills around each call).
-  [[gnu::always_inline]] Problem ReadField(Field field, ondemand::value& value, uint32_t depth,
-                                           Event* e);
-  [[gnu::always_inline]] Problem ReadString(ondemand::value& value, size_t max_bytes,
-                                            uint32_t depth, std::string_view* out);
-  [[gnu::always_inline]] Problem ReadInteger(ondemand::value& value, int64_t min, int64_t max,
-                                             uint32_t depth, int64_t* out);
-  Problem ReadBool(ondemand::value& value, uint32_t depth, bool* out);
-  bool ReadBatch(ondemand::value& value, std::string* problem);
-  bool MatchEscapedKey(const char* raw, const std::string_view* names, size_t count,
-                       size_t* match);
-  bool SkipValue(ondemand::value& value, uint32_t depth);
-  bool SkipScalar(std::string_view token);
-
-  bool JsonError(simdjson::error_code error);
-  Problem NotJson(simdjson::error_code error) {
-    JsonError(error);
-    return Problem::kNotJson;
-  }
-  Problem NotJson(std::string message) {
-    FrameError(std::move(message));
-    return Problem::kNotJson;
-  }
-  bool FrameError(std::string message) {
-    frame_error = std::move(message);
-    return false;
-  }
-  bool DepthError() {
-    return FrameError("frame: nesting deeper than " + std::to_string(options.max_depth) +
-                      " levels");
-  }
-
-  const ParserOptions options;
-  ondemand::parser parser;
-  std::string scratch;  // unescaped keys and batch strings
-
-  // Per frame.
-  ParsedFrame* out = nullptr;
-  int64_t max_ts_ms = 0;
-  std::string frame_error;
-};
 
 Status EventParser::Impl::Parse(std::string_view text, int64_t now_ms, ParsedFrame* frame) {
   out = frame;
@@ -426,128 +319,6 @@ inline Problem EventParser::Impl::ReadInteger(ondemand::value& value, int64_t mi
   }
   *out_value = n.value;
   return Problem::kNone;
-}
-
-Problem EventParser::Impl::ReadBool(ondemand::value& value, uint32_t depth, bool* out_value) {
-  const std::string_view raw = value.raw_json_token();
-  if (raw.empty()) return NotJson(simdjson::TAPE_ERROR);
-  if (!EndsWell(raw)) return NotJson(kBadFollower);
-  const std::string_view token = TrimToken(raw);
-  if (token == "true" || token == "false") {
-    *out_value = token[0] == 't';
-    return Problem::kNone;
-  }
-  if (token == "null") return Problem::kAbsent;
-  return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;
-}
-
-// Reads the frame's batch into out->batch_json. Returns false on a frame
-// error; a batch of the wrong kind leaves *problem set, judged by the caller
-// once it knows the object is a batch frame.
-bool EventParser::Impl::ReadBatch(ondemand::value& value, std::string* problem) {
-  const std::string_view raw = value.raw_json_token();
-  if (raw.empty()) return JsonError(simdjson::TAPE_ERROR);
-  if (!EndsWell(raw)) return FrameError(kBadFollower);
-  const std::string_view token = TrimToken(raw);
-  const std::string_view content = StringContent(token);
-  if (content.data() != nullptr) {
-    if (!json_scalar::HasQuoteOrBackslash(content)) {
-      out->batch_json.assign(token);  // already JSON: UTF-8, no control characters
-      return true;
-    }
-    scratch.clear();
-    if (!json_scalar::Unescape(content, &scratch)) {
-      return FrameError("invalid JSON: bad string escape");
-    }
-    if (!IsValidUtf8(scratch)) {
-      *problem = "batch: invalid UTF-8";
-      return true;
-    }
-    json_scalar::AppendQuoted(scratch, &out->batch_json);
-    return true;
-  }
-  if (!token.empty() && StartsNumber(token[0])) {
-    const json_scalar::Number n = json_scalar::ReadNumber(token);
-    if (n.kind == json_scalar::NumberKind::kMalformed) {
-      return FrameError("invalid JSON: bad number");
-    }
-    if (n.kind == json_scalar::NumberKind::kInteger) {
-      char digits[24];
-      const auto end = std::to_chars(digits, digits + sizeof digits, n.value).ptr;
-      out->batch_json.assign(digits, end);  // canonical: -0 echoes as 0
-      return true;
-    }
-    *problem = "batch: must be a string or a 64-bit integer";
-    return true;
-  }
-  if (token == "null") return true;  // null: no batch
-  if (!SkipValue(value, 2)) return false;
-  *problem = "batch: must be a string or a 64-bit integer";
-  return true;
-}
-
-// For a key that did not match by its raw bytes: if it has escapes, unescape
-// it and match again (`"w\u0065ight_g"` is "weight_g"). *match is left as is
-// when nothing matches. Returns false (a frame error) on a bad escape.
-bool EventParser::Impl::MatchEscapedKey(const char* raw, const std::string_view* names,
-                                        size_t count, size_t* match) {
-  const std::string_view content = KeyContent(raw);
-  if (std::memchr(content.data(), '\\', content.size()) == nullptr) return true;
-  scratch.clear();
-  if (!json_scalar::Unescape(content, &scratch)) {
-    return FrameError("invalid JSON: bad string escape");
-  }
-  for (size_t i = 0; i < count; ++i) {
-    if (scratch == names[i]) *match = i;
-  }
-  return true;
-}
-
-// Checks a value we do not keep as JSON, and its nesting against max_depth
-// (`depth` is the depth the value has if it is an array or object).
-bool EventParser::Impl::SkipValue(ondemand::value& value, uint32_t depth) {
-  const std::string_view token = value.raw_json_token();
-  if (token.empty()) return JsonError(simdjson::TAPE_ERROR);
-  if (token[0] == '{') {
-    if (depth > options.max_depth) return DepthError();
-    ondemand::object object;
-    if (auto error = value.get_object().get(object)) return JsonError(error);
-    for (auto field_result : object) {
-      if (auto error = field_result.error()) return JsonError(error);
-      ondemand::field& field = field_result.value_unsafe();
-      if (!json_scalar::EscapesAreValid(KeyContent(field.key().raw()))) {
-        return FrameError("invalid JSON: bad string escape");
-      }
-      if (!SkipValue(field.value(), depth + 1)) return false;
-    }
-    return true;
-  }
-  if (token[0] == '[') {
-    if (depth > options.max_depth) return DepthError();
-    ondemand::array array;
-    if (auto error = value.get_array().get(array)) return JsonError(error);
-    for (auto element_result : array) {
-      if (auto error = element_result.error()) return JsonError(error);
-      ondemand::value& element = element_result.value_unsafe();
-      if (!SkipValue(element, depth + 1)) return false;
-    }
-    return true;
-  }
-  return (EndsWell(token) || FrameError(kBadFollower)) && SkipScalar(token);
-}
-
-bool EventParser::Impl::SkipScalar(std::string_view token) {
-  const std::string_view t = TrimToken(token);
-  if (!t.empty() && t[0] == '"') {
-    const std::string_view content = StringContent(t);
-    return (content.data() != nullptr && json_scalar::EscapesAreValid(content)) ||
-           FrameError("invalid JSON: bad string escape");
-  }
-  if (!t.empty() && StartsNumber(t[0])) {
-    return json_scalar::ReadNumber(t).kind != json_scalar::NumberKind::kMalformed ||
-           FrameError("invalid JSON: bad number");
-  }
-  return t == "true" || t == "false" || t == "null" || FrameError("invalid JSON: bad value");
 }
 
 EventParser::EventParser(ParserOptions options) : impl_(std::make_unique<Impl>(options)) {}
