@@ -17,10 +17,12 @@
 //
 // Snapshots without stopping ingest: the engine lock is held only while the
 // process forks. The child owns a copy-on-write image of the engine as it was
-// at that instant, serializes it and writes the file; the parent goes on
-// ingesting and waits for the child on the snapshotting thread, never on an
-// I/O thread's hot path. The engine holds only durable events (two-phase
+// at that instant, serializes it into memory shared with the parent (a
+// memfd) and exits; the snapshotting thread (never an I/O thread) then writes
+// and syncs the file. The engine holds only durable events (two-phase
 // writes), so the image is exactly the state at its applied sequence number.
+// The child lives only while it serializes: while it lives, every page the
+// engine writes to is copied first, which slows ingest down.
 //
 // Thread safety: Snapshot may be called from any thread (one at a time is
 // taken; others wait). journal() is used by the engine writer only.

@@ -90,20 +90,23 @@ for part in "baseline:|no snapshot running" "during_snapshots:|during snapshots"
 done
 
 # 3. Per snapshot: the client's view beside the server's log line
-#    "snapshot F at seq N: fork A ms (engine lock held B ms), written in C ms".
+#    "snapshot F at seq N: fork A ms (engine lock held B ms), serialized in S ms,
+#    written in C ms" (S: how long the copy-on-write child lived; C includes it).
 echo
-printf '%-3s %10s %9s %14s %12s %16s %16s\n' "#" "POST ms" "fork ms" "lock held ms" "written ms" \
-  "longest gap ms" "latency max ms"
+printf '%-3s %10s %9s %14s %15s %12s %16s %16s\n' "#" "POST ms" "fork ms" "lock held ms" \
+  "serialized ms" "written ms" "longest gap ms" "latency max ms"
 mapfile -t lines < <(grep ' INFO snapshot .* fork ' "$SERVER_DIR/server.log" || true)
 forks=()
 for i in $(seq "$SNAPSHOTS"); do
   line="${lines[$((i - 1))]:-}"
   fork="$(sed -n 's/.*: fork \([0-9.]*\) ms.*/\1/p' <<<"$line")"
   held="$(sed -n 's/.*engine lock held \([0-9.]*\) ms.*/\1/p' <<<"$line")"
+  serialized="$(sed -n 's/.*serialized in \([0-9.]*\) ms.*/\1/p' <<<"$line")"
   written="$(sed -n 's/.*written in \([0-9.]*\) ms.*/\1/p' <<<"$line")"
   [ -n "$held" ] && forks+=("$held")
-  printf '%-3s %10s %9s %14s %12s %16s %16s\n' "$i" "$(kv "snapshot $i:" post_ms)" "${fork:--}" "${held:--}" \
-    "${written:--}" "$(kv "snapshot $i:" gap_max_ms)" "$(kv "snapshot $i:" lat_max_ms)"
+  printf '%-3s %10s %9s %14s %15s %12s %16s %16s\n' "$i" "$(kv "snapshot $i:" post_ms)" "${fork:--}" \
+    "${held:--}" "${serialized:--}" "${written:--}" "$(kv "snapshot $i:" gap_max_ms)" \
+    "$(kv "snapshot $i:" lat_max_ms)"
 done
 if [ ${#forks[@]} -gt 0 ]; then
   echo "engine lock held for a snapshot: max $(printf '%s\n' "${forks[@]}" | sort -g | tail -1) ms," \

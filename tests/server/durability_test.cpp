@@ -5,9 +5,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -154,6 +156,33 @@ TEST(WalOff, ARunWithoutTheLogBetweenTwoWithItKeepsWhatItsSnapshotHolds) {
   EXPECT_EQ(s.recovery.events_replayed, 1u);
   HttpResult totals = Get(s.port(), "/v1/totals");
   EXPECT_NE(totals.body.find(R"("events":3)"), std::string::npos) << totals.body;
+}
+
+// Segments a snapshot covers are deleted when it is written — except the one
+// being written to, and any a crash left behind. Those go at the next start.
+TEST(Durability, SegmentsCoveredByTheNewestSnapshotGoAtTheNextStart) {
+  DataDir dir;
+  ServerOptions on = WalOffOptions(dir.path());
+  on.wal = true;
+  std::vector<std::string> before;
+  {
+    DurableServer s(on);
+    EXPECT_NE(IngestOne(s.port(), "c-1").find(R"("seq":1})"), std::string::npos);
+    EXPECT_NE(IngestOne(s.port(), "c-2").find(R"("seq":2})"), std::string::npos);
+    EXPECT_EQ(Post(s.port(), "/v1/admin/snapshot", "", {{"Authorization", "Bearer adm"}}).status, 200u);
+    before = dir.Files("wal-");
+    ASSERT_EQ(before.size(), 1u);  // the current segment stays while it is written to
+  }
+  DurableServer s(on);
+  EXPECT_EQ(s.recovery.last_seq, 2u);
+  EXPECT_EQ(s.recovery.events_replayed, 0u);
+  // The log thread deletes; give it a moment.
+  for (int i = 0; i < 500 && fs::exists(dir.path() + "/" + before[0]); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(fs::exists(dir.path() + "/" + before[0]));
+  EXPECT_EQ(dir.Files("wal-").size(), 1u);  // the new one
+  EXPECT_NE(IngestOne(s.port(), "c-3").find(R"("seq":3})"), std::string::npos);
 }
 
 }  // namespace

@@ -89,8 +89,7 @@ class Wal {
 // one comparison. Points in storage: "after_write_before_fsync",
 // "mid_segment_rotation", "mid_snapshot_rename", "after_snapshot_rename";
 // the server adds its own (e.g. "after_fsync_before_ack"). The snapshot
-// points fire in whichever process writes the snapshot: in a forked child,
-// they kill the child, not the server.
+// points fire in whichever process writes the snapshot file (the server).
 void KillPoint(std::string_view name);
 
 }  // namespace bangdan
