@@ -1,6 +1,6 @@
 // The durable path: appending to the log (fsync none, fsync per 1000
 // records), the latency of one fsync on this disk, and replay — decoding
-// alone, then decoding plus Engine::Replay.
+// alone, then decoding plus Engine::ReplayBatch, as recovery does.
 //
 // Files go to $BANGDAN_BENCH_DIR, else ./wal-bench-data: the current
 // directory's disk is the one whose fsync matters (the temporary directory
@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -129,19 +130,31 @@ const std::string& Segment(uint64_t n) {
   return data;
 }
 
-// Replays `data` into *engine; false if anything fails.
+// Replays `data` into *engine as recovery does (engine/src/storage/recovery.cpp):
+// in batches of 256 through Engine::ReplayBatch. False if anything fails.
 bool ReplayInto(const std::string& data, Engine* engine) {
   log::Reader reader(data);
   std::string scratch;
   std::string_view record;
-  uint64_t offset = 0, seq = 0;
-  int64_t recv_ms = 0;
-  Event e;
+  uint64_t offset = 0;
+  std::vector<LoggedEvent> batch;
+  std::deque<std::string> copies;  // records that spanned blocks
+  auto flush = [&] {
+    size_t failed;
+    const bool ok = engine->ReplayBatch(batch, &failed).ok();
+    batch.clear();
+    copies.clear();
+    return ok;
+  };
   while (reader.ReadRecord(&record, &scratch, &offset)) {
-    if (!log::DecodeEvent(record, &e, &seq, &recv_ms).ok()) return false;
-    if (!engine->Replay(e, seq, recv_ms).ok()) return false;
+    if (record.data() < data.data() || record.data() >= data.data() + data.size()) {
+      record = copies.emplace_back(record);
+    }
+    LoggedEvent& logged = batch.emplace_back();
+    if (!log::DecodeEvent(record, &logged.event, &logged.seq, &logged.recv_ms).ok()) return false;
+    if (batch.size() == 256 && !flush()) return false;
   }
-  return reader.end() == log::Reader::End::kClean;
+  return flush() && reader.end() == log::Reader::End::kClean;
 }
 
 void BM_ReplayDecodeOnly(benchmark::State& state) {

@@ -4,7 +4,6 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,8 +164,6 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
     if (::getppid() != parent) ::_exit(1);
     if (lock_fd_ >= 0) ::close(lock_fd_);
     ::close(pipe_fds[0]);
-    // On a box whose cores the server needs, ingest comes first.
-    ::setpriority(PRIO_PROCESS, 0, 19);
     std::string payload;
     engine.Serialize(&payload);
     const bool ok = WriteAll(memfd, payload);

@@ -100,16 +100,27 @@ void Dedup::Evict(int64_t recv_ms, uint64_t seq) {
   }
 }
 
-void Dedup::Grow() {
-  std::vector<uint64_t> old;
-  old.swap(slots_);
-  slots_.assign(old.size() * 2, kEmpty);
-  const size_t mask = slots_.size() - 1;
-  for (uint64_t slot : old) {
-    if (slot == kEmpty) continue;
-    size_t i = fifo_[(slot >> 16) - front_seq_].fp.lo & mask;
-    while (slots_[i] != kEmpty) i = (i + 1) & mask;
-    slots_[i] = slot;
+void Dedup::Reserve(uint64_t ids) {
+  size_t want = slots_.size();
+  while (want < 2 * ids) want *= 2;
+  if (want > slots_.size()) Rebuild(want);
+}
+
+void Dedup::Grow() { Rebuild(slots_.size() * 2); }
+
+// Refills the set from the FIFO in admission order: the FIFO is read
+// sequentially, not once per slot at random, which on a large window is the
+// difference between a pass over memory and a cache miss per id. An id
+// admitted again after it left the window is met twice; SetInsert points it
+// at the newer entry, as it did when the id came.
+void Dedup::Rebuild(size_t slot_count) {
+  slots_.assign(slot_count, kEmpty);
+  const size_t mask = slot_count - 1;
+  constexpr size_t kAhead = 16;
+  const size_t n = fifo_.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&slots_[fifo_[i + kAhead].fp.lo & mask]);
+    SetInsert(front_seq_ + i, fifo_[i].fp.lo);
   }
 }
 

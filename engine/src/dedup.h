@@ -55,6 +55,9 @@ class Dedup {
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
   // empty and seq is the first sequence number it will hold).
   void Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq);
+  // Sizes the set for `ids` admissions at once (a snapshot's window being
+  // loaded), so that it does not grow through every power of two.
+  void Reserve(uint64_t ids);
   // Removes admissions with seq > after_seq, newest first.
   void PopAfter(uint64_t after_seq);
   // Frees entries outside the window of an event received at recv_ms with
@@ -86,6 +89,7 @@ class Dedup {
   void SetInsert(uint64_t seq, uint64_t h);
   void SetErase(uint64_t seq, uint64_t h);
   void Grow();
+  void Rebuild(size_t slot_count);
   static uint16_t Tag(uint64_t h) { return static_cast<uint16_t>(h >> 48); }
 
   int64_t window_ms_;

@@ -256,6 +256,7 @@ Status Engine::Deserialize(std::string_view in) {
   if (n > 0 && (front == 0 || front + n - 1 != s.applied_seq)) {
     return Corrupt(r, "dedup window does not end at the state's sequence");
   }
+  s.dedup.Reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     Fingerprint fp;
     fp.lo = r.U64();
