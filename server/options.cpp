@@ -312,7 +312,10 @@ std::string HelpText() {
       "A real-time leaderboard server. Every flag can also be set in the file\n"
       "given by --config as a line 'name = value' (command-line flags win).\n\n";
   auto line = [&t](std::string_view name, std::string_view arg, std::string_view help) {
-    std::string left = "  --" + std::string(name) + (arg.empty() ? "" : " " + std::string(arg));
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on " " + std::string.
+    std::string left = "  --";
+    left.append(name);
+    if (!arg.empty()) left.append(" ").append(arg);
     if (left.size() < 32) left.resize(32, ' ');
     else left.append("\n").append(32, ' ');
     t += left + std::string(help) + "\n";
