@@ -47,12 +47,6 @@ class WritableFile {
   virtual Status Close() = 0;
   // Bytes in the file as this handle sees them (after the last Append).
   virtual uint64_t Size() const = 0;
-  // A hint that the file will grow to about `bytes`: its blocks are
-  // allocated now, its size unchanged (fallocate with KEEP_SIZE), so that
-  // appends and syncs do not allocate — an fdatasync then writes the data
-  // alone, about half the time on ext4. Nothing happens where the file
-  // system cannot, and nothing is reported: the appends report their errors.
-  virtual void Reserve(uint64_t bytes) { (void)bytes; }
 };
 
 // An exclusive lock on a file, held until this object is destroyed (or the

@@ -30,10 +30,6 @@ class PosixWritableFile final : public WritableFile {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  void Reserve(uint64_t bytes) override {
-    (void)::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes));
-  }
-
   Status Append(std::string_view data) override {
     const char* p = data.data();
     size_t left = data.size();

@@ -57,7 +57,6 @@ struct Wal::Impl {
     if (env->FileExists(path)) env->RemoveFile(path);
     std::unique_ptr<WritableFile> f;
     Status s = env->NewWritableFile(path, &f);
-    if (s.ok()) f->Reserve(options.segment_bytes);
     // The name must be durable before any record in the file is acked.
     if (s.ok() && fsync_always()) s = env->SyncDir(dir);
     if (!s.ok()) return s;
