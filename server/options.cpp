@@ -167,12 +167,23 @@ const Flag* FindFlag(std::string_view name) {
 
 }  // namespace
 
-bool ParseDurationMs(std::string_view text, int64_t* ms) {
+namespace {
+
+// "<digits><unit>": the number and the rest, false without digits or on overflow.
+bool SplitNumberAndUnit(std::string_view text, uint64_t* n, std::string_view* unit) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || !ParseUint(text.substr(0, digits), n)) return false;
+  *unit = text.substr(digits);
+  return true;
+}
+
+}  // namespace
+
+bool ParseDurationMs(std::string_view text, int64_t* ms) {
   uint64_t n = 0;
-  if (digits == 0 || !ParseUint(text.substr(0, digits), &n)) return false;
-  std::string_view unit = text.substr(digits);
+  std::string_view unit;
+  if (!SplitNumberAndUnit(text, &n, &unit)) return false;
   uint64_t scale = 0;
   if (unit == "ms") scale = 1;
   else if (unit == "s") scale = 1000;
@@ -186,11 +197,9 @@ bool ParseDurationMs(std::string_view text, int64_t* ms) {
 }
 
 bool ParseSizeBytes(std::string_view text, uint64_t* bytes) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   uint64_t n = 0;
-  if (digits == 0 || !ParseUint(text.substr(0, digits), &n)) return false;
-  std::string_view unit = text.substr(digits);
+  std::string_view unit;
+  if (!SplitNumberAndUnit(text, &n, &unit)) return false;
   uint64_t scale = 0;
   if (unit.empty() || unit == "B") scale = 1;
   else if (unit == "KiB") scale = uint64_t{1} << 10;

@@ -21,16 +21,7 @@ launch_server() {
   LAUNCH_MS="$(date +%s%3N)"
   "$BIN/bangdan-server" --listen 127.0.0.1:0 --data-dir "$dir" "$@" 2>"$log" &
   SERVER_PID=$!
-  local deadline=$(( $(date +%s) + ${START_TIMEOUT:-900} ))
-  while [ "$(date +%s)" -le "$deadline" ]; do
-    SERVER_PORT="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$log" | head -1)"
-    [ -n "$SERVER_PORT" ] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.02
-  done
-  echo "server did not start; its log:" >&2
-  cat "$log" >&2
-  return 1
+  wait_listening "$log" "${START_TIMEOUT:-900}"
 }
 
 # kill9_server: SIGKILL, as a crash would; nothing is flushed or snapshotted.

@@ -7,21 +7,29 @@ SERVER_PID=""
 SERVER_PORT=""
 SERVER_DIR=""
 
+# wait_listening LOG SECONDS: waits for SERVER_PID's "listening on" line in LOG and
+# sets SERVER_PORT; prints the log and fails if the server dies or time runs out.
+wait_listening() {
+  local log="$1" deadline=$(( $(date +%s) + $2 ))
+  while [ "$(date +%s)" -le "$deadline" ]; do
+    SERVER_PORT="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$log" | head -1)"
+    [ -n "$SERVER_PORT" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.02
+  done
+  echo "server did not start; its log:" >&2
+  cat "$log" >&2
+  return 1
+}
+
 # start_server [extra server flags…]: fresh data dir, --fsync always unless overridden.
 start_server() {
   SERVER_DIR="$(mktemp -d -t bangdan-e2e.XXXXXX)"
+  SERVER_PORT=""
   "$BIN/bangdan-server" --listen 127.0.0.1:0 --data-dir "$SERVER_DIR/data" --fsync always "$@" \
     2>"$SERVER_DIR/server.log" &
   SERVER_PID=$!
-  for _ in $(seq 1 200); do
-    SERVER_PORT="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$SERVER_DIR/server.log" | head -1)"
-    [ -n "$SERVER_PORT" ] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "server did not start; its log:" >&2
-  cat "$SERVER_DIR/server.log" >&2
-  return 1
+  wait_listening "$SERVER_DIR/server.log" 10
 }
 
 # Resident set of the server, in MiB.

@@ -160,6 +160,7 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
   // the last: 32 events is ~150 KiB, within a core's L2.
   constexpr size_t kGroup = 32;
   uint64_t hash[kGroup][kDimensionCount];
+  uint32_t guess[kGroup][kDimensionCount];  // the interner's candidate ids
   Warmed warm[kGroup];
   for (size_t from = 0; from < events.size(); from += kGroup) {
     const std::span<const AdmittedEvent> group =
@@ -177,13 +178,13 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
     for (size_t i = 0; i < group.size(); ++i) {
       const auto fields = FieldsOf(*group[i].event);
       for (int d = 0; d < kDimensionCount; ++d) {
-        if (!fields[d].empty()) s.names[d].PrefetchView(hash[i][d]);
+        if (!fields[d].empty()) guess[i][d] = s.names[d].PrefetchView(hash[i][d]);
       }
     }
     for (size_t i = 0; i < group.size(); ++i) {
       const auto fields = FieldsOf(*group[i].event);
       for (int d = 0; d < kDimensionCount; ++d) {
-        if (!fields[d].empty()) s.names[d].PrefetchBytes(hash[i][d]);
+        if (!fields[d].empty()) s.names[d].PrefetchBytes(guess[i][d]);
       }
     }
     // The entries: interned ids give the touches, whose lookup slots start

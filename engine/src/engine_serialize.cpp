@@ -77,6 +77,13 @@ size_t EncodedSize(const EngineState& s) {
   return bytes;
 }
 
+// The n-byte little-endian integer at p.
+uint64_t LoadLittleEndian(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
+
 // Every read checks the bounds; after the first failure all reads fail and
 // return zeros, so callers test ok() at the points where a value matters.
 class Reader {
@@ -112,8 +119,7 @@ class Reader {
       ok_ = false;
       return 0;
     }
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(in_[pos_ + i])} << (8 * i);
+    const uint64_t v = LoadLittleEndian(in_.data() + pos_, n);
     pos_ += static_cast<size_t>(n);
     return v;
   }
@@ -261,11 +267,7 @@ Status Engine::Deserialize(std::string_view in) {
   // slot of the id 16 places ahead starts loading while this one is stored.
   const std::string_view ids = r.Bytes(n * 24);
   if (!r.ok()) return Corrupt(r, "truncated dedup window");
-  auto le64 = [&ids](size_t at) {
-    uint64_t v = 0;
-    for (int b = 0; b < 8; ++b) v |= uint64_t{static_cast<uint8_t>(ids[at + b])} << (8 * b);
-    return v;
-  };
+  auto le64 = [&ids](size_t at) { return LoadLittleEndian(ids.data() + at, 8); };
   constexpr uint64_t kAhead = 16;
   for (uint64_t i = 0; i < n; ++i) {
     if (i + kAhead < n) s.dedup.Prefetch(Fingerprint{le64((i + kAhead) * 24), 0});

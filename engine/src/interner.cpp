@@ -24,24 +24,17 @@ std::optional<uint32_t> Interner::Find(std::string_view s) const {
   }
 }
 
-uint32_t Interner::FirstTagMatch(uint64_t h) const {
+uint32_t Interner::PrefetchView(uint64_t h) const {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.id_plus_one == 0) return ~0u;
-    if (slot.tag == tag) return slot.id_plus_one - 1;
+    if (slot.tag == tag) {
+      __builtin_prefetch(&names_[slot.id_plus_one - 1]);
+      return slot.id_plus_one - 1;
+    }
   }
-}
-
-void Interner::PrefetchView(uint64_t hash) const {
-  const uint32_t id = FirstTagMatch(hash);
-  if (id != ~0u) __builtin_prefetch(&names_[id]);
-}
-
-void Interner::PrefetchBytes(uint64_t hash) const {
-  const uint32_t id = FirstTagMatch(hash);
-  if (id != ~0u) __builtin_prefetch(names_[id].data());
 }
 
 uint64_t Interner::HashOf(std::string_view s) { return Hash64(s); }

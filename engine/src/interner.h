@@ -36,10 +36,14 @@ class Interner {
   void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]); }
   // The next two levels of a lookup, for batches (see Engine::ApplyBatch):
   // each reads only what the previous level brought into cache and starts
-  // loading the next — the name's view, then its bytes — of the first slot
-  // whose tag matches. Hints only: nothing changes, a wrong guess costs a load.
-  void PrefetchView(uint64_t hash) const;
-  void PrefetchBytes(uint64_t hash) const;
+  // loading the next. PrefetchView finds the first slot whose tag matches,
+  // starts loading that name's view and returns its id (~0u: none);
+  // PrefetchBytes(id) starts loading the name's bytes. Hints only: nothing
+  // changes, a wrong guess costs a load.
+  uint32_t PrefetchView(uint64_t hash) const;
+  void PrefetchBytes(uint32_t id) const {
+    if (id != ~0u) __builtin_prefetch(names_[id].data());
+  }
   // The id of `s` if it was interned.
   std::optional<uint32_t> Find(std::string_view s) const;
   // REQUIRES: id < size().
@@ -55,9 +59,6 @@ class Interner {
     uint32_t tag;          // upper 32 bits of the string's hash
   };
 
-  // The id of the first slot of hash's probe sequence whose tag matches, or
-  // of none (~0u) — a guess that Intern confirms by comparing the bytes.
-  uint32_t FirstTagMatch(uint64_t hash) const;
   std::string_view Store(std::string_view s);
   void Grow();
 
