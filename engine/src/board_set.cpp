@@ -13,7 +13,7 @@ int FamilyIndex(Dimension dim, ScopeKind scope) {
 
 BoardSet::BoardSet(bool scoped) : scoped_(scoped) {
   if (scoped_) {
-    slots_.assign(16, Slot{0, kNone});
+    slots_.assign(16, Slot{kEmptyKey, kNone});
   } else {
     boards_.emplace_back();
   }
@@ -36,74 +36,34 @@ uint32_t BoardSet::NewEntry(uint32_t scope, uint32_t entity) {
   const uint32_t index = entry_count_++;
   // Pages are left uninitialized: each entry is written as it is created.
   if ((index & (kPageSize - 1)) == 0) pages_.emplace_back(new Entry[kPageSize]);
-  mutable_entry(index) = Entry{{0, 0, 0}, {0, 0, 0}, entity, b};
+  mutable_entry(index) = Entry{{0, 0, 0}, {0, 0, 0}, entity, b, kNoDay, 0};
   ++boards_[b].count;
   return index;
 }
 
-void BoardSet::Prefetch(uint32_t scope, uint32_t entity) const {
-  if (!scoped_) {
-    if (entity < by_entity_.size()) __builtin_prefetch(&by_entity_[entity]);
-    return;
-  }
-  const uint64_t key = uint64_t{scope} << 32 | entity;
-  __builtin_prefetch(&slots_[HashInt(key) & (slots_.size() - 1)]);
-  if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
-}
-
-uint32_t BoardSet::FindAndPrefetch(uint32_t scope, uint32_t entity) const {
-  const std::optional<uint32_t> index = FindEntry(scope, entity);
-  if (!index) return kNone;
-  __builtin_prefetch(&entry(*index));
-  if (scoped_) __builtin_prefetch(&boards_[board_of_scope_[scope]]);
-  return *index;
-}
-
-uint32_t BoardSet::Locate(uint32_t scope, uint32_t entity, bool* created) {
-  const uint32_t index = FindOrCreate(scope, entity, created);
-  __builtin_prefetch(&entry(index));
-  if (scoped_) __builtin_prefetch(&boards_[board_of_scope_[scope]]);
-  return index;
-}
-
-uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) {
-  *created = false;
+uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
   if (!scoped_) {
     if (entity >= by_entity_.size()) by_entity_.resize(size_t{entity} + 1, kNone);
-    uint32_t& slot = by_entity_[entity];
-    if (slot == kNone) {
-      slot = NewEntry(0, entity);
-      *created = true;
-    }
-    return slot;
-  }
-  const uint64_t key = uint64_t{scope} << 32 | entity;
-  size_t mask = slots_.size() - 1;
-  size_t i = HashInt(key) & mask;
-  for (;; i = (i + 1) & mask) {
-    if (slots_[i].index == kNone) break;
-    if (slots_[i].key == key) return slots_[i].index;
+    return by_entity_[entity] = NewEntry(0, entity);
   }
   // Keep the load at most 3/4: 16-byte slots make a lower one cost too much
   // memory for the user/team family, and the probes stay within a cache line
   // or two.
-  if ((slot_count_ + 1) * 4 > slots_.size() * 3) {
-    GrowSlots();
-    mask = slots_.size() - 1;
-    for (i = HashInt(key) & mask; slots_[i].index != kNone; i = (i + 1) & mask) {
-    }
-  }
+  if ((slot_count_ + 1) * 4 > slots_.size() * 3) GrowSlots();
+  const uint64_t key = Key(scope, entity);
+  const size_t mask = slots_.size() - 1;
+  size_t i = HashInt(key) & mask;
+  while (slots_[i].index != kNone) i = (i + 1) & mask;
   const uint32_t index = NewEntry(scope, entity);
   slots_[i] = Slot{key, index};
   ++slot_count_;
-  *created = true;
   return index;
 }
 
 void BoardSet::GrowSlots() {
   std::vector<Slot> old;
   old.swap(slots_);
-  slots_.assign(old.size() * 2, Slot{0, kNone});
+  slots_.assign(old.size() * 2, Slot{kEmptyKey, kNone});
   const size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.index == kNone) continue;
@@ -113,41 +73,21 @@ void BoardSet::GrowSlots() {
   }
 }
 
-void BoardSet::Update(uint32_t index, bool created, const int64_t delta[kMetricCount],
-                      uint64_t seq) {
+void BoardSet::MarkDirty(uint32_t index, bool created) {
   Entry& e = mutable_entry(index);
-  // An entity's first event always counts as a change of all three values;
-  // later ones change only the values they move (SPEC §2's tie-break).
-  bool changed[kMetricCount];
-  bool any = false;
-  for (int m = 0; m < kMetricCount; ++m) {
-    changed[m] = created || delta[m] != 0;
-    any |= changed[m];
+  Board& b = boards_[e.board_and_dirty];
+  if (!created) {
+    // The entry is clean, so the trees hold exactly its current keys.
+    for (int m = 0; m < kMetricCount; ++m) b.trees[m].Erase(RankKey{e.value[m], e.seq[m], index});
   }
-  if (!any) return;
-  Board& b = boards_[e.board_and_dirty & ~kDirtyBit];
-  if (!(e.board_and_dirty & kDirtyBit)) {
-    if (!created) {
-      // The entry is clean, so the trees hold exactly its current keys.
-      for (int m = 0; m < kMetricCount; ++m) b.trees[m].Erase(RankKey{e.value[m], e.seq[m], index});
-    }
-    e.board_and_dirty |= kDirtyBit;
-    b.dirty.push_back(index);
-  }
-  for (int m = 0; m < kMetricCount; ++m) {
-    if (changed[m]) {
-      e.value[m] += delta[m];
-      e.seq[m] = seq;
-    }
-  }
-  b.version = seq;
+  e.board_and_dirty |= kDirtyBit;
+  b.dirty.push_back(index);
 }
 
 bool BoardSet::Restore(uint32_t scope, uint32_t entity, const int64_t value[kMetricCount],
                        const uint64_t seq[kMetricCount]) {
-  bool created;
-  const uint32_t index = FindOrCreate(scope, entity, &created);
-  if (!created) return false;
+  if (Find(scope, entity) != kNone) return false;
+  const uint32_t index = Create(scope, entity);
   Entry& e = mutable_entry(index);
   Board& b = boards_[e.board_and_dirty];
   for (int m = 0; m < kMetricCount; ++m) {
@@ -183,19 +123,6 @@ void BoardSet::Flush(Board& b) {
   b.dirty.clear();
   // A burst of changes can leave a large, idle dirty list behind.
   if (b.dirty.capacity() > 4096) b.dirty.shrink_to_fit();
-}
-
-std::optional<uint32_t> BoardSet::FindEntry(uint32_t scope, uint32_t entity) const {
-  if (!scoped_) {
-    if (entity >= by_entity_.size() || by_entity_[entity] == kNone) return std::nullopt;
-    return by_entity_[entity];
-  }
-  const uint64_t key = uint64_t{scope} << 32 | entity;
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = HashInt(key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i].index == kNone) return std::nullopt;
-    if (slots_[i].key == key) return slots_[i].index;
-  }
 }
 
 size_t BoardSet::MemoryBytes() const {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "bangdan/board.h"
+#include "hash.h"
 #include "rank_tree.h"
 
 namespace bangdan {
@@ -54,19 +55,29 @@ int FamilyIndex(Dimension dim, ScopeKind scope);
 class BoardSet {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;  // no entry
-  struct Entry {
+  static constexpr int32_t kNoDay = INT32_MIN;     // Entry::link_day: no link
+
+  // One cache line: an update touches one line, not two.
+  struct alignas(64) Entry {
     int64_t value[kMetricCount];
     uint64_t seq[kMetricCount];  // the event that last changed each value
     uint32_t entity;
     uint32_t board_and_dirty;    // board index; top bit: dirty
+    // Left to the owner, not part of the state (never serialized): the
+    // engine links an entry of the total window to the same (scope, entity)'s
+    // entry in the window of day `link_day`, so that an event finds its day
+    // entry without a second lookup.
+    int32_t link_day;
+    uint32_t link_index;
   };
 
   struct Board {
-    RankTree trees[kMetricCount];
+    // What an update writes comes first: one line to prefetch.
     std::vector<uint32_t> dirty;  // entries changed since the last Prepare
     uint64_t version = 0;         // seq of the last event that changed the board
     uint32_t scope = 0;
     uint32_t count = 0;           // entries on the board
+    RankTree trees[kMetricCount];
   };
 
   explicit BoardSet(bool scoped);
@@ -76,26 +87,81 @@ class BoardSet {
   BoardSet& operator=(BoardSet&&) noexcept = default;
 
   // Adds `delta` to the entry (scope, entity), creating it; the event is seq.
-  // Unscoped sets ignore `scope`. Same as Prefetch, Locate, then Update.
+  // Unscoped sets ignore `scope`. Same as Locate, then Update.
   void Add(uint32_t scope, uint32_t entity, const int64_t delta[kMetricCount], uint64_t seq) {
     bool created;
     const uint32_t index = Locate(scope, entity, &created);
     Update(index, created, delta, seq);
   }
 
-  // The three steps of Add, apart so that Apply can interleave the memory
-  // accesses of the ~20 entries one event touches (the entries of cold
-  // entities are cache misses; issued together they overlap):
-  // 1. starts loading the lookup slot of (scope, entity) and its board;
-  void Prefetch(uint32_t scope, uint32_t entity) const;
-  // 1b. (batches) once the slot is in cache: the entry's index if it exists
-  //     (kNone if not), its entry and board starting to load. Indexes never
-  //     change, so Update may take this one instead of Locate's.
-  uint32_t FindAndPrefetch(uint32_t scope, uint32_t entity) const;
-  // 2. finds or creates the entry and starts loading it;
-  uint32_t Locate(uint32_t scope, uint32_t entity, bool* created);
-  // 3. adds delta to it.
-  void Update(uint32_t index, bool created, const int64_t delta[kMetricCount], uint64_t seq);
+  // The steps of Add, apart so that the engine can interleave the memory
+  // accesses of the many entries a batch of events touches (cold entries are
+  // cache misses; issued together they overlap):
+  // 1. starts loading the lookup slot of (scope, entity) and its board's index;
+  void Prefetch(uint32_t scope, uint32_t entity) const {
+    if (!scoped_) {
+      if (entity < by_entity_.size()) __builtin_prefetch(&by_entity_[entity]);
+      return;
+    }
+    __builtin_prefetch(&slots_[HashInt(Key(scope, entity)) & (slots_.size() - 1)]);
+    if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
+  }
+  // 2. once that is in cache: the entry's index (kNone if it has none yet),
+  //    its entry and board starting to load. Indexes never change.
+  uint32_t FindAndPrefetch(uint32_t scope, uint32_t entity) const {
+    const uint32_t index = Find(scope, entity);
+    if (index != kNone) PrefetchEntry(index, scope);
+    return index;
+  }
+  //    The same for an entry whose index is known (a day link).
+  void PrefetchEntry(uint32_t index, uint32_t scope) const {
+    __builtin_prefetch(&entry(index));
+    if (scoped_) __builtin_prefetch(&boards_[board_of_scope_[scope]]);
+  }
+  // 3. finds or creates the entry;
+  uint32_t Locate(uint32_t scope, uint32_t entity, bool* created) {
+    const uint32_t index = Find(scope, entity);
+    *created = index == kNone;
+    return *created ? Create(scope, entity) : index;
+  }
+  // 4. adds delta to it. A new entry's first event counts as a change of all
+  //    three values; later ones change only the values they move (SPEC §2's
+  //    tie-break).
+  void Update(uint32_t index, bool created, const int64_t delta[kMetricCount], uint64_t seq) {
+    Entry& e = mutable_entry(index);
+    const bool moves[kMetricCount] = {created || delta[0] != 0, created || delta[1] != 0,
+                                      created || delta[2] != 0};
+    if (!(moves[0] || moves[1] || moves[2])) return;
+    if (!(e.board_and_dirty & kDirtyBit)) MarkDirty(index, created);
+    for (int m = 0; m < kMetricCount; ++m) {
+      if (moves[m]) {
+        e.value[m] += delta[m];
+        e.seq[m] = seq;
+      }
+    }
+    boards_[e.board_and_dirty & ~kDirtyBit].version = seq;
+  }
+
+  // The entry of (scope, entity), kNone if there is none.
+  uint32_t Find(uint32_t scope, uint32_t entity) const {
+    if (!scoped_) return entity < by_entity_.size() ? by_entity_[entity] : kNone;
+    const uint64_t key = Key(scope, entity);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = HashInt(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].key == key) return slots_[i].index;  // an empty slot's key is kEmptyKey
+      if (slots_[i].index == kNone) return kNone;
+    }
+  }
+  std::optional<uint32_t> FindEntry(uint32_t scope, uint32_t entity) const {
+    const uint32_t index = Find(scope, entity);
+    return index == kNone ? std::nullopt : std::optional<uint32_t>(index);
+  }
+
+  void SetLink(uint32_t index, int32_t day, uint32_t day_index) {
+    Entry& e = mutable_entry(index);
+    e.link_day = day;
+    e.link_index = day_index;
+  }
 
   // Restores one entry as it was serialized (values and seqs), dirty. Returns
   // false if (scope, entity) already has an entry.
@@ -106,8 +172,6 @@ class BoardSet {
   const Board* FindBoard(uint32_t scope) const;
   // As FindBoard, with its orderings brought up to date.
   Board* PrepareBoard(uint32_t scope);
-  // The entry of (scope, entity) if there is one.
-  std::optional<uint32_t> FindEntry(uint32_t scope, uint32_t entity) const;
 
   const Entry& entry(uint32_t index) const {
     return pages_[index >> kPageBits][index & (kPageSize - 1)];
@@ -128,15 +192,21 @@ class BoardSet {
   // and never holds twice their size for a moment.
   static constexpr uint32_t kPageBits = 10;
   static constexpr uint32_t kPageSize = 1u << kPageBits;
+  // No real key: scope and entity ids are below 2^32 - 1 (kNone).
+  static constexpr uint64_t kEmptyKey = ~uint64_t{0};
 
   struct Slot {
-    uint64_t key;    // scope << 32 | entity
+    uint64_t key;    // scope << 32 | entity; kEmptyKey: empty
     uint32_t index;  // kNone: empty
   };
 
+  static uint64_t Key(uint32_t scope, uint32_t entity) { return uint64_t{scope} << 32 | entity; }
   uint32_t BoardFor(uint32_t scope);
-  uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
+  uint32_t Create(uint32_t scope, uint32_t entity);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
+  // A clean entry is about to change: its keys leave the trees (unless it is
+  // new) and it joins its board's dirty list.
+  void MarkDirty(uint32_t index, bool created);
   void GrowSlots();
   Entry& mutable_entry(uint32_t index) {
     return pages_[index >> kPageBits][index & (kPageSize - 1)];

@@ -1,21 +1,31 @@
 // Engine::Apply and Engine::ApplyBatch: putting admitted events on the boards.
 //
-// Applying is bound by memory, not arithmetic: an event touches about twenty
-// board entries (ten families × the total and the day window) plus five
-// interned names, and in a large campaign most of them are cache misses.
-// Taken one after another each miss costs a full trip to memory; issued
-// together they overlap. So the work is split into steps that only load, and
-// one final step that changes state:
+// Applying is bound by memory, not arithmetic: an event touches twenty board
+// entries (ten families × the total and the day window) plus five interned
+// names, and in a large campaign many of them are cache misses. Taken one
+// after another each miss costs a full trip to memory; issued together they
+// overlap. So the work is split into steps that only load, and one final
+// step that changes state.
 //
-//   Apply (one event): three passes over its entries — prefetch the lookup
-//   slots, locate the entries (prefetching them), update them.
+// An event's day entries cost no lookup of their own: each entry of the total
+// window links to the same (scope, entity)'s entry in the window of the day
+// it last went to (Entry::link_day, link_index). Events mostly fall on today,
+// so the link almost always holds; when it does not, the day window is
+// searched and the link moves there. A link is right whenever its day has a
+// window: a day's window, once dropped, never comes back (its day is past the
+// kept ones for good), and links are never serialized, so a loaded state
+// starts without them.
+//
+//   Apply (one event): prefetch the total entries' lookup slots, locate and
+//   update them, then the day entries through the links.
 //
 //   ApplyBatch (a group of events): warm-up passes over the whole group, each
 //   reading what the previous pass brought into cache and prefetching the next
 //   level — the interner's slot, the name's view, the name's bytes; then the
-//   names are interned in event order, and two more passes warm the boards'
-//   lookup slots and entries — before the events are applied one by one,
-//   exactly as Apply does, now from cache.
+//   names are interned in event order, and three more passes warm the total
+//   entries' lookup slots, the total entries, and through their links the day
+//   entries — before the events are applied one by one, exactly as Apply does,
+//   now from cache.
 //
 // The warm-up passes never change anything, so the result is the same as
 // Apply on each event in turn, by construction.
@@ -33,22 +43,24 @@ constexpr uint32_t kAbsent = 0xffffffffu;
 
 using EntityIds = std::array<uint32_t, kDimensionCount>;  // indexed by Dimension
 
-// One entry an event touches: which set, which (scope, entity), and its index
-// in the set if known (BoardSet::kNone until found or created).
-struct Touch {
-  BoardSet* set;
-  uint32_t scope;
-  uint32_t entity;
-  uint32_t index;
+// The (scope, entity) of each family the event touches (those whose field is
+// present), in family order: an event's touches in any window are these.
+struct Keys {
+  int count;
+  uint8_t family[kFamilyCount];
+  uint32_t scope[kFamilyCount];
+  uint32_t entity[kFamilyCount];
 };
 
-// Lists the entries of one window that the event touches: one per family,
-// skipping families whose field is absent.
-int CollectTouches(Window& w, const EntityIds& id, Touch* out) {
+Keys KeysOf(const EntityIds& id) {
   const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
-  int n = 0;
-  auto add = [&](int family, uint32_t scope, uint32_t entity) {
-    out[n++] = Touch{&w.sets[family], scope, entity, BoardSet::kNone};
+  Keys k;
+  k.count = 0;
+  auto add = [&k](int family, uint32_t scope, uint32_t entity) {
+    k.family[k.count] = static_cast<uint8_t>(family);
+    k.scope[k.count] = scope;
+    k.entity[k.count] = entity;
+    ++k.count;
   };
   add(0, 0, city);     // city
   add(1, 0, firm);     // firm
@@ -66,7 +78,7 @@ int CollectTouches(Window& w, const EntityIds& id, Touch* out) {
     add(8, 0, product);     // product
     add(9, city, product);  // product / city
   }
-  return n;
+  return k;
 }
 
 void AddToTotals(Window& w, const int64_t delta[kMetricCount], uint64_t seq) {
@@ -81,31 +93,36 @@ std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
   return {e.city, e.firm, e.team, e.user, e.product};
 }
 
-// What the warm-up passes learned of one event: its ids, and its touches in
-// the total window and in its day's window as that was then (`day_window`,
-// nullptr if the day had none yet), with the indexes of entries that exist.
+// What the warm-up passes learned of one event: its ids and keys, its day,
+// and the indexes of its total entries that existed then (kNone: not yet).
 struct Warmed {
   EntityIds id;
+  Keys keys;
   int32_t day;
-  Window* day_window;
-  int total_touches;
-  int touches;
-  Touch touch[2 * kFamilyCount];
+  uint32_t index[kFamilyCount];
 };
 
-// Puts one event on the boards. `w`, if given, holds its touches with the
-// indexes found ahead; they are still right, because entries never move and
-// a day's window, once dropped, never comes back (its day is past the kept
-// ones for good) — so the same window at the same day is the same window.
-void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const EntityIds& id,
-                   Warmed* w) {
+// Puts one event on the boards. `total_index`, if given, holds the indexes of
+// its total entries found ahead (kNone: not found); they are still right, as
+// entries never move.
+void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
+                   const uint32_t* total_index) {
   const int64_t sign = e.refund ? -1 : 1;
   const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
 
   s.AdvanceClock(a.recv_ms);
-  Touch own[2 * kFamilyCount];
-  Touch* touches = w != nullptr ? w->touch : own;
-  int n = w != nullptr ? w->total_touches : CollectTouches(s.total, id, own);
+  uint32_t index[kFamilyCount];
+  if (total_index == nullptr) {
+    // Their misses overlap: prefetch every slot before the first lookup.
+    for (int i = 0; i < k.count; ++i) s.total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
+  }
+  for (int i = 0; i < k.count; ++i) {
+    BoardSet& set = s.total.sets[k.family[i]];
+    bool created = false;
+    index[i] = total_index != nullptr ? total_index[i] : BoardSet::kNone;
+    if (index[i] == BoardSet::kNone) index[i] = set.Locate(k.scope[i], k.entity[i], &created);
+    set.Update(index[i], created, delta, a.seq);
+  }
   AddToTotals(s.total, delta, a.seq);
   // The event's day counts if it is kept: not older than keep_days before the
   // day of its receipt (and of the engine's clock, which is never earlier).
@@ -114,24 +131,19 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Ent
     std::unique_ptr<Window>& window = s.days[day];
     if (!window) window = std::make_unique<Window>();
     AddToTotals(*window, delta, a.seq);
-    if (w != nullptr && w->day_window == window.get()) {
-      n = w->touches;
-    } else {
-      n += CollectTouches(*window, id, touches + n);
+    for (int i = 0; i < k.count; ++i) {
+      BoardSet& total = s.total.sets[k.family[i]];
+      BoardSet& set = window->sets[k.family[i]];
+      const BoardSet::Entry& link = total.entry(index[i]);
+      bool created = false;
+      uint32_t day_index = link.link_index;
+      if (link.link_day != day) {
+        day_index = set.Locate(k.scope[i], k.entity[i], &created);
+        total.SetLink(index[i], day, day_index);
+      }
+      set.Update(day_index, created, delta, a.seq);
     }
   }
-  // Entries not found ahead: their misses overlap too (prefetch all, then
-  // locate, then update).
-  for (int i = 0; i < n; ++i) {
-    if (touches[i].index == BoardSet::kNone) touches[i].set->Prefetch(touches[i].scope, touches[i].entity);
-  }
-  bool created[2 * kFamilyCount];
-  for (int i = 0; i < n; ++i) {
-    Touch& t = touches[i];
-    created[i] = false;
-    if (t.index == BoardSet::kNone) t.index = t.set->Locate(t.scope, t.entity, &created[i]);
-  }
-  for (int i = 0; i < n; ++i) touches[i].set->Update(touches[i].index, created[i], delta, a.seq);
   s.applied_seq = a.seq;
   s.dedup.Evict(a.recv_ms, a.seq);
 }
@@ -151,7 +163,7 @@ void Engine::Apply(const Event& e, const Admission& a) {
   for (int d = 0; d < kDimensionCount; ++d) {
     id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hashes[d]);
   }
-  ApplyInterned(s, e, a, id, nullptr);
+  ApplyInterned(s, e, a, KeysOf(id), nullptr);
 }
 
 void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
@@ -187,29 +199,40 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
         if (!fields[d].empty()) s.names[d].PrefetchBytes(guess[i][d]);
       }
     }
-    // The entries: interned ids give the touches, whose lookup slots start
-    // loading; then the entries that exist are found and start loading.
+    // The entries: interned ids give the keys, whose lookup slots in the
+    // total window start loading; then the total entries that exist are found
+    // and start loading; then, through their links, the day entries.
     for (size_t i = 0; i < group.size(); ++i) {
       const auto fields = FieldsOf(*group[i].event);
       Warmed& w = warm[i];
       for (int d = 0; d < kDimensionCount; ++d) {
         w.id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hash[i][d]);
       }
-      w.total_touches = w.touches = CollectTouches(s.total, w.id, w.touch);
+      w.keys = KeysOf(w.id);
       w.day = DayOf(group[i].admission.ts_ms, s.options.tz_offset_minutes);
-      auto it = s.days.find(w.day);
-      w.day_window = it == s.days.end() ? nullptr : it->second.get();
-      if (w.day_window != nullptr) w.touches += CollectTouches(*w.day_window, w.id, w.touch + w.touches);
-      for (int t = 0; t < w.touches; ++t) w.touch[t].set->Prefetch(w.touch[t].scope, w.touch[t].entity);
+      const Keys& k = w.keys;
+      for (int t = 0; t < k.count; ++t) s.total.sets[k.family[t]].Prefetch(k.scope[t], k.entity[t]);
     }
     for (size_t i = 0; i < group.size(); ++i) {
-      for (int t = 0; t < warm[i].touches; ++t) {
-        Touch& touch = warm[i].touch[t];
-        touch.index = touch.set->FindAndPrefetch(touch.scope, touch.entity);
+      Warmed& w = warm[i];
+      const Keys& k = w.keys;
+      for (int t = 0; t < k.count; ++t) {
+        w.index[t] = s.total.sets[k.family[t]].FindAndPrefetch(k.scope[t], k.entity[t]);
       }
     }
     for (size_t i = 0; i < group.size(); ++i) {
-      ApplyInterned(s, *group[i].event, group[i].admission, warm[i].id, &warm[i]);
+      const Warmed& w = warm[i];
+      auto it = s.days.find(w.day);
+      if (it == s.days.end()) continue;
+      const Keys& k = w.keys;
+      for (int t = 0; t < k.count; ++t) {
+        if (w.index[t] == BoardSet::kNone) continue;
+        const BoardSet::Entry& e = s.total.sets[k.family[t]].entry(w.index[t]);
+        if (e.link_day == w.day) it->second->sets[k.family[t]].PrefetchEntry(e.link_index, k.scope[t]);
+      }
+    }
+    for (size_t i = 0; i < group.size(); ++i) {
+      ApplyInterned(s, *group[i].event, group[i].admission, warm[i].keys, warm[i].index);
     }
   }
 }
