@@ -23,6 +23,7 @@
 // Thread safety: none.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -67,12 +68,25 @@ class Dedup {
   uint64_t size() const { return fifo_.size(); }
   uint64_t front_seq() const { return front_seq_; }  // seq of fifo_[0]
   uint64_t back_seq() const { return front_seq_ + fifo_.size() - 1; }
+  // REQUIRES: size() > 0. The receive time of the newest admission.
+  int64_t back_recv_ms() const { return fifo_.back().recv_ms; }
 
   // Visits entries in FIFO order: f(fingerprint, recv_ms, seq).
   template <typename F>
   void ForEach(F&& f) const {
     uint64_t seq = front_seq_;
     for (const Item& it : fifo_) f(it.fp, it.recv_ms, seq++);
+  }
+  // The same for the entries with seq in [from, to] (clamped to the FIFO).
+  template <typename F>
+  void ForEachIn(uint64_t from, uint64_t to, F&& f) const {
+    if (fifo_.empty()) return;
+    from = std::max(from, front_seq_);
+    to = std::min(to, back_seq());
+    for (uint64_t seq = from; seq <= to; ++seq) {
+      const Item& it = fifo_[seq - front_seq_];
+      f(it.fp, it.recv_ms, seq);
+    }
   }
   // Empties the window; the next Push may start at any seq.
   void Clear();

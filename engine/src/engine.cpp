@@ -51,6 +51,7 @@ Engine::~Engine() = default;
 const EngineOptions& Engine::options() const { return impl_->options; }
 uint64_t Engine::admitted_seq() const { return impl_->admitted_seq; }
 uint64_t Engine::applied_seq() const { return impl_->applied_seq; }
+uint64_t Engine::catch_up_seq() const { return impl_->catch_up_seq; }
 
 // ---- Writing ----
 
@@ -58,6 +59,12 @@ namespace {
 
 Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
                              int64_t recv_ms) {
+  // Receive times never go back: frames of different connections reach the
+  // engine in any order, and clocks step. Stamped no earlier than the
+  // admission before it, an event's dedup verdict does not depend on when the
+  // window was last evicted — so replaying the log in batches of any size
+  // gives the verdicts the live engine gave (docs/engine.md, "Idempotency").
+  if (s.dedup.size() > 0) recv_ms = std::max(recv_ms, s.dedup.back_recv_ms());
   Admission a;
   a.recv_ms = recv_ms;
   a.ts_ms = e.has_ts ? e.ts_ms : recv_ms;

@@ -102,11 +102,41 @@ struct Warmed {
   uint32_t index[kFamilyCount];
 };
 
+// Replay of an event that a state loaded from a snapshot written in steps
+// may hold already, in some of its entries (StateWriter): each entry, and each
+// window's totals, takes it only if its own last change is older — every
+// event changes orders, so seq[kOrders] is an entry's last change. Rare (the
+// events of one snapshot's writing, once per start-up), so kept plain.
+void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const Keys& k) {
+  const int64_t sign = e.refund ? -1 : 1;
+  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
+  s.AdvanceClock(a.recv_ms);
+  auto apply = [&](Window& w) {
+    if (w.last_seq < a.seq) AddToTotals(w, delta, a.seq);
+    for (int i = 0; i < k.count; ++i) {
+      BoardSet& set = w.sets[k.family[i]];
+      bool created;
+      const uint32_t index = set.Locate(k.scope[i], k.entity[i], &created);
+      if (created || set.entry(index).seq[2] < a.seq) set.Update(index, created, delta, a.seq);
+    }
+  };
+  apply(s.total);
+  const int32_t day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
+  if (day >= s.Today() - s.options.keep_days) {
+    std::unique_ptr<Window>& window = s.days[day];
+    if (!window) window = std::make_unique<Window>();
+    apply(*window);
+  }
+  s.applied_seq = a.seq;
+  s.dedup.Evict(a.recv_ms, a.seq);
+}
+
 // Puts one event on the boards. `total_index`, if given, holds the indexes of
 // its total entries found ahead (kNone: not found); they are still right, as
 // entries never move.
 void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
                    const uint32_t* total_index) {
+  if (a.seq <= s.catch_up_seq) return ApplyCatchingUp(s, e, a, k);
   const int64_t sign = e.refund ? -1 : 1;
   const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
 

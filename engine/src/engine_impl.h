@@ -40,6 +40,10 @@ struct EngineState {
   Dedup dedup;
   uint64_t admitted_seq = 0;
   uint64_t applied_seq = 0;
+  // A state loaded from a snapshot written in steps may hold some effects of
+  // events up to this seq (StateWriter's end_seq); replaying them applies
+  // each only where it is missing (engine_apply.cpp, ApplyCatchingUp).
+  uint64_t catch_up_seq = 0;
   // The engine's clock: the latest recv_ms among applied events. Only this
   // (never a wall clock) decides which days are kept.
   int64_t clock_ms = 0;

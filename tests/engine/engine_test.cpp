@@ -335,5 +335,24 @@ TEST_F(EngineTest, MemoryBytesGrowsWithTheState) {
   EXPECT_GT(engine_.MemoryBytes(), empty + 1000 * 50);
 }
 
+// Frames of different connections reach the engine in any order: an event
+// received "earlier" than the one admitted before it is stamped with that
+// one's time, so that dedup verdicts never depend on when eviction ran.
+TEST(EngineAdmit, ReceiveTimesNeverGoBack) {
+  EngineOptions o;
+  o.dedup_window_ms = kHourMs;
+  Engine engine(o);
+  const Ev ev_a{.id = "a"}, ev_b{.id = "b"};
+  const Event a = ev_a.view(), b = ev_b.view();
+  const Admission first = engine.Admit(a, kNow);
+  engine.Apply(a, first);
+  const Admission second = engine.Admit(b, kNow - 5 * kHourMs);
+  ASSERT_TRUE(second.accepted());
+  EXPECT_EQ(second.recv_ms, kNow);
+  EXPECT_EQ(second.ts_ms, kNow);  // no ts: the (stamped) receive time
+  // "a" is still within the window of an event stamped kNow.
+  EXPECT_FALSE(engine.Admit(a, kNow - 3 * kHourMs).accepted());
+}
+
 }  // namespace
 }  // namespace bangdan

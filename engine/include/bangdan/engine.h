@@ -95,6 +95,10 @@ class Engine {
 
   uint64_t admitted_seq() const;  // last sequence number handed out
   uint64_t applied_seq() const;   // last sequence number on the boards
+  // A state loaded from a snapshot written in steps (StateWriter) holds some
+  // effects of the events up to this sequence number and is exact only once
+  // they are replayed; 0 (or <= applied_seq()) when it is exact.
+  uint64_t catch_up_seq() const;
 
   // ---- Reading ----
 
@@ -122,15 +126,18 @@ class Engine {
 
   // ---- State ----
 
-  // Appends the whole state to *out in a deterministic, versioned encoding.
+  // Appends the whole state to *out in a deterministic, versioned encoding
+  // (StateWriter in one step; bangdan/state_writer.h writes it in steps).
   void Serialize(std::string* out) const;
-  // Replaces the state with the one encoded in `in`; Corruption on bad input.
+  // Replaces the state with the one encoded in `in` (by Serialize or a
+  // StateWriter); Corruption on bad input.
   Status Deserialize(std::string_view in);
 
   // Approximate heap bytes held, for /metrics and benchmarks.
   size_t MemoryBytes() const;
 
  private:
+  friend class StateWriter;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -185,6 +185,13 @@ Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* 
     if (!s.ok()) return s;
   }
 
+  // A snapshot written in steps holds some effects of the events up to its
+  // end_seq: without them in the log the state cannot be made exact.
+  if (engine->applied_seq() < engine->catch_up_seq()) {
+    return Status::Corruption(JoinPath(dir, stats->snapshot_file) + ": holds events up to seq " +
+                              std::to_string(engine->catch_up_seq()) +
+                              " but the log ends at seq " + std::to_string(engine->applied_seq()));
+  }
   stats->last_seq = engine->applied_seq();
   stats->elapsed_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                 std::chrono::steady_clock::now() - start)
