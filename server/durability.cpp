@@ -2,19 +2,17 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "bangdan/snapshot.h"
+#include "bangdan/state_writer.h"
 #include "bangdan/wal.h"
 #include "log.h"
 #include "wal_journal.h"
@@ -33,17 +31,6 @@ std::string Millis(uint64_t us) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(us) / 1000.0);
   return buf;
-}
-
-// Writes all of `s` to `fd`, ignoring errors: the parent reads what arrives.
-bool WriteAll(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace
@@ -125,93 +112,63 @@ Status Durability::Snapshot(Engine& engine, std::mutex& engine_mu, std::string* 
 Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file,
                                   uint64_t* seq) {
   if (!open_) return Status::IOError("snapshot: the data directory is not open");
-  // The child only serializes, into `memfd` (memory it shares with us), and
-  // exits: while it lives, each page the engine writes to is copied first
-  // (copy-on-write), which slows ingest down. Writing the file and syncing it
-  // take longer than serializing; they happen here, in this thread, after the
-  // child is gone.
-  const int memfd = ::memfd_create("bangdan-snapshot", MFD_CLOEXEC);
-  if (memfd < 0) return Status::IOError(std::string("snapshot: memfd_create: ") + strerror(errno));
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) {
-    ::close(memfd);
-    return Status::IOError(std::string("snapshot: pipe: ") + strerror(errno));
-  }
-
-  uint64_t at_seq = 0;
-  const pid_t parent = ::getpid();
-  pid_t pid;
-  uint64_t fork_us = 0, held_us = 0;  // the stall ingest sees: the engine lock held
-  {
-    std::lock_guard lock(engine_mu);
-    auto held_from = std::chrono::steady_clock::now();
-    at_seq = engine.applied_seq();
-    auto fork_from = std::chrono::steady_clock::now();
-    pid = ::fork();
-    if (pid != 0) {
-      fork_us = MicrosSince(fork_from);
-      held_us = MicrosSince(held_from);
-      if (held_us > longest_stall_us_) longest_stall_us_ = held_us;
-    }
-  }
+  // The state is written in steps of about kStepBytes, each under the engine
+  // lock, with ingest running between them (StateWriter): a step holds the
+  // lock ~1 ms. The memory a step writes is allocated and touched before it
+  // takes the lock. Without a log (--wal off) nothing could make a state
+  // written in steps exact again, so it is written in one step.
+  constexpr size_t kStepBytes = size_t{1} << 20;
+  const bool in_steps = journal_ != nullptr;
   const auto started = std::chrono::steady_clock::now();
-  if (pid == 0) {
-    // The child: a frozen copy of the engine at `at_seq`. Only this thread
-    // exists here; it takes no lock that another thread might have held.
-    // Die with the server: a child left after a kill -9 of its parent must
-    // not hold the data directory's lock against the restarted server.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    if (lock_fd_ >= 0) ::close(lock_fd_);
-    ::close(pipe_fds[0]);
-    std::string payload;
-    engine.Serialize(&payload);
-    const bool ok = WriteAll(memfd, payload);
-    WriteAll(pipe_fds[1], ok ? "ok " + std::to_string(payload.size())
-                             : std::string("error writing to memory: ") + strerror(errno));
-    ::_exit(ok ? 0 : 1);
+  uint64_t longest_us = 0, held_total_us = 0, steps = 0;
+  auto held = [&](std::chrono::steady_clock::time_point from) {
+    const uint64_t us = MicrosSince(from);
+    longest_us = std::max(longest_us, us);
+    held_total_us += us;
+    return us;
+  };
+  std::unique_ptr<StateWriter> writer;
+  {
+    std::lock_guard lock(engine_mu);  // only to note where the state begins
+    const auto from = std::chrono::steady_clock::now();
+    writer = std::make_unique<StateWriter>(engine);
+    held(from);
   }
-  ::close(pipe_fds[1]);
-  if (pid < 0) {
-    ::close(pipe_fds[0]);
-    ::close(memfd);
-    return Status::IOError(std::string("snapshot: fork: ") + strerror(errno));
+  for (bool done = false; !done;) {
+    writer->Reserve(kStepBytes + kStepBytes / 4);
+    uint64_t step_us;
+    {
+      std::lock_guard lock(engine_mu);
+      const auto from = std::chrono::steady_clock::now();
+      done = writer->Step(in_steps ? kStepBytes : SIZE_MAX);
+      step_us = held(from);
+    }
+    ++steps;
+    // Ingest gets the lock at least as long as a step held it: a snapshot
+    // takes at most half of the engine's time (the lock is not fair).
+    if (!done) std::this_thread::sleep_for(std::chrono::microseconds(std::max<uint64_t>(step_us, 200)));
   }
-
-  std::string reply;
-  char buf[512];
-  for (;;) {
-    ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    reply.append(buf, static_cast<size_t>(n));
-  }
-  ::close(pipe_fds[0]);
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
+  if (longest_us > longest_stall_us_) longest_stall_us_ = longest_us;
   const uint64_t serialized_us = MicrosSince(started);
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || reply.rfind("ok ", 0) != 0) {
-    ::close(memfd);
-    if (reply.rfind("error ", 0) == 0) return Status::IOError("snapshot: " + reply.substr(6));
-    return Status::IOError("snapshot: the serializing process died (status " +
-                           std::to_string(wstatus) + ")");
+  const uint64_t at_seq = writer->begin_seq();
+  // Replay from at_seq + 1 up to end_seq makes the state exact: the log must
+  // hold those events on disk before the snapshot may stand in for it.
+  if (journal_ != nullptr) {
+    Status synced = journal_->SyncNow();
+    if (!synced.ok()) return Status::IOError("snapshot: syncing the log: " + synced.message());
   }
-  const size_t size = std::strtoull(reply.c_str() + 3, nullptr, 10);
-  void* map = size == 0 ? nullptr : ::mmap(nullptr, size, PROT_READ, MAP_SHARED, memfd, 0);
-  ::close(memfd);  // the mapping keeps the memory
-  if (map == MAP_FAILED) return Status::IOError(std::string("snapshot: mmap: ") + strerror(errno));
+  const std::string payload = writer->Take();
   std::string name;
-  Status written = WriteSnapshot(env_, options_.data_dir, at_seq,
-                                 std::string_view(static_cast<const char*>(map), size), &name);
-  if (map != nullptr) ::munmap(map, size);
+  Status written = WriteSnapshot(env_, options_.data_dir, at_seq, payload, &name);
   if (!written.ok()) return Status::IOError("snapshot: " + written.ToString());
   snapshots_written_++;
   if (journal_ != nullptr) journal_->DeleteSegmentsBefore(at_seq);
   // One line per snapshot; bench/durability/run_snapshot_stall.sh reads it.
-  LogInfo("snapshot " + name + " at seq " + std::to_string(at_seq) + ": fork " +
-          Millis(fork_us) + " ms (engine lock held " + Millis(held_us) + " ms), serialized in " +
-          Millis(serialized_us) + " ms, written in " + Millis(MicrosSince(started)) + " ms");
+  LogInfo("snapshot " + name + " at seq " + std::to_string(at_seq) + " (up to seq " +
+          std::to_string(writer->end_seq()) + " in part): " + std::to_string(steps) +
+          " steps, engine lock held " + Millis(longest_us) + " ms at most (" +
+          Millis(held_total_us) + " ms in all), serialized in " + Millis(serialized_us) +
+          " ms, written in " + Millis(MicrosSince(started)) + " ms");
   if (file != nullptr) *file = name;
   if (seq != nullptr) *seq = at_seq;
   return Status::OK();

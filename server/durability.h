@@ -11,18 +11,20 @@
 //
 // --wal off (benchmarks only): Open() still locks the directory and recovers
 // what it holds, but opens no log; journal() is a NullJournal that reports
-// every group durable at once and writes nothing. Snapshots work as usual
-// (and are then the only thing kept: a crash loses every event after the
-// newest one). Log segments left by earlier runs are not deleted.
+// every group durable at once and writes nothing. Snapshots are taken as
+// usual but in one step, holding the engine lock throughout (with no log to
+// replay, a state written in steps could not be made exact); they are then
+// the only thing kept: a crash loses every event after the newest one. Log segments left by earlier runs are not deleted.
 //
-// Snapshots without stopping ingest: the engine lock is held only while the
-// process forks. The child owns a copy-on-write image of the engine as it was
-// at that instant, serializes it into memory shared with the parent (a
-// memfd) and exits; the snapshotting thread (never an I/O thread) then writes
-// and syncs the file. The engine holds only durable events (two-phase
-// writes), so the image is exactly the state at its applied sequence number.
-// The child lives only while it serializes: while it lives, every page the
-// engine writes to is copied first, which slows ingest down.
+// Snapshots without stopping ingest: the state is written in steps of about
+// 1 MiB, each under the engine lock (~1 ms), with ingest going on between
+// them (bangdan/state_writer.h). The result is "fuzzy" — each part as it was
+// when written — and named after the sequence number at which writing began;
+// recovery replays the log from there and each entry takes only the events it
+// lacks, which makes the state exact. So before the file is written the log
+// is synced up to the last event the writer may have seen (under --fsync
+// none too), and the segments before the starting point are the only ones
+// let go.
 //
 // Thread safety: Snapshot may be called from any thread (one at a time is
 // taken; others wait). journal() is used by the engine writer only.
@@ -64,8 +66,8 @@ class Durability {
 
   // Takes a snapshot of `engine` (guarded by `engine_mu`) now. Returns the
   // file name within the data directory and the sequence number it covers.
-  // Logs one INFO line per snapshot written: how long the engine lock was
-  // held (the fork) and how long the writing took.
+  // Logs one INFO line per snapshot written: how many steps, how long the
+  // engine lock was held (longest step, all steps) and how long it all took.
   Status Snapshot(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
 
   // Takes a snapshot every --snapshot-interval on a thread of its own.
@@ -73,9 +75,9 @@ class Durability {
   // Stops the periodic snapshots and the log thread (after its last group).
   void Stop();
 
-  // Longest time the engine lock was held to start a snapshot (µs: the fork,
-  // not the wait for the lock), and the number of snapshots written: for
-  // /metrics and the benchmarks.
+  // Longest time the engine lock was held by one snapshot step (µs, not the
+  // wait for the lock), and the number of snapshots written: for /metrics
+  // and the benchmarks.
   uint64_t longest_snapshot_stall_us() const { return longest_stall_us_; }
   uint64_t snapshots_written() const { return snapshots_written_; }
 

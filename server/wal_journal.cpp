@@ -1,5 +1,7 @@
 #include "wal_journal.h"
 
+#include <future>
+
 #include "log.h"
 
 namespace bangdan {
@@ -34,6 +36,16 @@ void WalJournal::DeleteSegmentsBefore(uint64_t seq) {
   cv_.notify_one();
 }
 
+Status WalJournal::SyncNow() {
+  std::promise<Status> synced;
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(Job{nullptr, [&synced](Status s) { synced.set_value(s); }, 0, true});
+  }
+  cv_.notify_one();
+  return synced.get_future().get();
+}
+
 void WalJournal::Run() {
   for (;;) {
     Job job;
@@ -43,6 +55,10 @@ void WalJournal::Run() {
       if (jobs_.empty()) return;  // stopping, and nothing left to do
       job = std::move(jobs_.front());
       jobs_.pop_front();
+    }
+    if (job.sync) {
+      job.done(needs_rollback_ ? Status::IOError("log: not writable") : wal_->SyncNow());
+      continue;
     }
     if (job.records == nullptr) {
       Status s = wal_->DeleteSegmentsBefore(job.delete_before);

@@ -36,15 +36,19 @@ class WalJournal final : public Journal {
 
   // Lets the segments covered by a snapshot at `seq` go (asynchronously).
   void DeleteSegmentsBefore(uint64_t seq);
+  // Makes every group committed so far durable whatever the fsync mode
+  // (Wal::SyncNow on the journal's thread, between groups); waits for it.
+  Status SyncNow();
 
   // Failed groups so far (for /metrics and tests).
   uint64_t failed_groups() const { return failed_groups_; }
 
  private:
   struct Job {
-    const std::vector<JournalRecord>* records = nullptr;  // null: a deletion
+    const std::vector<JournalRecord>* records = nullptr;  // null: a deletion or a sync
     std::function<void(Status)> done;
     uint64_t delete_before = 0;
+    bool sync = false;
   };
   void Run();
   Status Write(const std::vector<JournalRecord>& records);

@@ -17,9 +17,10 @@
 #    SNAPSHOTS calls of POST /v1/admin/snapshot, one every EVERY seconds.
 # 3. Prints, with no snapshot running and during the snapshots: the longest
 #    gap between two consecutive acks, and the ack latency p50/p99/max (from
-#    the moment each frame was due); and for each snapshot the fork time and the
-#    time the engine lock was held (from the server's INFO line), the time the
-#    snapshot took to write, and the longest gap and latency while it ran.
+#    the moment each frame was due); and for each snapshot its steps, the
+#    longest time one step held the engine lock and the time all steps held it
+#    (from the server's INFO line), the time the snapshot took to write, and
+#    the longest gap and latency while it ran.
 #
 # Parameters (environment; SMALL=1 changes the defaults in brackets):
 #   BIN (build/bin)  USERS (1000000 [20000])  EVENTS (10000000 [200000])  ZIPF (0)
@@ -90,27 +91,28 @@ for part in "baseline:|no snapshot running" "during_snapshots:|during snapshots"
 done
 
 # 3. Per snapshot: the client's view beside the server's log line
-#    "snapshot F at seq N: fork A ms (engine lock held B ms), serialized in S ms,
-#    written in C ms" (S: how long the copy-on-write child lived; C includes it).
+#    "snapshot F at seq N (up to seq M in part): K steps, engine lock held A ms
+#    at most (B ms in all), serialized in S ms, written in C ms" (C includes S).
 echo
-printf '%-3s %10s %9s %14s %15s %12s %16s %16s\n' "#" "POST ms" "fork ms" "lock held ms" \
-  "serialized ms" "written ms" "longest gap ms" "latency max ms"
-mapfile -t lines < <(grep ' INFO snapshot .* fork ' "$SERVER_DIR/server.log" || true)
-forks=()
+printf '%-3s %10s %7s %16s %16s %15s %12s %16s %16s\n' "#" "POST ms" "steps" "longest step ms" \
+  "all steps ms" "serialized ms" "written ms" "longest gap ms" "latency max ms"
+mapfile -t lines < <(grep ' INFO snapshot .* steps, ' "$SERVER_DIR/server.log" || true)
+helds=()
 for i in $(seq "$SNAPSHOTS"); do
   line="${lines[$((i - 1))]:-}"
-  fork="$(sed -n 's/.*: fork \([0-9.]*\) ms.*/\1/p' <<<"$line")"
-  held="$(sed -n 's/.*engine lock held \([0-9.]*\) ms.*/\1/p' <<<"$line")"
+  steps="$(sed -n 's/.*: \([0-9]*\) steps, .*/\1/p' <<<"$line")"
+  held="$(sed -n 's/.*engine lock held \([0-9.]*\) ms at most.*/\1/p' <<<"$line")"
+  all="$(sed -n 's/.*at most (\([0-9.]*\) ms in all).*/\1/p' <<<"$line")"
   serialized="$(sed -n 's/.*serialized in \([0-9.]*\) ms.*/\1/p' <<<"$line")"
   written="$(sed -n 's/.*written in \([0-9.]*\) ms.*/\1/p' <<<"$line")"
-  [ -n "$held" ] && forks+=("$held")
-  printf '%-3s %10s %9s %14s %15s %12s %16s %16s\n' "$i" "$(kv "snapshot $i:" post_ms)" "${fork:--}" \
-    "${held:--}" "${serialized:--}" "${written:--}" "$(kv "snapshot $i:" gap_max_ms)" \
-    "$(kv "snapshot $i:" lat_max_ms)"
+  [ -n "$held" ] && helds+=("$held")
+  printf '%-3s %10s %7s %16s %16s %15s %12s %16s %16s\n' "$i" "$(kv "snapshot $i:" post_ms)" \
+    "${steps:--}" "${held:--}" "${all:--}" "${serialized:--}" "${written:--}" \
+    "$(kv "snapshot $i:" gap_max_ms)" "$(kv "snapshot $i:" lat_max_ms)"
 done
-if [ ${#forks[@]} -gt 0 ]; then
-  echo "engine lock held for a snapshot: max $(printf '%s\n' "${forks[@]}" | sort -g | tail -1) ms," \
-       "median $(median "${forks[@]}") ms over ${#forks[@]} snapshots"
+if [ ${#helds[@]} -gt 0 ]; then
+  echo "engine lock held by one snapshot step: max $(printf '%s\n' "${helds[@]}" | sort -g | tail -1) ms," \
+       "median of the snapshots' longest $(median "${helds[@]}") ms over ${#helds[@]} snapshots"
 fi
 [ "$status" = 0 ] || echo "stall_client reported a failure (exit $status): see above" >&2
 exit "$status"

@@ -5,8 +5,8 @@ dedup ids (bench/durability/run_recovery.sh divides the load time by them).
     python3 bench/durability/snapshot_stats.py DATA_DIR/snapshot-….snap
 
 Reads the file format of docs/format.md ("Snapshot file") and the payload of
-docs/engine.md ("The state as bytes", version 1); any other version is refused
-rather than miscounted. Prints one line of key=value:
+docs/engine.md ("The state as bytes", versions 1 and 2); any other version is
+refused rather than miscounted. Prints one line of key=value:
 
     seq=… file_bytes=… entries=… entries_total_window=… days=… names=… dedup_ids=…
 
@@ -38,17 +38,28 @@ def main(path):
     if data[p:p + 8] != b"BDENGINE":
         sys.exit(f"{path}: payload is not an engine state")
     (payload_version,) = struct.unpack_from("<I", data, p + 8)
-    if payload_version != 1:
-        sys.exit(f"{path}: engine payload version {payload_version}, this script reads 1")
-    p += 8 + 4 + 4 + 4 + 8 + 8 + 8 + 1 + 8  # magic … clock_ms
-    names = 0
-    for _ in range(5):
-        (n,) = struct.unpack_from("<I", data, p)
-        p += 4
-        names += n
-        for _ in range(n):
-            (size,) = struct.unpack_from("<I", data, p)
-            p += 4 + size
+    if payload_version not in (1, 2):
+        sys.exit(f"{path}: engine payload version {payload_version}, this script reads 1 and 2")
+    # magic … begin_seq, [end_seq,] has_clock, clock_ms
+    p += 8 + 4 + 4 + 4 + 8 + 8 + 8 + (8 if payload_version == 2 else 0) + 1 + 8
+
+    def walk_names(p, counts):
+        for n in counts:
+            for _ in range(n):
+                (size,) = struct.unpack_from("<I", data, p)
+                p += 4 + size
+        return p
+
+    if payload_version == 1:  # each dimension's count, then its names
+        counts = []
+        for _ in range(5):
+            (n,) = struct.unpack_from("<I", data, p)
+            counts.append(n)
+            p = walk_names(p + 4, [n])
+    else:  # the counts here, the names at the end
+        counts = list(struct.unpack_from("<5I", data, p))
+        p += 20
+    names = sum(counts)
     dedup, _front = struct.unpack_from("<QQ", data, p)
     p += 16 + 24 * dedup
 
@@ -68,6 +79,8 @@ def main(path):
     for _ in range(days):
         p, n = window(p + 4)
         entries += n
+    if payload_version == 2:
+        p = walk_names(p, counts)
     if p != 32 + length:
         sys.exit(f"{path}: payload ends at {p}, header says {32 + length}: format not understood")
     print(f"seq={seq} file_bytes={os.path.getsize(path)} entries={entries} "

@@ -16,10 +16,13 @@
 // dimension with its count, right after the header.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bangdan::state_codec {
 
@@ -33,12 +36,15 @@ inline uint64_t LoadLittleEndian(const char* p, int n) {
   return v;
 }
 
-// Appends to a string whose size runs ahead of what is written (grown in
-// doubling steps, trimmed by Take), so that each field is one store rather
-// than one append; fields written earlier can be patched by position.
+// Appends to memory in fixed chunks: growing never copies what is written
+// (a copy of hundreds of MiB would stall the step that grows it), and
+// Reserve() can allocate and touch the chunks ahead, outside the engine's
+// lock, so that a step takes no page fault. Fields written earlier can be
+// patched by position.
 class Writer {
  public:
-  explicit Writer(size_t expected) { out_.resize(expected); }
+  static constexpr size_t kChunk = size_t{8} << 20;
+
   size_t pos() const { return pos_; }
   void U8(uint8_t v) { Fixed(v, 1); }
   void U32(uint32_t v) { Fixed(v, 4); }
@@ -46,8 +52,7 @@ class Writer {
   void I32(int32_t v) { Fixed(static_cast<uint32_t>(v), 4); }
   void I64(int64_t v) { Fixed(static_cast<uint64_t>(v), 8); }
   void Bytes(std::string_view s) {
-    Reserve(s.size());
-    std::memcpy(out_.data() + pos_, s.data(), s.size());
+    Put(pos_, s.data(), s.size());
     pos_ += s.size();
   }
   // Overwrites a field written at `at`.
@@ -55,24 +60,50 @@ class Writer {
   void PatchU64(size_t at, uint64_t v) { Store(at, v, 8); }
   // Forgets everything written from `pos` on.
   void Truncate(size_t pos) { pos_ = pos; }
+  // Allocates and touches the memory for `bytes` more.
+  void Reserve(size_t bytes) {
+    while (chunks_.size() * kChunk < pos_ + bytes) {
+      chunks_.emplace_back(new char[kChunk]);
+      std::memset(chunks_.back().get(), 0, kChunk);
+    }
+  }
   std::string Take() {
-    out_.resize(pos_);
-    return std::move(out_);
+    std::string out;
+    out.resize(pos_);
+    for (size_t at = 0; at < pos_; at += kChunk) {
+      std::memcpy(out.data() + at, chunks_[at / kChunk].get(), std::min(kChunk, pos_ - at));
+    }
+    chunks_.clear();
+    pos_ = 0;
+    return out;
   }
 
  private:
-  void Reserve(size_t n) {
-    if (out_.size() - pos_ < n) out_.resize(2 * out_.size() + n);
+  void Put(size_t at, const char* p, size_t n) {
+    while (chunks_.size() * kChunk < at + n) chunks_.emplace_back(new char[kChunk]);
+    while (n > 0) {
+      const size_t k = std::min(n, kChunk - at % kChunk);
+      std::memcpy(chunks_[at / kChunk].get() + at % kChunk, p, k);
+      at += k;
+      p += k;
+      n -= k;
+    }
   }
   void Store(size_t at, uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_[at + i] = static_cast<char>(v >> (8 * i));
+    char buf[8];
+    for (int i = 0; i < n; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+    const size_t off = at % kChunk;
+    if (at + static_cast<size_t>(n) <= chunks_.size() * kChunk && off + n <= kChunk) {
+      std::memcpy(chunks_[at / kChunk].get() + off, buf, static_cast<size_t>(n));  // one chunk
+    } else {
+      Put(at, buf, static_cast<size_t>(n));
+    }
   }
   void Fixed(uint64_t v, int n) {
-    Reserve(8);
     Store(pos_, v, n);
     pos_ += static_cast<size_t>(n);
   }
-  std::string out_;
+  std::vector<std::unique_ptr<char[]>> chunks_;
   size_t pos_ = 0;
 };
 

@@ -29,31 +29,8 @@ namespace bangdan {
 
 using state_codec::Writer;
 
-namespace {
-
-// The encoded size of the state: the initial size of the output.
-size_t EncodedSize(const EngineState& s) {
-  size_t bytes = 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 1 + 8 + 4 * kDimensionCount + 8 + 8 + 4;
-  for (const Interner& names : s.names) {
-    for (uint32_t id = 0; id < names.size(); ++id) bytes += 4 + names.Name(id).size();
-  }
-  bytes += 24 * s.dedup.size();
-  auto window = [](const Window& w) {
-    size_t b = 5 * 8;
-    for (const BoardSet& set : w.sets) b += 4 + size_t{set.entry_count()} * (set.scoped() ? 56 : 52);
-    return b;
-  };
-  bytes += window(s.total);
-  for (const auto& [day, w] : s.days) bytes += 4 + window(*w);
-  return bytes;
-}
-
-}  // namespace
-
 struct StateWriter::Cursor {
   enum class Phase { kDedup, kWindows, kNames, kDone };
-
-  explicit Cursor(const EngineState& s) : w(EncodedSize(s) + 64) {}
 
   void Begin(const EngineState& s);
   void Dedup(const EngineState& s, size_t stop);
@@ -208,7 +185,7 @@ void StateWriter::Cursor::Names(const EngineState& s, size_t stop) {
 }
 
 StateWriter::StateWriter(const Engine& engine)
-    : engine_(&engine), cursor_(std::make_unique<Cursor>(*engine.impl_)) {
+    : engine_(&engine), cursor_(std::make_unique<Cursor>()) {
   cursor_->Begin(*engine.impl_);
 }
 
@@ -235,6 +212,7 @@ bool StateWriter::Step(size_t budget_bytes) {
 uint64_t StateWriter::begin_seq() const { return cursor_->begin_seq; }
 uint64_t StateWriter::end_seq() const { return cursor_->end_seq; }
 size_t StateWriter::size() const { return cursor_->w.pos(); }
+void StateWriter::Reserve(size_t bytes) { cursor_->w.Reserve(bytes); }
 
 std::string StateWriter::Take() { return cursor_->w.Take(); }
 

@@ -41,6 +41,10 @@ class StateWriter {
   // returns true once all of it is written.
   bool Step(size_t budget_bytes);
 
+  // Allocates (and touches) memory for `bytes` more, so that the next steps
+  // take no page fault. Needs no lock: it does not look at the engine.
+  void Reserve(size_t bytes);
+
   uint64_t begin_seq() const;
   // The engine's applied_seq at the last Step.
   uint64_t end_seq() const;

@@ -64,6 +64,11 @@ class Wal {
   Status Append(const Event& e, uint64_t seq, int64_t recv_ms);
   // Writes what is buffered and, under kAlways, fsyncs it.
   Status Sync();
+  // Between groups: makes everything written so far durable, whatever the
+  // fsync mode (under kNone: one fsync of the current segment; finished
+  // segments were synced when they were closed). For snapshots, which may
+  // rely on the log up to the last applied event.
+  Status SyncNow();
   // After a failed Append or Sync: forgets every record after durable_seq()
   // (truncating the segment, or closing it and starting a new one after an
   // fsync error). May itself fail (e.g. the disk is still full); then the

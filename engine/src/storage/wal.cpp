@@ -124,6 +124,12 @@ Status Wal::Append(const Event& e, uint64_t seq, int64_t recv_ms) {
   // never straddles two segments, and the old segment is complete.
   if (w.pending.empty() && w.written == w.durable_offset &&
       w.written >= w.options.segment_bytes) {
+    // Even without fsync per group, a finished segment goes to disk once:
+    // a snapshot may then rely on every segment but the current one.
+    if (!w.fsync_always()) {
+      Status s = w.file->Sync();
+      if (!s.ok()) return w.Fail(s);
+    }
     w.file->Close();
     KillPoint("mid_segment_rotation");
     Status s = w.StartSegment(seq);
@@ -155,6 +161,18 @@ Status Wal::Sync() {
   }
   w.durable_offset = w.written;
   w.durable_seq = w.appended_seq;
+  return Status::OK();
+}
+
+Status Wal::SyncNow() {
+  Impl& w = *impl_;
+  if (w.failed) return Status::IOError("log needs Rollback after: " + w.failure.message());
+  if (w.fsync_always() || w.file == nullptr || w.written == 0) return Status::OK();
+  Status s = w.file->Sync();
+  if (!s.ok()) {
+    w.sync_failed = true;
+    return w.Fail(s);
+  }
   return Status::OK();
 }
 
