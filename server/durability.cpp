@@ -157,9 +157,8 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
     Status synced = journal_->SyncNow();
     if (!synced.ok()) return Status::IOError("snapshot: syncing the log: " + synced.message());
   }
-  const std::string payload = writer->Take();
   std::string name;
-  Status written = WriteSnapshot(env_, options_.data_dir, at_seq, payload, &name);
+  Status written = WriteSnapshot(env_, options_.data_dir, at_seq, writer->Pieces(), &name);
   if (!written.ok()) return Status::IOError("snapshot: " + written.ToString());
   snapshots_written_++;
   if (journal_ != nullptr) journal_->DeleteSegmentsBefore(at_seq);

@@ -67,6 +67,14 @@ class Writer {
       std::memset(chunks_.back().get(), 0, kChunk);
     }
   }
+  // What is written, chunk by chunk; valid until the next write.
+  std::vector<std::string_view> Pieces() const {
+    std::vector<std::string_view> out;
+    for (size_t at = 0; at < pos_; at += kChunk) {
+      out.emplace_back(chunks_[at / kChunk].get(), std::min(kChunk, pos_ - at));
+    }
+    return out;
+  }
   std::string Take() {
     std::string out;
     out.resize(pos_);

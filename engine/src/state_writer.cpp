@@ -215,6 +215,7 @@ size_t StateWriter::size() const { return cursor_->w.pos(); }
 void StateWriter::Reserve(size_t bytes) { cursor_->w.Reserve(bytes); }
 
 std::string StateWriter::Take() { return cursor_->w.Take(); }
+std::vector<std::string_view> StateWriter::Pieces() const { return cursor_->w.Pieces(); }
 
 void Engine::Serialize(std::string* out) const {
   StateWriter writer(*this);

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bangdan/snapshot.h"
+#include "bangdan/state_writer.h"
 #include "bangdan/wal.h"
 #include "event_builder.h"
 #include "storage/fault_env.h"
@@ -124,6 +125,52 @@ TEST_F(RecoveryTest, SnapshotPlusLogRebuildsTheStateByteForByte) {
   Engine again;
   ASSERT_TRUE(RecoverInto(&again).ok());
   EXPECT_EQ(83u, again.applied_seq());
+}
+
+// The server's snapshot: written in steps with groups ingested between them,
+// named after where writing began, the log synced before the file is written.
+TEST_F(RecoveryTest, ASnapshotWrittenInStepsPlusTheLogIsTheStateByteForByte) {
+  Engine engine;
+  ASSERT_TRUE(RecoverInto(&engine).ok());
+  std::unique_ptr<Wal> wal;
+  WalOptions options;
+  options.segment_bytes = 2048;
+  ASSERT_TRUE(Wal::Open(&env_, kDir, options, 0, &wal).ok());
+  for (int g = 0; g < 10; ++g) Ingest(engine, *wal, 5);
+  StateWriter writer(engine);
+  while (!writer.Step(200)) Ingest(engine, *wal, 2);
+  ASSERT_GT(writer.end_seq(), writer.begin_seq());
+  ASSERT_TRUE(wal->SyncNow().ok());
+  std::string name;
+  ASSERT_TRUE(WriteSnapshot(&env_, kDir, writer.begin_seq(), writer.Take(), &name).ok());
+  ASSERT_TRUE(wal->DeleteSegmentsBefore(writer.begin_seq()).ok());
+  for (int g = 0; g < 3; ++g) Ingest(engine, *wal, 5);
+  wal.reset();
+  env_.SimulateCrash();
+
+  Engine recovered;
+  ASSERT_TRUE(RecoverInto(&recovered).ok());
+  EXPECT_EQ(name, stats_.snapshot_file);
+  EXPECT_EQ(50u, stats_.snapshot_seq);
+  EXPECT_EQ(engine.applied_seq(), recovered.applied_seq());
+  EXPECT_EQ(State(engine), State(recovered));
+}
+
+TEST_F(RecoveryTest, ASnapshotWrittenInStepsWhoseEventsTheLogLacksIsCorruption) {
+  Engine engine;
+  std::unique_ptr<Wal> wal;
+  ASSERT_TRUE(Wal::Open(&env_, kDir, {}, 0, &wal).ok());
+  for (int g = 0; g < 10; ++g) Ingest(engine, *wal, 5);
+  StateWriter writer(engine);
+  while (!writer.Step(200)) Ingest(engine, *wal, 2);
+  std::string name;
+  ASSERT_TRUE(WriteSnapshot(&env_, kDir, writer.begin_seq(), writer.Take(), &name).ok());
+  wal.reset();
+  // The log after the snapshot's start is gone (as if never synced).
+  ASSERT_TRUE(env_.RemoveFile(JoinPath(kDir, SegmentFileName(1))).ok());
+  PutSegment(1, "");
+  const std::string message = CorruptionNaming(name);
+  EXPECT_NE(std::string::npos, message.find("holds events up to seq")) << message;
 }
 
 TEST_F(RecoveryTest, ATornTailIsCutWithAWarningAndTheLogGoesOn) {

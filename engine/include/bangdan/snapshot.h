@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,11 @@ namespace bangdan {
 // Wal::DeleteSegmentsBefore(seq) afterwards.
 Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq, std::string_view payload,
                      std::string* file_name);
+// The same with the payload in pieces (StateWriter::Pieces), written one
+// after the other, without joining them first. The file is synced every
+// 8 MiB as it is written, so that it never holds much unsynced data.
+Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq,
+                     std::span<const std::string_view> payload, std::string* file_name);
 
 // Reads and verifies the snapshot file at `path`: magic, format version, the
 // sequence number against the name, the length, the checksum. Corruption

@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace bangdan {
 
@@ -53,6 +55,9 @@ class StateWriter {
 
   // REQUIRES: Step returned true. Moves the encoding out (once).
   std::string Take();
+  // REQUIRES: Step returned true. The encoding in pieces, without a copy:
+  // valid while the writer lives (and Take was not called).
+  std::vector<std::string_view> Pieces() const;
 
  private:
   struct Cursor;

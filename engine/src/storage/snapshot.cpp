@@ -18,6 +18,7 @@ constexpr char kMagic[8] = {'B', 'D', 'S', 'N', 'A', 'P', '\r', '\n'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kHeaderSize = 32;
 constexpr size_t kTrailerSize = 4;
+constexpr size_t kSyncEvery = size_t{8} << 20;
 
 void PutFixed(char* p, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) p[i] = static_cast<char>(v >> (8 * i));
@@ -37,6 +38,11 @@ Status Bad(const std::string& path, uint64_t offset, const std::string& what) {
 
 Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq, std::string_view payload,
                      std::string* file_name) {
+  return WriteSnapshot(env, dir, seq, std::span(&payload, 1), file_name);
+}
+
+Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq,
+                     std::span<const std::string_view> payload, std::string* file_name) {
   const std::string name = SnapshotFileName(seq);
   const std::string path = JoinPath(dir, name);
   const std::string tmp = path + ".tmp";
@@ -45,8 +51,11 @@ Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq, std::string
   std::memcpy(header, kMagic, 8);
   PutFixed(header + 8, kFormatVersion, 4);
   PutFixed(header + 16, seq, 8);
-  PutFixed(header + 24, payload.size(), 8);
-  uint32_t crc = crc32c::Extend(crc32c::Value(header, kHeaderSize), payload.data(), payload.size());
+  size_t size = 0;
+  for (std::string_view piece : payload) size += piece.size();
+  PutFixed(header + 24, size, 8);
+  uint32_t crc = crc32c::Value(header, kHeaderSize);
+  for (std::string_view piece : payload) crc = crc32c::Extend(crc, piece.data(), piece.size());
   char trailer[kTrailerSize];
   PutFixed(trailer, crc32c::Mask(crc), 4);
 
@@ -54,7 +63,21 @@ Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq, std::string
   Status s = env->NewWritableFile(tmp, &file);
   if (!s.ok()) return s;
   s = file->Append(std::string_view(header, kHeaderSize));
-  if (s.ok()) s = file->Append(payload);
+  // Synced a piece at a time: with hundreds of MiB dirty at once, the log's
+  // own fsync (which commits the file system's journal) would wait for all of
+  // it — acks stalled for as long as the snapshot takes to reach the disk.
+  size_t unsynced = 0;
+  for (std::string_view piece : payload) {
+    for (size_t at = 0; s.ok() && at < piece.size(); at += kSyncEvery) {
+      const std::string_view part = piece.substr(at, kSyncEvery);
+      s = file->Append(part);
+      unsynced += part.size();
+      if (s.ok() && unsynced >= kSyncEvery) {
+        s = file->Sync();
+        unsynced = 0;
+      }
+    }
+  }
   if (s.ok()) s = file->Append(std::string_view(trailer, kTrailerSize));
   if (s.ok()) s = file->Sync();
   Status c = file->Close();
