@@ -86,7 +86,7 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
   std::unique_ptr<Wal> wal;
   s = Wal::Open(env_, options_.data_dir, wal_options, engine->applied_seq(), &wal);
   if (!s.ok()) return s;
-  journal_ = std::make_unique<WalJournal>(std::move(wal));
+  journal_ = std::make_unique<WalJournal>(std::move(wal), env_);
   // A crash between a snapshot's rename and the deletion of the segments it
   // covers leaves them behind: they go now, so that they are not read at every
   // start — once the directory is synced, so that the snapshot's name is on

@@ -6,7 +6,7 @@
 
 namespace bangdan {
 
-WalJournal::WalJournal(std::unique_ptr<Wal> wal) : wal_(std::move(wal)) {
+WalJournal::WalJournal(std::unique_ptr<Wal> wal, Env* env) : wal_(std::move(wal)), wal_env_(env) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -23,24 +23,33 @@ void WalJournal::Commit(const std::vector<JournalRecord>& records,
                         std::function<void(Status)> done) {
   {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{&records, std::move(done), 0});
+    jobs_.push_back(Job{&records, std::move(done)});
   }
   cv_.notify_one();
 }
 
-void WalJournal::DeleteSegmentsBefore(uint64_t seq) {
+Status WalJournal::DeleteSegmentsBefore(uint64_t seq) {
+  std::vector<std::string> paths;
+  std::promise<Status> listed;
   {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{nullptr, nullptr, seq});
+    jobs_.push_back(Job{nullptr, [&listed](Status s) { listed.set_value(s); }, seq, &paths});
   }
   cv_.notify_one();
+  Status s = listed.get_future().get();
+  for (const std::string& path : paths) {
+    Status r = RemoveFileInSteps(wal_env_, path);
+    if (!r.ok() && s.ok()) s = r;
+  }
+  if (!s.ok()) LogWarn("log: cannot remove segments covered by a snapshot: " + s.message());
+  return s;
 }
 
 Status WalJournal::SyncNow() {
   std::promise<Status> synced;
   {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{nullptr, [&synced](Status s) { synced.set_value(s); }, 0, true});
+    jobs_.push_back(Job{nullptr, [&synced](Status s) { synced.set_value(s); }, 0, nullptr, true});
   }
   cv_.notify_one();
   return synced.get_future().get();
@@ -61,8 +70,7 @@ void WalJournal::Run() {
       continue;
     }
     if (job.records == nullptr) {
-      Status s = wal_->DeleteSegmentsBefore(job.delete_before);
-      if (!s.ok()) LogWarn("log: cannot remove segments covered by a snapshot: " + s.message());
+      job.done(wal_->CoveredSegments(job.covered_by, job.paths));
       continue;
     }
     Status s = Write(*job.records);

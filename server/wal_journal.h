@@ -19,8 +19,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "bangdan/env.h"
 #include "bangdan/wal.h"
 #include "journal.h"
 
@@ -28,14 +31,17 @@ namespace bangdan {
 
 class WalJournal final : public Journal {
  public:
-  explicit WalJournal(std::unique_ptr<Wal> wal);
+  // `env` is the Wal's: covered segments are removed through it.
+  WalJournal(std::unique_ptr<Wal> wal, Env* env);
   ~WalJournal() override;  // finishes queued work, then stops
 
   void Commit(const std::vector<JournalRecord>& records,
               std::function<void(Status)> done) override;
 
-  // Lets the segments covered by a snapshot at `seq` go (asynchronously).
-  void DeleteSegmentsBefore(uint64_t seq);
+  // Removes the segments covered by a snapshot at `seq`: the journal's
+  // thread lists them between two groups, the calling thread removes them
+  // (in steps: RemoveFileInSteps), so group commit never waits for it.
+  Status DeleteSegmentsBefore(uint64_t seq);
   // Makes every group committed so far durable whatever the fsync mode
   // (Wal::SyncNow on the journal's thread, between groups); waits for it.
   Status SyncNow();
@@ -45,15 +51,17 @@ class WalJournal final : public Journal {
 
  private:
   struct Job {
-    const std::vector<JournalRecord>* records = nullptr;  // null: a deletion or a sync
+    const std::vector<JournalRecord>* records = nullptr;  // null: a listing or a sync
     std::function<void(Status)> done;
-    uint64_t delete_before = 0;
+    uint64_t covered_by = 0;                   // list the segments a snapshot covers
+    std::vector<std::string>* paths = nullptr;  // … into here
     bool sync = false;
   };
   void Run();
   Status Write(const std::vector<JournalRecord>& records);
 
   std::unique_ptr<Wal> wal_;
+  Env* wal_env_;
   bool needs_rollback_ = false;
   std::atomic<uint64_t> failed_groups_{0};
 

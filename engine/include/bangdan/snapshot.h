@@ -25,7 +25,8 @@ namespace bangdan {
 // Durably writes the snapshot of `payload` taken at `seq` into `dir`, then
 // removes older snapshots. *file_name (may be null) receives the file's name
 // within `dir`. Wal segments are not touched: the log thread calls
-// Wal::DeleteSegmentsBefore(seq) afterwards.
+// Wal::DeleteSegmentsBefore(seq) afterwards. Older snapshots are removed in
+// steps (RemoveFileInSteps).
 Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq, std::string_view payload,
                      std::string* file_name);
 // The same with the payload in pieces (StateWriter::Pieces), written one

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "bangdan/env.h"
@@ -75,8 +76,12 @@ class Wal {
   // Wal keeps refusing writes and Rollback can be called again later.
   Status Rollback();
   // Removes the segments whose records all have seq <= `seq` (covered by a
-  // snapshot at `seq`). The current segment is never removed.
+  // snapshot at `seq`). The current segment is never removed. Large files
+  // go in steps (RemoveFileInSteps).
   Status DeleteSegmentsBefore(uint64_t seq);
+  // The paths of those segments, for removal elsewhere: removing hundreds of
+  // MiB takes a while, and the log's own thread has groups to commit.
+  Status CoveredSegments(uint64_t seq, std::vector<std::string>* paths) const;
 
   uint64_t durable_seq() const;   // last record made durable by Sync
   uint64_t appended_seq() const;  // last record given to Append

@@ -215,6 +215,16 @@ Env* Env::Default() {
   return env;
 }
 
+Status RemoveFileInSteps(Env* env, const std::string& path) {
+  constexpr uint64_t kStep = uint64_t{32} << 20;
+  uint64_t size = 0;
+  if (env->FileSize(path, &size).ok()) {
+    // Each cut is synced (TruncateFile): a short transaction of its own.
+    while (size > kStep && env->TruncateFile(path, size - kStep).ok()) size -= kStep;
+  }
+  return env->RemoveFile(path);
+}
+
 Status WriteStringToFileSync(Env* env, std::string_view data, const std::string& path) {
   std::unique_ptr<WritableFile> file;
   Status s = env->NewWritableFile(path, &file);

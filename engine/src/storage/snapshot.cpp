@@ -101,7 +101,7 @@ Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq,
     for (const auto& other : names) {
       uint64_t other_seq = 0;
       if (ParseSnapshotFileName(other, &other_seq) && other_seq < seq) {
-        env->RemoveFile(JoinPath(dir, other));
+        RemoveFileInSteps(env, JoinPath(dir, other));
       }
     }
   }

@@ -206,8 +206,9 @@ Status Wal::Rollback() {
   return Status::OK();
 }
 
-Status Wal::DeleteSegmentsBefore(uint64_t seq) {
-  Impl& w = *impl_;
+Status Wal::CoveredSegments(uint64_t seq, std::vector<std::string>* paths) const {
+  const Impl& w = *impl_;
+  paths->clear();
   std::vector<SegmentFile> segments;
   Status s = ListSegments(w.env, w.dir, &segments);
   if (!s.ok()) return s;
@@ -216,7 +217,16 @@ Status Wal::DeleteSegmentsBefore(uint64_t seq) {
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     if (segments[i + 1].first_seq > seq + 1) break;
     if (segments[i].name == w.segment_name) break;
-    Status r = w.env->RemoveFile(JoinPath(w.dir, segments[i].name));
+    paths->push_back(JoinPath(w.dir, segments[i].name));
+  }
+  return Status::OK();
+}
+
+Status Wal::DeleteSegmentsBefore(uint64_t seq) {
+  std::vector<std::string> paths;
+  Status s = CoveredSegments(seq, &paths);
+  for (const std::string& path : paths) {
+    Status r = RemoveFileInSteps(impl_->env, path);
     if (!r.ok() && s.ok()) s = r;
   }
   return s;
