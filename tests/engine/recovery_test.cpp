@@ -64,6 +64,13 @@ class RecoveryTest : public ::testing::Test {
 
   Status RecoverInto(Engine* engine) { return Recover(&env_, kDir, engine, &stats_); }
 
+  // An empty directory recovered, a log opened, 10 groups of 5 events.
+  void StartWith50Events(Engine& engine, const WalOptions& options, std::unique_ptr<Wal>* wal) {
+    ASSERT_TRUE(RecoverInto(&engine).ok());
+    ASSERT_TRUE(Wal::Open(&env_, kDir, options, 0, wal).ok());
+    for (int g = 0; g < 10; ++g) Ingest(engine, **wal, 5);
+  }
+
   void PutSegment(uint64_t first_seq, const std::string& data) {
     env_.PutDurableFile(JoinPath(kDir, SegmentFileName(first_seq)), data);
   }
@@ -98,12 +105,10 @@ TEST_F(RecoveryTest, AnEmptyDirectoryRecoversToAnEmptyEngine) {
 
 TEST_F(RecoveryTest, SnapshotPlusLogRebuildsTheStateByteForByte) {
   Engine engine;
-  ASSERT_TRUE(RecoverInto(&engine).ok());
   std::unique_ptr<Wal> wal;
   WalOptions options;
   options.segment_bytes = 2048;
-  ASSERT_TRUE(Wal::Open(&env_, kDir, options, 0, &wal).ok());
-  for (int g = 0; g < 10; ++g) Ingest(engine, *wal, 5);
+  StartWith50Events(engine, options, &wal);
   std::string name;
   ASSERT_TRUE(WriteSnapshot(&env_, kDir, engine.applied_seq(), State(engine), &name).ok());
   ASSERT_TRUE(wal->DeleteSegmentsBefore(engine.applied_seq()).ok());
@@ -131,12 +136,10 @@ TEST_F(RecoveryTest, SnapshotPlusLogRebuildsTheStateByteForByte) {
 // named after where writing began, the log synced before the file is written.
 TEST_F(RecoveryTest, ASnapshotWrittenInStepsPlusTheLogIsTheStateByteForByte) {
   Engine engine;
-  ASSERT_TRUE(RecoverInto(&engine).ok());
   std::unique_ptr<Wal> wal;
   WalOptions options;
   options.segment_bytes = 2048;
-  ASSERT_TRUE(Wal::Open(&env_, kDir, options, 0, &wal).ok());
-  for (int g = 0; g < 10; ++g) Ingest(engine, *wal, 5);
+  StartWith50Events(engine, options, &wal);
   StateWriter writer(engine);
   while (!writer.Step(200)) Ingest(engine, *wal, 2);
   ASSERT_GT(writer.end_seq(), writer.begin_seq());
