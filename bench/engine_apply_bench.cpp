@@ -344,6 +344,49 @@ void BM_EntryRankOnUserBoard(benchmark::State& state) {
 }
 BENCHMARK(BM_EntryRankOnUserBoard);
 
+// A key's rank on a board of exactly 1,000,000 entries (issue target: ≤ 2 µs):
+// 1,000,000 distinct users, one event each, random weights.
+void BM_EntryRankOnMillionEntryBoard(benchmark::State& state) {
+  constexpr size_t kUsers = 1'000'000;
+  static const std::vector<std::string>* users = [] {
+    auto* u = new std::vector<std::string>;
+    for (size_t i = 0; i < kUsers; ++i) {
+      std::string name = "用户";  // (a literal + std::string trips GCC 12's -Wrestrict)
+      name += std::to_string(i);
+      u->push_back(std::move(name));
+    }
+    return u;
+  }();
+  static Engine* engine = [] {
+    auto* e = new Engine;
+    std::mt19937_64 rng(5);
+    for (size_t i = 0; i < kUsers; ++i) {
+      std::string id = "m";
+      id += std::to_string(i);
+      Event ev;
+      ev.id = id;
+      ev.city = "合肥";
+      ev.firm = "万科物业";
+      ev.user = (*users)[i];
+      ev.weight_g = 500 * static_cast<int64_t>(1 + rng() % 1000);
+      ev.amount_fen = 100;
+      const Admission a = e->Admit(ev, kStartMs);
+      e->Apply(ev, a);
+    }
+    return e;
+  }();
+  const BoardRef ref = Ref(Dimension::kUser, ScopeKind::kNone, "", WindowSpec::Total());
+  EntryResult entry;
+  engine->Entry(ref, Metric::kWeight, (*users)[0], 0, kStartMs, &entry);  // orderings built
+  std::mt19937_64 rng(3);
+  for (auto _ : state) {
+    Status st = engine->Entry(ref, Metric::kWeight, (*users)[rng() % kUsers], 0, kStartMs, &entry);
+    benchmark::DoNotOptimize(st);
+  }
+  state.counters["board_entries"] = static_cast<double>(engine->Count(ref, kStartMs));
+}
+BENCHMARK(BM_EntryRankOnMillionEntryBoard);
+
 void BM_Serialize(benchmark::State& state) {
   Engine& engine = FullEngine();
   std::string out;
