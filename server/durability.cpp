@@ -91,8 +91,11 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
   // covers leaves them behind: they go now, so that they are not read at every
   // start — once the directory is synced, so that the snapshot's name is on
   // disk before the segments it replaces leave it.
+  // On a thread of its own: removing gigabytes of log takes seconds, and the
+  // server need not wait for it to start serving.
   if (stats->snapshot_seq > 0 && env_->SyncDir(options_.data_dir).ok()) {
-    journal_->DeleteSegmentsBefore(stats->snapshot_seq);
+    cleanup_ = std::thread(
+        [journal = journal_.get(), seq = stats->snapshot_seq] { journal->DeleteSegmentsBefore(seq); });
   }
   open_ = true;
   return Status::OK();
@@ -207,6 +210,7 @@ void Durability::Stop() {
   }
   periodic_cv_.notify_all();
   if (periodic_.joinable()) periodic_.join();
+  if (cleanup_.joinable()) cleanup_.join();
   journal_.reset();  // finishes the queued groups, stops the log thread
   open_ = false;
   if (lock_fd_ >= 0) {

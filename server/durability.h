@@ -99,6 +99,7 @@ class Durability {
   std::condition_variable periodic_cv_;
   bool stopping_ = false;
   std::thread periodic_;
+  std::thread cleanup_;  // removes the segments a snapshot found at start-up covers
 };
 
 // One log line on what recovery did: "recovered seq 1234 from … in 12 ms".

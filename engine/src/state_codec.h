@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bangdan::state_codec {
@@ -36,14 +37,17 @@ inline uint64_t LoadLittleEndian(const char* p, int n) {
   return v;
 }
 
-// Appends to memory in fixed chunks: growing never copies what is written
-// (a copy of hundreds of MiB would stall the step that grows it), and
-// Reserve() can allocate and touch the chunks ahead, outside the engine's
-// lock, so that a step takes no page fault. Fields written earlier can be
-// patched by position.
+// Appends to memory in chunks: growing never copies what is written (a copy
+// of hundreds of MiB would stall the step that grows it), and Reserve() can
+// allocate and touch the chunks ahead, outside the engine's lock, so that a
+// step takes no page fault. The first chunk may be sized to the whole state
+// (a write in one step): Take() then hands it over without a copy. Fields
+// written earlier can be patched by position.
 class Writer {
  public:
   static constexpr size_t kChunk = size_t{8} << 20;
+
+  explicit Writer(size_t first_chunk = kChunk) : first_(std::max<size_t>(first_chunk, 64)) {}
 
   size_t pos() const { return pos_; }
   void U8(uint8_t v) { Fixed(v, 1); }
@@ -60,26 +64,26 @@ class Writer {
   void PatchU64(size_t at, uint64_t v) { Store(at, v, 8); }
   // Forgets everything written from `pos` on.
   void Truncate(size_t pos) { pos_ = pos; }
-  // Allocates and touches the memory for `bytes` more.
+  // Allocates and touches (zero-fills) the memory for `bytes` more.
   void Reserve(size_t bytes) {
-    while (chunks_.size() * kChunk < pos_ + bytes) {
-      chunks_.emplace_back(new char[kChunk]);
-      std::memset(chunks_.back().get(), 0, kChunk);
-    }
+    while (capacity() < pos_ + bytes) AddChunk();
   }
   // What is written, chunk by chunk; valid until the next write.
   std::vector<std::string_view> Pieces() const {
     std::vector<std::string_view> out;
-    for (size_t at = 0; at < pos_; at += kChunk) {
-      out.emplace_back(chunks_[at / kChunk].get(), std::min(kChunk, pos_ - at));
+    for (size_t c = 0, at = 0; at < pos_; at += chunks_[c].size(), ++c) {
+      out.emplace_back(chunks_[c].data(), std::min(chunks_[c].size(), pos_ - at));
     }
     return out;
   }
   std::string Take() {
     std::string out;
-    out.resize(pos_);
-    for (size_t at = 0; at < pos_; at += kChunk) {
-      std::memcpy(out.data() + at, chunks_[at / kChunk].get(), std::min(kChunk, pos_ - at));
+    if (pos_ <= first_ && !chunks_.empty()) {
+      out = std::move(chunks_[0]);
+      out.resize(pos_);
+    } else {
+      out.reserve(pos_);
+      for (std::string_view piece : Pieces()) out.append(piece);
     }
     chunks_.clear();
     pos_ = 0;
@@ -87,11 +91,21 @@ class Writer {
   }
 
  private:
+  size_t capacity() const {
+    return chunks_.empty() ? 0 : first_ + (chunks_.size() - 1) * kChunk;
+  }
+  void AddChunk() { chunks_.emplace_back(chunks_.empty() ? first_ : kChunk, '\0'); }
+  // The chunk holding byte `at`, and the offset in it. REQUIRES: at < capacity().
+  std::pair<size_t, size_t> Locate(size_t at) const {
+    if (at < first_) return {0, at};
+    return {1 + (at - first_) / kChunk, (at - first_) % kChunk};
+  }
   void Put(size_t at, const char* p, size_t n) {
-    while (chunks_.size() * kChunk < at + n) chunks_.emplace_back(new char[kChunk]);
+    while (capacity() < at + n) AddChunk();
     while (n > 0) {
-      const size_t k = std::min(n, kChunk - at % kChunk);
-      std::memcpy(chunks_[at / kChunk].get() + at % kChunk, p, k);
+      const auto [c, off] = Locate(at);
+      const size_t k = std::min(n, chunks_[c].size() - off);
+      std::memcpy(chunks_[c].data() + off, p, k);
       at += k;
       p += k;
       n -= k;
@@ -100,18 +114,21 @@ class Writer {
   void Store(size_t at, uint64_t v, int n) {
     char buf[8];
     for (int i = 0; i < n; ++i) buf[i] = static_cast<char>(v >> (8 * i));
-    const size_t off = at % kChunk;
-    if (at + static_cast<size_t>(n) <= chunks_.size() * kChunk && off + n <= kChunk) {
-      std::memcpy(chunks_[at / kChunk].get() + off, buf, static_cast<size_t>(n));  // one chunk
-    } else {
-      Put(at, buf, static_cast<size_t>(n));
+    if (at + static_cast<size_t>(n) <= capacity()) {
+      const auto [c, off] = Locate(at);
+      if (off + static_cast<size_t>(n) <= chunks_[c].size()) {  // within one chunk
+        std::memcpy(chunks_[c].data() + off, buf, static_cast<size_t>(n));
+        return;
+      }
     }
+    Put(at, buf, static_cast<size_t>(n));
   }
   void Fixed(uint64_t v, int n) {
     Store(pos_, v, n);
     pos_ += static_cast<size_t>(n);
   }
-  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t first_;
+  std::vector<std::string> chunks_;
   size_t pos_ = 0;
 };
 

@@ -29,8 +29,31 @@ namespace bangdan {
 
 using state_codec::Writer;
 
+namespace {
+
+// The encoded size of the whole state: the buffer of a write in one step.
+size_t EncodedSize(const EngineState& s) {
+  size_t bytes = 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 1 + 8 + 4 * kDimensionCount + 8 + 8 + 4;
+  for (const Interner& names : s.names) {
+    for (uint32_t id = 0; id < names.size(); ++id) bytes += 4 + names.Name(id).size();
+  }
+  bytes += 24 * s.dedup.size();
+  auto window = [](const Window& w) {
+    size_t b = 5 * 8;
+    for (const BoardSet& set : w.sets) b += 4 + size_t{set.entry_count()} * (set.scoped() ? 56 : 52);
+    return b;
+  };
+  bytes += window(s.total);
+  for (const auto& [day, w] : s.days) bytes += 4 + window(*w);
+  return bytes;
+}
+
+}  // namespace
+
 struct StateWriter::Cursor {
   enum class Phase { kDedup, kWindows, kNames, kDone };
+
+  explicit Cursor(size_t first_chunk) : w(first_chunk) {}
 
   void Begin(const EngineState& s);
   void Dedup(const EngineState& s, size_t stop);
@@ -184,8 +207,10 @@ void StateWriter::Cursor::Names(const EngineState& s, size_t stop) {
   phase = Phase::kDone;
 }
 
-StateWriter::StateWriter(const Engine& engine)
-    : engine_(&engine), cursor_(std::make_unique<Cursor>()) {
+StateWriter::StateWriter(const Engine& engine) : StateWriter(engine, Writer::kChunk) {}
+
+StateWriter::StateWriter(const Engine& engine, size_t first_chunk)
+    : engine_(&engine), cursor_(std::make_unique<Cursor>(first_chunk)) {
   cursor_->Begin(*engine.impl_);
 }
 
@@ -218,7 +243,8 @@ std::string StateWriter::Take() { return cursor_->w.Take(); }
 std::vector<std::string_view> StateWriter::Pieces() const { return cursor_->w.Pieces(); }
 
 void Engine::Serialize(std::string* out) const {
-  StateWriter writer(*this);
+  // One step into one buffer of the exact size: no chunks to join.
+  StateWriter writer(*this, EncodedSize(*impl_));
   writer.Step(SIZE_MAX);
   if (out->empty()) {
     *out = writer.Take();

@@ -60,6 +60,9 @@ class StateWriter {
   std::vector<std::string_view> Pieces() const;
 
  private:
+  friend class Engine;  // Serialize: one step into a buffer of the state's size
+  StateWriter(const Engine& engine, size_t first_chunk_bytes);
+
   struct Cursor;
   const Engine* engine_;
   std::unique_ptr<Cursor> cursor_;
