@@ -60,6 +60,24 @@ uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
   return index;
 }
 
+uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) {
+  const uint64_t key = Key(scope, entity);
+  size_t mask = slots_.size() - 1;
+  size_t i = HashInt(key) & mask;
+  for (; slots_[i].index != kNone; i = (i + 1) & mask) {
+    if (slots_[i].key == key) {
+      *created = false;
+      return slots_[i].index;
+    }
+  }
+  *created = true;
+  if ((slot_count_ + 1) * 4 > slots_.size() * 3) return Create(scope, entity);  // grows first
+  const uint32_t index = NewEntry(scope, entity);
+  slots_[i] = Slot{key, index};
+  ++slot_count_;
+  return index;
+}
+
 void BoardSet::GrowSlots() {
   std::vector<Slot> old;
   old.swap(slots_);
@@ -86,8 +104,9 @@ void BoardSet::MarkDirty(uint32_t index, bool created) {
 
 bool BoardSet::Restore(uint32_t scope, uint32_t entity, const int64_t value[kMetricCount],
                        const uint64_t seq[kMetricCount]) {
-  if (Find(scope, entity) != kNone) return false;
-  const uint32_t index = Create(scope, entity);
+  bool created;
+  const uint32_t index = Locate(scope, entity, &created);
+  if (!created) return false;
   Entry& e = mutable_entry(index);
   Board& b = boards_[e.board_and_dirty];
   for (int m = 0; m < kMetricCount; ++m) {

@@ -120,9 +120,12 @@ class BoardSet {
   }
   // 3. finds or creates the entry;
   uint32_t Locate(uint32_t scope, uint32_t entity, bool* created) {
-    const uint32_t index = Find(scope, entity);
-    *created = index == kNone;
-    return *created ? Create(scope, entity) : index;
+    if (!scoped_) {
+      const uint32_t index = Find(scope, entity);
+      *created = index == kNone;
+      return *created ? Create(scope, entity) : index;
+    }
+    return FindOrCreate(scope, entity, created);  // one probe sequence, not two
   }
   // 4. adds delta to it. A new entry's first event counts as a change of all
   //    three values; later ones change only the values they move (SPEC §2's
@@ -203,6 +206,7 @@ class BoardSet {
   static uint64_t Key(uint32_t scope, uint32_t entity) { return uint64_t{scope} << 32 | entity; }
   uint32_t BoardFor(uint32_t scope);
   uint32_t Create(uint32_t scope, uint32_t entity);
+  uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
   // A clean entry is about to change: its keys leave the trees (unless it is
   // new) and it joins its board's dirty list.

@@ -86,7 +86,8 @@ class Writer {
       for (std::string_view piece : Pieces()) out.append(piece);
     }
     chunks_.clear();
-    pos_ = 0;
+    pos_ = fast_begin_ = fast_end_ = 0;
+    fast_ = nullptr;
     return out;
   }
 
@@ -124,12 +125,27 @@ class Writer {
     Put(at, buf, static_cast<size_t>(n));
   }
   void Fixed(uint64_t v, int n) {
-    Store(pos_, v, n);
-    pos_ += static_cast<size_t>(n);
+    const size_t len = static_cast<size_t>(n);
+    if (pos_ >= fast_begin_ && pos_ + len <= fast_end_) {
+      // Within the chunk written last: one store, no search (the common case).
+      char* p = fast_ + (pos_ - fast_begin_);
+      for (int i = 0; i < n; ++i) p[i] = static_cast<char>(v >> (8 * i));
+    } else {
+      Store(pos_, v, n);
+      const auto [c, off] = Locate(pos_);
+      fast_ = chunks_[c].data();
+      fast_begin_ = pos_ - off;
+      fast_end_ = fast_begin_ + chunks_[c].size();
+    }
+    pos_ += len;
   }
   size_t first_;
   std::vector<std::string> chunks_;
   size_t pos_ = 0;
+  // The chunk Fixed() wrote to last: bytes [fast_begin_, fast_end_) at fast_.
+  char* fast_ = nullptr;
+  size_t fast_begin_ = 0;
+  size_t fast_end_ = 0;
 };
 
 }  // namespace bangdan::state_codec
