@@ -137,13 +137,23 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
     writer = std::make_unique<StateWriter>(engine);
     held(from);
   }
+  // Steps finish as long as each writes more than ingest adds meanwhile
+  // (by far, at 1 MiB a step). Should ingest ever outpace them, the rest is
+  // written in one step after kMaxStepping rather than chased for ever.
+  constexpr auto kMaxStepping = std::chrono::seconds(60);
+  bool warned = false;
   for (bool done = false; !done;) {
     writer->Reserve(kStepBytes + kStepBytes / 4);
+    const bool overdue = std::chrono::steady_clock::now() - started > kMaxStepping;
+    if (overdue && in_steps && !warned) {
+      LogWarn("snapshot: still writing after 60 s of steps; writing the rest in one step");
+      warned = true;
+    }
     uint64_t step_us;
     {
       std::lock_guard lock(engine_mu);
       const auto from = std::chrono::steady_clock::now();
-      done = writer->Step(in_steps ? kStepBytes : SIZE_MAX);
+      done = writer->Step(in_steps && !overdue ? kStepBytes : SIZE_MAX);
       step_us = held(from);
     }
     ++steps;
