@@ -23,20 +23,24 @@ void WalJournal::Commit(const std::vector<JournalRecord>& records,
                         std::function<void(Status)> done) {
   {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{&records, std::move(done)});
+    jobs_.push_back(Job{&records, std::move(done), nullptr});
   }
   cv_.notify_one();
 }
 
-Status WalJournal::DeleteSegmentsBefore(uint64_t seq) {
-  std::vector<std::string> paths;
-  std::promise<Status> listed;
+Status WalJournal::OnLogThread(std::function<Status(Wal&)> task) {
+  std::promise<Status> finished;
   {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{nullptr, [&listed](Status s) { listed.set_value(s); }, seq, &paths});
+    jobs_.push_back(Job{nullptr, [&finished](Status s) { finished.set_value(s); }, std::move(task)});
   }
   cv_.notify_one();
-  Status s = listed.get_future().get();
+  return finished.get_future().get();
+}
+
+Status WalJournal::DeleteSegmentsBefore(uint64_t seq) {
+  std::vector<std::string> paths;
+  Status s = OnLogThread([seq, &paths](Wal& wal) { return wal.CoveredSegments(seq, &paths); });
   for (const std::string& path : paths) {
     Status r = RemoveFileInSteps(wal_env_, path);
     if (!r.ok() && s.ok()) s = r;
@@ -46,13 +50,9 @@ Status WalJournal::DeleteSegmentsBefore(uint64_t seq) {
 }
 
 Status WalJournal::SyncNow() {
-  std::promise<Status> synced;
-  {
-    std::lock_guard lock(mu_);
-    jobs_.push_back(Job{nullptr, [&synced](Status s) { synced.set_value(s); }, 0, nullptr, true});
-  }
-  cv_.notify_one();
-  return synced.get_future().get();
+  return OnLogThread([this](Wal& wal) {
+    return needs_rollback_ ? Status::IOError("log: not writable") : wal.SyncNow();
+  });
 }
 
 void WalJournal::Run() {
@@ -65,12 +65,8 @@ void WalJournal::Run() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    if (job.sync) {
-      job.done(needs_rollback_ ? Status::IOError("log: not writable") : wal_->SyncNow());
-      continue;
-    }
     if (job.records == nullptr) {
-      job.done(wal_->CoveredSegments(job.covered_by, job.paths));
+      job.done(job.task(*wal_));
       continue;
     }
     Status s = Write(*job.records);

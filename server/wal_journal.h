@@ -51,13 +51,13 @@ class WalJournal final : public Journal {
 
  private:
   struct Job {
-    const std::vector<JournalRecord>* records = nullptr;  // null: a listing or a sync
+    const std::vector<JournalRecord>* records = nullptr;  // null: `task`
     std::function<void(Status)> done;
-    uint64_t covered_by = 0;                   // list the segments a snapshot covers
-    std::vector<std::string>* paths = nullptr;  // … into here
-    bool sync = false;
+    std::function<Status(Wal&)> task;  // run between two groups
   };
   void Run();
+  // Runs `task` on the journal's thread between two groups; waits for it.
+  Status OnLogThread(std::function<Status(Wal&)> task);
   Status Write(const std::vector<JournalRecord>& records);
 
   std::unique_ptr<Wal> wal_;

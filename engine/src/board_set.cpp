@@ -46,23 +46,16 @@ uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
     if (entity >= by_entity_.size()) by_entity_.resize(size_t{entity} + 1, kNone);
     return by_entity_[entity] = NewEntry(0, entity);
   }
-  // Keep the load at most 3/4: 16-byte slots make a lower one cost too much
-  // memory for the user/team family, and the probes stay within a cache line
-  // or two.
-  if ((slot_count_ + 1) * 4 > slots_.size() * 3) GrowSlots();
   const uint64_t key = Key(scope, entity);
   const size_t mask = slots_.size() - 1;
   size_t i = HashInt(key) & mask;
   while (slots_[i].index != kNone) i = (i + 1) & mask;
-  const uint32_t index = NewEntry(scope, entity);
-  slots_[i] = Slot{key, index};
-  ++slot_count_;
-  return index;
+  return CreateAt(i, scope, entity);
 }
 
 uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) {
   const uint64_t key = Key(scope, entity);
-  size_t mask = slots_.size() - 1;
+  const size_t mask = slots_.size() - 1;
   size_t i = HashInt(key) & mask;
   for (; slots_[i].index != kNone; i = (i + 1) & mask) {
     if (slots_[i].key == key) {
@@ -71,9 +64,19 @@ uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) 
     }
   }
   *created = true;
-  if ((slot_count_ + 1) * 4 > slots_.size() * 3) return Create(scope, entity);  // grows first
+  return CreateAt(i, scope, entity);
+}
+
+uint32_t BoardSet::CreateAt(size_t slot, uint32_t scope, uint32_t entity) {
+  // Keep the load at most 3/4: 16-byte slots make a lower one cost too much
+  // memory for the user/team family, and the probes stay within a cache line
+  // or two. Growing moves every slot: `slot` is then searched for again.
+  if ((slot_count_ + 1) * 4 > slots_.size() * 3) {
+    GrowSlots();
+    return Create(scope, entity);
+  }
   const uint32_t index = NewEntry(scope, entity);
-  slots_[i] = Slot{key, index};
+  slots_[slot] = Slot{Key(scope, entity), index};
   ++slot_count_;
   return index;
 }

@@ -207,6 +207,8 @@ class BoardSet {
   uint32_t BoardFor(uint32_t scope);
   uint32_t Create(uint32_t scope, uint32_t entity);
   uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
+  // Scoped: a new entry in the empty slot `slot` of its probe sequence.
+  uint32_t CreateAt(size_t slot, uint32_t scope, uint32_t entity);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
   // A clean entry is about to change: its keys leave the trees (unless it is
   // new) and it joins its board's dirty list.

@@ -102,33 +102,59 @@ struct Warmed {
   uint32_t index[kFamilyCount];
 };
 
+// What an event adds to each value it touches: a refund subtracts.
+struct Delta {
+  int64_t value[kMetricCount];
+  explicit Delta(const Event& e) {
+    const int64_t sign = e.refund ? -1 : 1;
+    value[0] = sign * e.weight_g;
+    value[1] = sign * e.amount_fen;
+    value[2] = sign;
+  }
+};
+
+// The window of the event's day, created if need be, or nullptr if that day
+// is not kept: older than keep_days before the day of its receipt (and of
+// the engine's clock, which is never earlier). REQUIRES: the clock advanced.
+Window* KeptDayWindow(EngineState& s, const Admission& a, int32_t* day) {
+  *day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
+  if (*day < s.Today() - s.options.keep_days) return nullptr;
+  std::unique_ptr<Window>& window = s.days[*day];
+  if (!window) window = std::make_unique<Window>();
+  return window.get();
+}
+
+// The event is on the boards: the engine's sequence moves on, and the dedup
+// window frees what fell out of it.
+void Applied(EngineState& s, const Admission& a) {
+  s.applied_seq = a.seq;
+  s.dedup.Evict(a.recv_ms, a.seq);
+}
+
 // Replay of an event that a state loaded from a snapshot written in steps
 // may hold already, in some of its entries (StateWriter): each entry, and each
 // window's totals, takes it only if its own last change is older — every
 // event changes orders, so seq[kOrders] is an entry's last change. Rare (the
 // events of one snapshot's writing, once per start-up), so kept plain.
 void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const Keys& k) {
-  const int64_t sign = e.refund ? -1 : 1;
-  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
+  const Delta delta(e);
+  constexpr int kOrders = static_cast<int>(Metric::kOrders);
   s.AdvanceClock(a.recv_ms);
   auto apply = [&](Window& w) {
-    if (w.last_seq < a.seq) AddToTotals(w, delta, a.seq);
+    if (w.last_seq < a.seq) AddToTotals(w, delta.value, a.seq);
     for (int i = 0; i < k.count; ++i) {
       BoardSet& set = w.sets[k.family[i]];
       bool created;
       const uint32_t index = set.Locate(k.scope[i], k.entity[i], &created);
-      if (created || set.entry(index).seq[2] < a.seq) set.Update(index, created, delta, a.seq);
+      if (created || set.entry(index).seq[kOrders] < a.seq) {
+        set.Update(index, created, delta.value, a.seq);
+      }
     }
   };
   apply(s.total);
-  const int32_t day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
-  if (day >= s.Today() - s.options.keep_days) {
-    std::unique_ptr<Window>& window = s.days[day];
-    if (!window) window = std::make_unique<Window>();
-    apply(*window);
-  }
-  s.applied_seq = a.seq;
-  s.dedup.Evict(a.recv_ms, a.seq);
+  int32_t day;
+  if (Window* window = KeptDayWindow(s, a, &day)) apply(*window);
+  Applied(s, a);
 }
 
 // Puts one event on the boards. `total_index`, if given, holds the indexes of
@@ -137,9 +163,8 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
 void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
                    const uint32_t* total_index) {
   if (a.seq <= s.catch_up_seq) return ApplyCatchingUp(s, e, a, k);
-  const int64_t sign = e.refund ? -1 : 1;
-  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
-
+  const Delta change(e);
+  const int64_t* delta = change.value;
   s.AdvanceClock(a.recv_ms);
   uint32_t index[kFamilyCount];
   if (total_index == nullptr) {
@@ -154,12 +179,8 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Key
     set.Update(index[i], created, delta, a.seq);
   }
   AddToTotals(s.total, delta, a.seq);
-  // The event's day counts if it is kept: not older than keep_days before the
-  // day of its receipt (and of the engine's clock, which is never earlier).
-  const int32_t day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
-  if (day >= s.Today() - s.options.keep_days) {
-    std::unique_ptr<Window>& window = s.days[day];
-    if (!window) window = std::make_unique<Window>();
+  int32_t day;
+  if (Window* window = KeptDayWindow(s, a, &day)) {
     AddToTotals(*window, delta, a.seq);
     for (int i = 0; i < k.count; ++i) {
       BoardSet& total = s.total.sets[k.family[i]];
@@ -174,8 +195,7 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Key
       set.Update(day_index, created, delta, a.seq);
     }
   }
-  s.applied_seq = a.seq;
-  s.dedup.Evict(a.recv_ms, a.seq);
+  Applied(s, a);
 }
 
 }  // namespace

@@ -64,6 +64,20 @@ class RecoveryTest : public ::testing::Test {
 
   Status RecoverInto(Engine* engine) { return Recover(&env_, kDir, engine, &stats_); }
 
+  // Writes `payload` as the snapshot at `seq` and lets the segments it covers
+  // go, as the server does; then `groups` more groups of 5 and a crash.
+  // Returns the snapshot's file name.
+  std::string SnapshotIngestAndCrash(Engine& engine, std::unique_ptr<Wal>& wal, uint64_t seq,
+                                     std::string_view payload, int groups) {
+    std::string name;
+    EXPECT_TRUE(WriteSnapshot(&env_, kDir, seq, payload, &name).ok());
+    EXPECT_TRUE(wal->DeleteSegmentsBefore(seq).ok());
+    for (int g = 0; g < groups; ++g) Ingest(engine, *wal, 5);
+    wal.reset();
+    env_.SimulateCrash();
+    return name;
+  }
+
   // An empty directory recovered, a log opened, 10 groups of 5 events.
   void StartWith50Events(Engine& engine, const WalOptions& options, std::unique_ptr<Wal>* wal) {
     ASSERT_TRUE(RecoverInto(&engine).ok());
@@ -109,12 +123,8 @@ TEST_F(RecoveryTest, SnapshotPlusLogRebuildsTheStateByteForByte) {
   WalOptions options;
   options.segment_bytes = 2048;
   StartWith50Events(engine, options, &wal);
-  std::string name;
-  ASSERT_TRUE(WriteSnapshot(&env_, kDir, engine.applied_seq(), State(engine), &name).ok());
-  ASSERT_TRUE(wal->DeleteSegmentsBefore(engine.applied_seq()).ok());
-  for (int g = 0; g < 6; ++g) Ingest(engine, *wal, 5);
-  wal.reset();
-  env_.SimulateCrash();
+  const std::string name =
+      SnapshotIngestAndCrash(engine, wal, engine.applied_seq(), State(engine), 6);
 
   Engine recovered;
   ASSERT_TRUE(RecoverInto(&recovered).ok());
@@ -144,12 +154,8 @@ TEST_F(RecoveryTest, ASnapshotWrittenInStepsPlusTheLogIsTheStateByteForByte) {
   while (!writer.Step(200)) Ingest(engine, *wal, 2);
   ASSERT_GT(writer.end_seq(), writer.begin_seq());
   ASSERT_TRUE(wal->SyncNow().ok());
-  std::string name;
-  ASSERT_TRUE(WriteSnapshot(&env_, kDir, writer.begin_seq(), writer.Take(), &name).ok());
-  ASSERT_TRUE(wal->DeleteSegmentsBefore(writer.begin_seq()).ok());
-  for (int g = 0; g < 3; ++g) Ingest(engine, *wal, 5);
-  wal.reset();
-  env_.SimulateCrash();
+  const std::string name =
+      SnapshotIngestAndCrash(engine, wal, writer.begin_seq(), writer.Take(), 3);
 
   Engine recovered;
   ASSERT_TRUE(RecoverInto(&recovered).ok());
