@@ -238,16 +238,16 @@ Status Engine::Entry(const BoardRef& board, Metric metric, std::string_view key,
                             "' is not on the board");
   };
   if (loc.set == nullptr) return not_found();
-  auto entity = impl_->names[static_cast<int>(board.dim)].Find(key);
+  auto entity = impl_->names[static_cast<int>(board.dim)].FindWithName(key);
   if (!entity) return not_found();
-  auto index = loc.set->FindEntry(loc.scope, *entity);
+  auto index = loc.set->FindEntry(loc.scope, entity->id);
   if (!index) return not_found();
   BoardSet::Board* b = loc.set->PrepareBoard(loc.scope);
   const BoardSet::Entry& e = loc.set->entry(*index);
   const int m = static_cast<int>(metric);
   auto pos = b->trees[m].Rank(RankKey{e.value[m], e.seq[m], *index});
   if (!pos) return Status::Corruption("entry missing from its ordering");
-  out->row = RowOf(*impl_, board.dim, *loc.set, *index, *pos + 1);
+  out->row = BoardRow{*pos + 1, entity->name, e.value[0], e.value[1], e.value[2]};
   if (radius == 0) {  // the row is its own neighbourhood: no second descent
     out->around.push_back(out->row);
     return Status::OK();

@@ -21,7 +21,7 @@
 //
 //   ApplyBatch (a group of events): warm-up passes over the whole group, each
 //   reading what the previous pass brought into cache and prefetching the next
-//   level — the interner's slot, the name's view, the name's bytes; then the
+//   level — the interner's slot, the name's record (id and bytes); then the
 //   names are interned in event order, and three more passes warm the total
 //   entries' lookup slots, the total entries, and through their links the day
 //   entries — before the events are applied one by one, exactly as Apply does,
@@ -222,12 +222,11 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
   // the last: 32 events is ~150 KiB, within a core's L2.
   constexpr size_t kGroup = 32;
   uint64_t hash[kGroup][kDimensionCount];
-  uint32_t guess[kGroup][kDimensionCount];  // the interner's candidate ids
   Warmed warm[kGroup];
   for (size_t from = 0; from < events.size(); from += kGroup) {
     const std::span<const AdmittedEvent> group =
         events.subspan(from, std::min(kGroup, events.size() - from));
-    // The names: slot, view, bytes; then interned in event order (ids are
+    // The names: slot, then record; then interned in event order (ids are
     // handed out in order of first appearance).
     for (size_t i = 0; i < group.size(); ++i) {
       const auto fields = FieldsOf(*group[i].event);
@@ -240,13 +239,7 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
     for (size_t i = 0; i < group.size(); ++i) {
       const auto fields = FieldsOf(*group[i].event);
       for (int d = 0; d < kDimensionCount; ++d) {
-        if (!fields[d].empty()) guess[i][d] = s.names[d].PrefetchView(hash[i][d]);
-      }
-    }
-    for (size_t i = 0; i < group.size(); ++i) {
-      const auto fields = FieldsOf(*group[i].event);
-      for (int d = 0; d < kDimensionCount; ++d) {
-        if (!fields[d].empty()) s.names[d].PrefetchBytes(guess[i][d]);
+        if (!fields[d].empty()) s.names[d].PrefetchRecord(hash[i][d]);
       }
     }
     // The entries: interned ids give the keys, whose lookup slots in the

@@ -1,5 +1,6 @@
 #include "interner.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "hash.h"
@@ -7,32 +8,37 @@
 namespace bangdan {
 
 namespace {
+// A chunk's offsets are counted in 8-byte units and must fit kOffsetBits.
 constexpr size_t kChunkBytes = 64 * 1024;
 constexpr size_t kInitialSlots = 16;
 }  // namespace
 
 Interner::Interner() { slots_.assign(kInitialSlots, Slot{0, 0}); }
 
-std::optional<uint32_t> Interner::Find(std::string_view s) const {
+const Interner::Record* Interner::Lookup(std::string_view s) const {
   const uint64_t h = Hash64(s);
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
-    if (slot.id_plus_one == 0) return std::nullopt;
-    if (slot.tag == tag && names_[slot.id_plus_one - 1] == s) return slot.id_plus_one - 1;
+    if (slot.ref_plus_one == 0) return nullptr;
+    if (const Record* r = Match(slot, tag, s)) return r;
   }
 }
 
-uint32_t Interner::PrefetchView(uint64_t h) const {
+void Interner::PrefetchRecord(uint64_t h) const {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
-    if (slot.id_plus_one == 0) return ~0u;
+    if (slot.ref_plus_one == 0) return;
     if (slot.tag == tag) {
-      __builtin_prefetch(&names_[slot.id_plus_one - 1]);
-      return slot.id_plus_one - 1;
+      // The header and the first 56 bytes of the name: its line and, when the
+      // record starts late in it, the next.
+      const char* r = reinterpret_cast<const char*>(&RecordAt(slot.ref_plus_one - 1));
+      __builtin_prefetch(r);
+      __builtin_prefetch(r + 63);
+      return;
     }
   }
 }
@@ -45,36 +51,41 @@ uint32_t Interner::Intern(std::string_view s, uint64_t h) {
   size_t i = h & mask;
   for (;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
-    if (slot.id_plus_one == 0) break;
-    if (slot.tag == tag && names_[slot.id_plus_one - 1] == s) return slot.id_plus_one - 1;
+    if (slot.ref_plus_one == 0) break;
+    if (const Record* r = Match(slot, tag, s)) return r->id;
   }
   const uint32_t id = size();
-  names_.push_back(Store(s));
+  const Ref ref = Store(id, s);
+  refs_.push_back(ref);
   // Keep the load at most 1/2 so that misses stay short.
-  if ((names_.size()) * 2 > slots_.size()) {
+  if (refs_.size() * 2 > slots_.size()) {
     Grow();
     mask = slots_.size() - 1;
-    for (i = h & mask; slots_[i].id_plus_one != 0; i = (i + 1) & mask) {
+    for (i = h & mask; slots_[i].ref_plus_one != 0; i = (i + 1) & mask) {
     }
   }
-  slots_[i] = Slot{id + 1, tag};
+  slots_[i] = Slot{tag, ref + 1};
   return id;
 }
 
-std::string_view Interner::Store(std::string_view s) {
-  if (s.empty()) return std::string_view();
-  // Strings longer than a chunk's free tail start a new chunk; a string larger
-  // than a chunk (never, with §1's limits) gets one of its own.
-  if (chunks_.empty() || chunk_used_ + s.size() > chunk_size_) {
-    chunk_size_ = s.size() > kChunkBytes ? s.size() : kChunkBytes;
-    chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+Interner::Ref Interner::Store(uint32_t id, std::string_view s) {
+  const size_t bytes = (sizeof(Record) + s.size() + 7) & ~size_t{7};
+  // A record longer than a chunk's free tail starts a new chunk; one larger
+  // than a chunk (never, with §1's limits) gets a chunk of its own.
+  if (chunks_.empty() || chunk_used_ + bytes > chunk_size_) {
+    if (chunks_.size() >= (size_t{1} << (32 - kOffsetBits))) std::abort();  // 32 GiB of names
+    chunk_size_ = bytes > kChunkBytes ? bytes : kChunkBytes;
+    chunks_.push_back(std::make_unique<uint64_t[]>(chunk_size_ / 8));
     chunk_used_ = 0;
     arena_bytes_ += chunk_size_;
   }
-  char* dst = chunks_.back().get() + chunk_used_;
-  std::memcpy(dst, s.data(), s.size());
-  chunk_used_ += s.size();
-  return std::string_view(dst, s.size());
+  char* at = reinterpret_cast<char*>(chunks_.back().get()) + chunk_used_;
+  const Record header{id, static_cast<uint32_t>(s.size())};
+  std::memcpy(at, &header, sizeof header);
+  if (!s.empty()) std::memcpy(at + sizeof header, s.data(), s.size());
+  const Ref ref = static_cast<Ref>((chunks_.size() - 1) << kOffsetBits | chunk_used_ / 8);
+  chunk_used_ += bytes;
+  return ref;
 }
 
 void Interner::Grow() {
@@ -83,25 +94,25 @@ void Interner::Grow() {
   slots_.assign(old.size() * 2, Slot{0, 0});
   const size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
-    if (slot.id_plus_one == 0) continue;
+    if (slot.ref_plus_one == 0) continue;
     // The table holds no full hashes: recompute from the stored string.
-    const uint64_t h = Hash64(names_[slot.id_plus_one - 1]);
+    const uint64_t h = Hash64(RecordAt(slot.ref_plus_one - 1).name());
     size_t i = h & mask;
-    while (slots_[i].id_plus_one != 0) i = (i + 1) & mask;
+    while (slots_[i].ref_plus_one != 0) i = (i + 1) & mask;
     slots_[i] = slot;
   }
 }
 
 void Interner::Clear() {
-  names_.clear();
+  refs_.clear();
   slots_.assign(kInitialSlots, Slot{0, 0});
   chunks_.clear();
   chunk_used_ = chunk_size_ = arena_bytes_ = 0;
 }
 
 size_t Interner::MemoryBytes() const {
-  return arena_bytes_ + names_.capacity() * sizeof(std::string_view) +
-         slots_.capacity() * sizeof(Slot) + chunks_.capacity() * sizeof(void*);
+  return arena_bytes_ + refs_.capacity() * sizeof(Ref) + slots_.capacity() * sizeof(Slot) +
+         chunks_.capacity() * sizeof(void*);
 }
 
 }  // namespace bangdan

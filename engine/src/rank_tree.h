@@ -98,6 +98,8 @@ class RankTree {
   static RankKey KeyAt(const Cursor& c) { return {c.value[c.pos], c.seq[c.pos], c.id[c.pos]}; }
 
   Leaf* FindLeaf(const RankKey& key, Step* path) const;
+  static void PrefetchInner(const Inner* in);
+  static void PrefetchLeaf(const Leaf* leaf);
   void InsertIntoFullLeaf(Leaf* leaf, unsigned pos, const RankKey& key, Step* path);
   void AddChild(Step* path, int depth, Node* right, const RankKey& sep, uint32_t right_count);
   void RebalanceLeaf(Step* path);
