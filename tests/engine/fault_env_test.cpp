@@ -140,5 +140,33 @@ TEST(PosixEnvTest, ASecondLockOnADataDirectoryIsRefusedUntilTheFirstIsReleased) 
   std::filesystem::remove_all(dir);
 }
 
+// The real file system maps a file for reading: the same bytes as ReadFile,
+// an empty file included, and a clear error for a missing one.
+TEST(PosixEnvTest, FileContentsAreTheFilesBytes) {
+  Env* env = Env::Default();
+  const std::string dir = ::testing::TempDir() + "posix-env-map-" + std::to_string(getpid());
+  ASSERT_TRUE(env->CreateDir(dir).ok());
+  std::string bytes;
+  for (int i = 0; i < 300'000; ++i) bytes.push_back(static_cast<char>(i * 7 + i / 251));
+  for (const std::string& content : {bytes, std::string()}) {
+    const std::string path = JoinPath(dir, content.empty() ? "empty" : "bytes");
+    std::unique_ptr<WritableFile> f;
+    ASSERT_TRUE(env->NewWritableFile(path, &f).ok());
+    ASSERT_TRUE(f->Append(content).ok());
+    ASSERT_TRUE(f->Close().ok());
+    std::unique_ptr<FileContents> mapped;
+    ASSERT_TRUE(env->ReadFileContents(path, &mapped).ok());
+    EXPECT_EQ(mapped->data(), content);
+    // The mapping outlives the file's name.
+    ASSERT_TRUE(env->RemoveFile(path).ok());
+    EXPECT_EQ(mapped->data(), content);
+  }
+  std::unique_ptr<FileContents> missing;
+  Status s = env->ReadFileContents(JoinPath(dir, "missing"), &missing);
+  EXPECT_TRUE(s.IsIOError());
+  EXPECT_NE(std::string::npos, s.message().find("missing")) << s.message();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace bangdan

@@ -25,7 +25,11 @@ class SnapshotTest : public ::testing::Test {
   }
 
   Status Read(const std::string& name, uint64_t* seq, std::string* payload) {
-    return ReadSnapshot(&env_, JoinPath(kDir, name), seq, payload);
+    std::unique_ptr<FileContents> file;
+    std::string_view view;
+    Status s = ReadSnapshot(&env_, JoinPath(kDir, name), seq, &file, &view);
+    payload->assign(view);
+    return s;
   }
 
   // Reads `name` expecting Corruption; returns its message.

@@ -59,6 +59,18 @@ class FileLock {
   FileLock& operator=(const FileLock&) = delete;
 };
 
+// A whole file's bytes, read-only, valid while this object lives. The real
+// file system maps the file rather than copying it: a snapshot of hundreds of
+// MiB then costs no fresh memory to hold and no copy to read.
+class FileContents {
+ public:
+  FileContents() = default;
+  virtual ~FileContents();
+  FileContents(const FileContents&) = delete;
+  FileContents& operator=(const FileContents&) = delete;
+  virtual std::string_view data() const = 0;
+};
+
 class Env {
  public:
   Env() = default;
@@ -74,6 +86,10 @@ class Env {
                                  std::unique_ptr<WritableFile>* result) = 0;
   // Reads the whole file into *out.
   virtual Status ReadFile(const std::string& path, std::string* out) = 0;
+  // The same without a copy where the Env can (PosixEnv maps the file; the
+  // file must not shrink while *out lives). The default reads it with
+  // ReadFile.
+  virtual Status ReadFileContents(const std::string& path, std::unique_ptr<FileContents>* out);
   virtual Status FileSize(const std::string& path, uint64_t* size) = 0;
   virtual bool FileExists(const std::string& path) = 0;
   // Cuts `path` to `size` bytes and syncs it.

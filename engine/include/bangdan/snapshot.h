@@ -38,7 +38,10 @@ Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq,
 // Reads and verifies the snapshot file at `path`: magic, format version, the
 // sequence number against the name, the length, the checksum. Corruption
 // names the file and the offset of the bad field.
-Status ReadSnapshot(Env* env, const std::string& path, uint64_t* seq, std::string* payload);
+// *payload views the engine state inside *file, which holds the file's bytes
+// (mapped, with a real file system: no copy of hundreds of MiB).
+Status ReadSnapshot(Env* env, const std::string& path, uint64_t* seq,
+                    std::unique_ptr<FileContents>* file, std::string_view* payload);
 
 // The name of the newest snapshot in `dir` (NotFound when there is none).
 // *.tmp files are not snapshots.

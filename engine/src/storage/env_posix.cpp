@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,25 @@
 
 namespace bangdan {
 namespace {
+
+class StringContents final : public FileContents {
+ public:
+  std::string bytes;
+  std::string_view data() const override { return bytes; }
+};
+
+class MappedContents final : public FileContents {
+ public:
+  MappedContents(void* base, size_t size) : base_(base), size_(size) {}
+  ~MappedContents() override {
+    if (size_ > 0) ::munmap(base_, size_);
+  }
+  std::string_view data() const override { return {static_cast<const char*>(base_), size_}; }
+
+ private:
+  void* base_;
+  size_t size_;
+};
 
 Status PosixError(const std::string& context, int err) {
   std::string msg = context + ": " + std::strerror(err);
@@ -125,6 +145,34 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
+  // Mapped, with its pages mapped at once (MAP_POPULATE): a file in the page
+  // cache is then neither zero-filled nor copied, and the reader takes no
+  // page fault per 4 KiB.
+  Status ReadFileContents(const std::string& path,
+                          std::unique_ptr<FileContents>* out) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path + ": open", errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return PosixError(path + ": fstat", err);
+    }
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* base = nullptr;
+    if (size > 0) {
+      base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (base == MAP_FAILED) {
+        int err = errno;
+        ::close(fd);
+        return PosixError(path + ": mmap", err);
+      }
+    }
+    ::close(fd);  // the mapping keeps the file
+    *out = std::make_unique<MappedContents>(base, size);
+    return Status::OK();
+  }
+
   Status FileSize(const std::string& path, uint64_t* size) override {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return PosixError(path + ": stat", errno);
@@ -207,6 +255,14 @@ class PosixEnv final : public Env {
 }  // namespace
 
 WritableFile::~WritableFile() = default;
+FileContents::~FileContents() = default;
+
+Status Env::ReadFileContents(const std::string& path, std::unique_ptr<FileContents>* out) {
+  auto contents = std::make_unique<StringContents>();
+  Status s = ReadFile(path, &contents->bytes);
+  if (s.ok()) *out = std::move(contents);
+  return s;
+}
 FileLock::~FileLock() = default;
 Env::~Env() = default;
 

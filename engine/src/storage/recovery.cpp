@@ -30,8 +30,9 @@ Status LoadNewestSnapshot(Env* env, const std::string& dir, Engine* engine,
   if (s.IsNotFound()) return Status::OK();
   if (!s.ok()) return s;
   const std::string path = JoinPath(dir, name);
-  std::string payload;
-  s = ReadSnapshot(env, path, &seq, &payload);
+  std::unique_ptr<FileContents> file;
+  std::string_view payload;
+  s = ReadSnapshot(env, path, &seq, &file, &payload);
   if (!s.ok()) return s;
   s = engine->Deserialize(payload);
   if (!s.ok()) return At(path, 32, "engine state: " + s.message());

@@ -108,10 +108,11 @@ Status WriteSnapshot(Env* env, const std::string& dir, uint64_t seq,
   return Status::OK();
 }
 
-Status ReadSnapshot(Env* env, const std::string& path, uint64_t* seq, std::string* payload) {
-  Status s = env->ReadFile(path, payload);
+Status ReadSnapshot(Env* env, const std::string& path, uint64_t* seq,
+                    std::unique_ptr<FileContents>* file, std::string_view* payload) {
+  Status s = env->ReadFileContents(path, file);
   if (!s.ok()) return s;
-  std::string& data = *payload;
+  const std::string_view data = (*file)->data();
   if (data.size() < kHeaderSize) {
     return Bad(path, data.size(),
                "file of " + std::to_string(data.size()) + " bytes is shorter than a header");
@@ -144,8 +145,7 @@ Status ReadSnapshot(Env* env, const std::string& path, uint64_t* seq, std::strin
     return Bad(path, kHeaderSize + length, "checksum mismatch");
   }
   *seq = file_seq;
-  data.resize(kHeaderSize + length);
-  data.erase(0, kHeaderSize);
+  *payload = data.substr(kHeaderSize, length);
   return Status::OK();
 }
 
