@@ -117,17 +117,27 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
-  Status ReadFile(const std::string& path, std::string* out) override {
-    out->clear();
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError(path + ": open", errno);
+  // Opens `path` read-only; *size is its size now.
+  static Status OpenForReading(const std::string& path, int* fd, size_t* size) {
+    *fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return PosixError(path + ": open", errno);
     struct stat st;
-    if (::fstat(fd, &st) != 0) {
+    if (::fstat(*fd, &st) != 0) {
       int err = errno;
-      ::close(fd);
+      ::close(*fd);
       return PosixError(path + ": fstat", err);
     }
-    out->resize(static_cast<size_t>(st.st_size));
+    *size = static_cast<size_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status ReadFile(const std::string& path, std::string* out) override {
+    out->clear();
+    int fd = -1;
+    size_t size = 0;
+    Status s = OpenForReading(path, &fd, &size);
+    if (!s.ok()) return s;
+    out->resize(size);
     size_t done = 0;
     while (done < out->size()) {
       ssize_t n = ::pread(fd, out->data() + done, out->size() - done, static_cast<off_t>(done));
@@ -150,15 +160,10 @@ class PosixEnv final : public Env {
   // page fault per 4 KiB.
   Status ReadFileContents(const std::string& path,
                           std::unique_ptr<FileContents>* out) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError(path + ": open", errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError(path + ": fstat", err);
-    }
-    const size_t size = static_cast<size_t>(st.st_size);
+    int fd = -1;
+    size_t size = 0;
+    Status s = OpenForReading(path, &fd, &size);
+    if (!s.ok()) return s;
     void* base = nullptr;
     if (size > 0) {
       base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
