@@ -5,6 +5,12 @@
 namespace bangdan {
 
 namespace {
+// The set's load stays at most 3/4. Its slots are 8 bytes, eight to a cache
+// line, so even a miss's probe run (about 8 slots at 3/4) reads a line or
+// two, while the table is half the size it would be at 1/2 — and a window of
+// tens of millions of ids is hundreds of MiB to fault in when a snapshot
+// loads.
+bool Crowded(uint64_t ids, size_t slots) { return ids * 4 > slots * 3; }
 // Two fixed, unrelated seeds: the halves of the fingerprint must not be
 // functions of each other.
 constexpr uint64_t kSeedLo = 0x2d358dccaa6c78a5ull;
@@ -19,7 +25,7 @@ Fingerprint FingerprintOf(std::string_view id) {
 Dedup::Dedup(int64_t window_ms, uint64_t max_ids)
     : window_ms_(window_ms), max_ids_(max_ids), slots_(kInitialSlots, kEmpty) {}
 
-bool Dedup::InWindow(const Item& it, uint64_t seq, int64_t recv_ms, uint64_t next_seq) const {
+bool Dedup::InWindow(const Entry& it, uint64_t seq, int64_t recv_ms, uint64_t next_seq) const {
   // The window of the new event holds the max_ids admissions before it.
   return it.recv_ms >= recv_ms - window_ms_ && seq + max_ids_ >= next_seq;
 }
@@ -32,17 +38,17 @@ bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) 
     if (slot == kEmpty) return false;
     if (static_cast<uint16_t>(slot) != tag) continue;
     const uint64_t seq = slot >> 16;
-    const Item& it = fifo_[seq - front_seq_];
+    const Entry& it = fifo_[seq - front_seq_];
     if (it.fp == fp) return InWindow(it, seq, recv_ms, next_seq);
   }
 }
 
 void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
   if (fifo_.empty()) front_seq_ = seq;
-  fifo_.push_back(Item{fp, recv_ms});
+  fifo_.push_back(Entry{fp, recv_ms});
   // An id admitted again after it left the window replaces its old entry in
   // the set; the old FIFO entry stays until evicted and is skipped then.
-  if ((fifo_.size()) * 2 > slots_.size()) Grow();
+  if (Crowded(fifo_.size(), slots_.size())) Grow();
   SetInsert(seq, fp.lo);
 }
 
@@ -92,7 +98,7 @@ void Dedup::PopAfter(uint64_t after_seq) {
 
 void Dedup::Evict(int64_t recv_ms, uint64_t seq) {
   while (!fifo_.empty() && front_seq_ < seq) {
-    const Item& it = fifo_.front();
+    const Entry& it = fifo_.front();
     if (InWindow(it, front_seq_, recv_ms, seq + 1)) break;
     SetErase(front_seq_, it.fp.lo);
     fifo_.pop_front();
@@ -100,10 +106,15 @@ void Dedup::Evict(int64_t recv_ms, uint64_t seq) {
   }
 }
 
-void Dedup::Reserve(uint64_t ids) {
-  size_t want = slots_.size();
-  while (want < 2 * ids) want *= 2;
-  if (want > slots_.size()) Rebuild(want);
+void Dedup::AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq) {
+  if (fifo_.empty()) front_seq_ = first_seq;
+  fifo_.append(entries.data(), entries.size());
+}
+
+void Dedup::Reindex() {
+  size_t slots = kInitialSlots;
+  while (Crowded(fifo_.size(), slots)) slots *= 2;
+  Rebuild(slots);
 }
 
 void Dedup::Grow() { Rebuild(slots_.size() * 2); }
@@ -116,7 +127,7 @@ void Dedup::Grow() { Rebuild(slots_.size() * 2); }
 void Dedup::Rebuild(size_t slot_count) {
   slots_.assign(slot_count, kEmpty);
   const size_t mask = slot_count - 1;
-  constexpr size_t kAhead = 16;
+  constexpr size_t kAhead = 32;
   const size_t n = fifo_.size();
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) __builtin_prefetch(&slots_[fifo_[i + kAhead].fp.lo & mask]);
@@ -131,10 +142,7 @@ void Dedup::Clear() {
 }
 
 size_t Dedup::MemoryBytes() const {
-  // std::deque allocates 512-byte blocks plus a map of block pointers.
-  const size_t per_block = 512 / sizeof(Item);
-  const size_t blocks = (fifo_.size() + per_block - 1) / per_block;
-  return blocks * (512 + sizeof(void*)) + slots_.capacity() * sizeof(uint64_t);
+  return fifo_.MemoryBytes() + slots_.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace bangdan

@@ -6,7 +6,7 @@
 // 1e-12 that §1 asks for. A 64-bit fingerprint would NOT do: 5e7 / 2^64 is
 // 2.7e-12.
 //
-// Layout: a FIFO (std::deque) of {fingerprint, recv_ms} in admission order;
+// Layout: a FIFO (BlockQueue) of {fingerprint, recv_ms} in admission order;
 // because every admission gets the next sequence number, the element at
 // position i has seq front_seq() + i, so seqs are not stored. Beside it an
 // open-addressing set of 8-byte slots {seq << 16 | 16 bits of the hash}
@@ -25,16 +25,20 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "block_queue.h"
+
 namespace bangdan {
 
+// Trivial (no default values), so that millions of them can be allocated
+// without being zeroed first.
 struct Fingerprint {
-  uint64_t lo = 0;
-  uint64_t hi = 0;
+  uint64_t lo;
+  uint64_t hi;
   bool operator==(const Fingerprint&) const = default;
 };
 
@@ -56,9 +60,17 @@ class Dedup {
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
   // empty and seq is the first sequence number it will hold).
   void Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq);
-  // Sizes the set for `ids` admissions at once (a snapshot's window being
-  // loaded), so that it does not grow through every power of two.
-  void Reserve(uint64_t ids);
+  // An admission as the FIFO holds it.
+  struct Entry {
+    Fingerprint fp;
+    int64_t recv_ms;
+  };
+  // Loading a snapshot's window: appends admissions in bulk without indexing
+  // them (the first gets seq `first_seq` if the window is empty, else the
+  // next), then Reindex() builds the set in one pass. Until Reindex,
+  // nothing but more AppendUnindexed may be called.
+  void AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq);
+  void Reindex();
   // Removes admissions with seq > after_seq, newest first.
   void PopAfter(uint64_t after_seq);
   // Frees entries outside the window of an event received at recv_ms with
@@ -75,7 +87,7 @@ class Dedup {
   template <typename F>
   void ForEach(F&& f) const {
     uint64_t seq = front_seq_;
-    for (const Item& it : fifo_) f(it.fp, it.recv_ms, seq++);
+    for (size_t i = 0; i < fifo_.size(); ++i) f(fifo_[i].fp, fifo_[i].recv_ms, seq++);
   }
   // The same for the entries with seq in [from, to] (clamped to the FIFO).
   template <typename F>
@@ -84,7 +96,7 @@ class Dedup {
     from = std::max(from, front_seq_);
     to = std::min(to, back_seq());
     for (uint64_t seq = from; seq <= to; ++seq) {
-      const Item& it = fifo_[seq - front_seq_];
+      const Entry& it = fifo_[seq - front_seq_];
       f(it.fp, it.recv_ms, seq);
     }
   }
@@ -93,13 +105,9 @@ class Dedup {
   size_t MemoryBytes() const;
 
  private:
-  struct Item {
-    Fingerprint fp;
-    int64_t recv_ms;
-  };
   static constexpr uint64_t kEmpty = 0;
 
-  bool InWindow(const Item& it, uint64_t seq, int64_t recv_ms, uint64_t next_seq) const;
+  bool InWindow(const Entry& it, uint64_t seq, int64_t recv_ms, uint64_t next_seq) const;
   void SetInsert(uint64_t seq, uint64_t h);
   void SetErase(uint64_t seq, uint64_t h);
   void Grow();
@@ -108,7 +116,7 @@ class Dedup {
 
   int64_t window_ms_;
   uint64_t max_ids_;
-  std::deque<Item> fifo_;
+  BlockQueue<Entry> fifo_;
   uint64_t front_seq_ = 1;
   std::vector<uint64_t> slots_;  // power-of-two size; kEmpty or seq << 16 | tag
 };

@@ -166,19 +166,22 @@ Status Engine::Deserialize(std::string_view in) {
   if (n > 0 && (front == 0 || front + n - 1 != s.applied_seq)) {
     return Corrupt(r, "dedup window does not end at the state's sequence");
   }
-  s.dedup.Reserve(n);
-  // Each id lands in a random slot of a set that can be hundreds of MiB: the
-  // slot of the id 16 places ahead starts loading while this one is stored.
+  // Decoded a chunk at a time into the FIFO; the set is built once, at the
+  // end, in one pass over it.
   const std::string_view ids = r.Bytes(n * 24);
   if (!r.ok()) return Corrupt(r, "truncated dedup window");
-  auto le64 = [&ids](size_t at) { return LoadLittleEndian(ids.data() + at, 8); };
-  constexpr uint64_t kAhead = 16;
-  for (uint64_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) s.dedup.Prefetch(Fingerprint{le64((i + kAhead) * 24), 0});
-    const Fingerprint fp{le64(i * 24), le64(i * 24 + 8)};
-    const int64_t recv_ms = static_cast<int64_t>(le64(i * 24 + 16));
-    s.dedup.Push(fp, recv_ms, front + i);
+  constexpr uint64_t kChunk = 4096;
+  std::vector<Dedup::Entry> chunk(std::min(n, kChunk));
+  for (uint64_t from = 0; from < n; from += kChunk) {
+    const uint64_t count = std::min(kChunk, n - from);
+    const char* at = ids.data() + from * 24;
+    for (uint64_t i = 0; i < count; ++i, at += 24) {
+      chunk[i] = Dedup::Entry{Fingerprint{LoadLittleEndian(at, 8), LoadLittleEndian(at + 8, 8)},
+                              static_cast<int64_t>(LoadLittleEndian(at + 16, 8))};
+    }
+    s.dedup.AppendUnindexed(std::span(chunk).first(count), front);
   }
+  s.dedup.Reindex();
   Status st = ReadWindow(r, limits, &s.total);
   if (!st.ok()) return st;
   const uint64_t days = r.U32();
