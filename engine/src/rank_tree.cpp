@@ -143,6 +143,9 @@ RankTree::Cursor RankTree::Seek(size_t rank) const {
   const Node* node = root_;
   for (size_t d = 0; d + 1 < height_; ++d) {
     const Inner* in = static_cast<const Inner*>(node);
+    // A walk by position reads only the counts and one child pointer.
+    PrefetchLines(in->counts, sizeof(in->counts));
+    PrefetchLines(in->child, sizeof(in->child));
     unsigned i = 0;
     while (rank >= in->counts[i]) rank -= in->counts[i++];
     node = in->child[i];
