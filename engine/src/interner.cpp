@@ -73,7 +73,9 @@ Interner::Ref Interner::Store(uint32_t id, std::string_view s) {
   // A record longer than a chunk's free tail starts a new chunk; one larger
   // than a chunk (never, with §1's limits) gets a chunk of its own.
   if (chunks_.empty() || chunk_used_ + bytes > chunk_size_) {
-    if (chunks_.size() >= (size_t{1} << (32 - kOffsetBits))) std::abort();  // 32 GiB of names
+    // The last chunk index would give a reference of 2^32 - 1 at its last
+    // offset, which a slot's ref + 1 cannot hold: 32 GiB of names, less a chunk.
+    if (chunks_.size() + 1 >= (size_t{1} << (32 - kOffsetBits))) std::abort();
     chunk_size_ = bytes > kChunkBytes ? bytes : kChunkBytes;
     chunks_.push_back(std::make_unique<uint64_t[]>(chunk_size_ / 8));
     chunk_used_ = 0;
