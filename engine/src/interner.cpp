@@ -15,15 +15,25 @@ constexpr size_t kInitialSlots = 16;
 
 Interner::Interner() { slots_.assign(kInitialSlots, Slot{0, 0}); }
 
-const Interner::Record* Interner::Lookup(std::string_view s) const {
-  const uint64_t h = Hash64(s);
+const Interner::Record* Interner::Probe(std::string_view s, uint64_t h, size_t* empty) const {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
-    if (slot.ref_plus_one == 0) return nullptr;
-    if (const Record* r = Match(slot, tag, s)) return r;
+    if (slot.ref_plus_one == 0) {
+      *empty = i;
+      return nullptr;
+    }
+    if (slot.tag == tag) {
+      const Record& r = RecordAt(slot.ref_plus_one - 1);
+      if (r.name() == s) return &r;
+    }
   }
+}
+
+const Interner::Record* Interner::Lookup(std::string_view s) const {
+  size_t empty;
+  return Probe(s, Hash64(s), &empty);
 }
 
 void Interner::PrefetchRecord(uint64_t h) const {
@@ -46,25 +56,19 @@ void Interner::PrefetchRecord(uint64_t h) const {
 uint64_t Interner::HashOf(std::string_view s) { return Hash64(s); }
 
 uint32_t Interner::Intern(std::string_view s, uint64_t h) {
-  const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  size_t mask = slots_.size() - 1;
-  size_t i = h & mask;
-  for (;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
-    if (slot.ref_plus_one == 0) break;
-    if (const Record* r = Match(slot, tag, s)) return r->id;
-  }
+  size_t i;
+  if (const Record* r = Probe(s, h, &i)) return r->id;
   const uint32_t id = size();
   const Ref ref = Store(id, s);
   refs_.push_back(ref);
   // Keep the load at most 1/2 so that misses stay short.
   if (refs_.size() * 2 > slots_.size()) {
     Grow();
-    mask = slots_.size() - 1;
+    const size_t mask = slots_.size() - 1;
     for (i = h & mask; slots_[i].ref_plus_one != 0; i = (i + 1) & mask) {
     }
   }
-  slots_[i] = Slot{tag, ref + 1};
+  slots_[i] = Slot{static_cast<uint32_t>(h >> 32), ref + 1};
   return id;
 }
 

@@ -83,12 +83,9 @@ class Interner {
     return *reinterpret_cast<const Record*>(chunks_[ref >> kOffsetBits].get() +
                                             (ref & ((1u << kOffsetBits) - 1)));
   }
-  // The record of `s` under this slot, or nullptr.
-  const Record* Match(const Slot& slot, uint32_t tag, std::string_view s) const {
-    if (slot.tag != tag) return nullptr;
-    const Record& r = RecordAt(slot.ref_plus_one - 1);
-    return r.name() == s ? &r : nullptr;
-  }
+  // The record of `s` (hash h), or nullptr and *empty = the empty slot that
+  // ends its probe run, where it would go.
+  const Record* Probe(std::string_view s, uint64_t h, size_t* empty) const;
   const Record* Lookup(std::string_view s) const;
   Ref Store(uint32_t id, std::string_view s);
   void Grow();

@@ -116,16 +116,16 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
       if (!last) return At(path, reader.damage_offset(), reader.damage());
       {
         const uint64_t dropped = data.size() - reader.valid_end();
-        const uint64_t valid_end = reader.valid_end();
-        const uint64_t damage_offset = reader.damage_offset();
-        const std::string damage = reader.damage();
-        file.reset();  // a mapping must not outlive the bytes truncation takes away
-        s = env->TruncateFile(path, valid_end);
+        // A mapping must not outlive the bytes truncation takes away; what the
+        // reader tells below it holds itself.
+        file.reset();
+        s = env->TruncateFile(path, reader.valid_end());
         if (!s.ok()) return s;
         stats->torn_bytes_dropped += dropped;
         stats->warnings.push_back(path + ": torn record at offset " +
-                                  std::to_string(damage_offset) + " (" + damage + "): cut " +
-                                  std::to_string(dropped) + " bytes off the end of the log");
+                                  std::to_string(reader.damage_offset()) + " (" +
+                                  reader.damage() + "): cut " + std::to_string(dropped) +
+                                  " bytes off the end of the log");
       }
       return Status::OK();
     case log::Reader::End::kClean:
