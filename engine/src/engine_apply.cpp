@@ -19,15 +19,16 @@
 //   Apply (one event): prefetch the total entries' lookup slots, locate and
 //   update them, then the day entries through the links.
 //
-//   ApplyBatch (a group of events): warm-up passes over the whole group, each
-//   reading what the previous pass brought into cache and prefetching the next
-//   level — the interner's slot, the name's record (id and bytes); then the
-//   names are interned in event order, and three more passes warm the total
-//   entries' lookup slots, the total entries, and through their links the day
-//   entries — before the events are applied one by one, exactly as Apply does,
-//   now from cache.
+//   ApplyBatch (a run of events): a pipeline of five warm-up stages, each
+//   reading what the stage before brought into cache and prefetching the next
+//   level — the interner's slot; the name's record (id and bytes); the ids,
+//   interned in event order, and the total entries' lookup slots; the total
+//   entries; through their links, the day entries — then each event is
+//   applied exactly as Apply does, now from cache. A few events separate
+//   consecutive stages, so that each stage's loads have time to arrive.
 //
-// The warm-up passes never change anything, so the result is the same as
+// The warm-up stages never change anything but the interner (ids are
+// handed out in event order either way), so the result is the same as
 // Apply on each event in turn, by construction.
 #include <span>
 
@@ -96,6 +97,7 @@ std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
 // What the warm-up passes learned of one event: its ids and keys, its day,
 // and the indexes of its total entries that existed then (kNone: not yet).
 struct Warmed {
+  uint64_t hash[kDimensionCount];  // of each present field's name
   EntityIds id;
   Keys keys;
   int32_t day;
@@ -216,66 +218,94 @@ void Engine::Apply(const Event& e, const Admission& a) {
   ApplyInterned(s, e, a, KeysOf(id), nullptr);
 }
 
+// The stages of ApplyBatch's pipeline, in order: each reads what the one
+// before brought into cache and starts loading what the next one reads.
+namespace {
+namespace stage {
+
+// 1. The names' lookup slots.
+void HashNames(const EngineState& s, const Event& e, Warmed& w) {
+  const auto fields = FieldsOf(e);
+  for (int d = 0; d < kDimensionCount; ++d) {
+    if (fields[d].empty()) continue;
+    w.hash[d] = Interner::HashOf(fields[d]);
+    s.names[d].Prefetch(w.hash[d]);
+  }
+}
+
+// 2. The names' records (id and bytes).
+void LoadNames(const EngineState& s, const Event& e, const Warmed& w) {
+  const auto fields = FieldsOf(e);
+  for (int d = 0; d < kDimensionCount; ++d) {
+    if (!fields[d].empty()) s.names[d].PrefetchRecord(w.hash[d]);
+  }
+}
+
+// 3. The ids (interned in event order: ids are handed out in order of first
+//    appearance), hence the keys; their lookup slots in the total window.
+void InternNames(EngineState& s, const AdmittedEvent& a, Warmed& w) {
+  const auto fields = FieldsOf(*a.event);
+  for (int d = 0; d < kDimensionCount; ++d) {
+    w.id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], w.hash[d]);
+  }
+  w.keys = KeysOf(w.id);
+  w.day = DayOf(a.admission.ts_ms, s.options.tz_offset_minutes);
+  const Keys& k = w.keys;
+  for (int t = 0; t < k.count; ++t) s.total.sets[k.family[t]].Prefetch(k.scope[t], k.entity[t]);
+}
+
+// 4. The total entries that exist already.
+void FindTotals(const EngineState& s, Warmed& w) {
+  const Keys& k = w.keys;
+  for (int t = 0; t < k.count; ++t) {
+    w.index[t] = s.total.sets[k.family[t]].FindAndPrefetch(k.scope[t], k.entity[t]);
+  }
+}
+
+// 5. Through their links, the day entries.
+void FollowLinks(const EngineState& s, const Warmed& w) {
+  auto it = s.days.find(w.day);
+  if (it == s.days.end()) return;
+  const Keys& k = w.keys;
+  for (int t = 0; t < k.count; ++t) {
+    if (w.index[t] == BoardSet::kNone) continue;
+    const BoardSet::Entry& e = s.total.sets[k.family[t]].entry(w.index[t]);
+    if (e.link_day == w.day) it->second->sets[k.family[t]].PrefetchEntry(e.link_index, k.scope[t]);
+  }
+}
+
+}  // namespace stage
+}  // namespace
+
 void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
   EngineState& s = *impl_;
-  // A group's lines (~75 per event) must stay in cache from the first pass to
-  // the last: 32 events is ~150 KiB, within a core's L2.
-  constexpr size_t kGroup = 32;
-  uint64_t hash[kGroup][kDimensionCount];
-  Warmed warm[kGroup];
-  for (size_t from = 0; from < events.size(); from += kGroup) {
-    const std::span<const AdmittedEvent> group =
-        events.subspan(from, std::min(kGroup, events.size() - from));
-    // The names: slot, then record; then interned in event order (ids are
-    // handed out in order of first appearance).
-    for (size_t i = 0; i < group.size(); ++i) {
-      const auto fields = FieldsOf(*group[i].event);
-      for (int d = 0; d < kDimensionCount; ++d) {
-        if (fields[d].empty()) continue;
-        hash[i][d] = Interner::HashOf(fields[d]);
-        s.names[d].Prefetch(hash[i][d]);
-      }
-    }
-    for (size_t i = 0; i < group.size(); ++i) {
-      const auto fields = FieldsOf(*group[i].event);
-      for (int d = 0; d < kDimensionCount; ++d) {
-        if (!fields[d].empty()) s.names[d].PrefetchRecord(hash[i][d]);
-      }
-    }
-    // The entries: interned ids give the keys, whose lookup slots in the
-    // total window start loading; then the total entries that exist are found
-    // and start loading; then, through their links, the day entries.
-    for (size_t i = 0; i < group.size(); ++i) {
-      const auto fields = FieldsOf(*group[i].event);
-      Warmed& w = warm[i];
-      for (int d = 0; d < kDimensionCount; ++d) {
-        w.id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hash[i][d]);
-      }
-      w.keys = KeysOf(w.id);
-      w.day = DayOf(group[i].admission.ts_ms, s.options.tz_offset_minutes);
-      const Keys& k = w.keys;
-      for (int t = 0; t < k.count; ++t) s.total.sets[k.family[t]].Prefetch(k.scope[t], k.entity[t]);
-    }
-    for (size_t i = 0; i < group.size(); ++i) {
-      Warmed& w = warm[i];
-      const Keys& k = w.keys;
-      for (int t = 0; t < k.count; ++t) {
-        w.index[t] = s.total.sets[k.family[t]].FindAndPrefetch(k.scope[t], k.entity[t]);
-      }
-    }
-    for (size_t i = 0; i < group.size(); ++i) {
-      const Warmed& w = warm[i];
-      auto it = s.days.find(w.day);
-      if (it == s.days.end()) continue;
-      const Keys& k = w.keys;
-      for (int t = 0; t < k.count; ++t) {
-        if (w.index[t] == BoardSet::kNone) continue;
-        const BoardSet::Entry& e = s.total.sets[k.family[t]].entry(w.index[t]);
-        if (e.link_day == w.day) it->second->sets[k.family[t]].PrefetchEntry(e.link_index, k.scope[t]);
-      }
-    }
-    for (size_t i = 0; i < group.size(); ++i) {
-      ApplyInterned(s, *group[i].event, group[i].admission, warm[i].keys, warm[i].index);
+  // While event i is applied, event i + kStride * k is in stage 6 - k: each
+  // stage's loads have kStride events' work to arrive before they are read.
+  // Four events (~100 lines) is about as far ahead as prefetching pays on the
+  // measuring machine (bench/memory_ceiling_bench.cpp); farther, the lines
+  // start to leave the cache before they are used.
+  constexpr size_t kStride = 4;
+  constexpr size_t kStages = 5;
+  constexpr size_t kRing = 32;  // > kStride * kStages, a power of two
+  static_assert(kRing > kStride * kStages && (kRing & (kRing - 1)) == 0);
+  Warmed warm[kRing];
+  const size_t n = events.size();
+  for (size_t step = 0; step < n + kStride * kStages; ++step) {
+    // Event `step - kStride * k` enters stage k + 1 (if it exists).
+    auto at = [&](size_t k, size_t* i) {
+      if (step < kStride * k || step - kStride * k >= n) return false;
+      *i = step - kStride * k;
+      return true;
+    };
+    size_t i;
+    if (at(0, &i)) stage::HashNames(s, *events[i].event, warm[i % kRing]);
+    if (at(1, &i)) stage::LoadNames(s, *events[i].event, warm[i % kRing]);
+    if (at(2, &i)) stage::InternNames(s, events[i], warm[i % kRing]);
+    if (at(3, &i)) stage::FindTotals(s, warm[i % kRing]);
+    if (at(4, &i)) stage::FollowLinks(s, warm[i % kRing]);
+    if (at(5, &i)) {
+      ApplyInterned(s, *events[i].event, events[i].admission, warm[i % kRing].keys,
+                    warm[i % kRing].index);
     }
   }
 }
