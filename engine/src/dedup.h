@@ -6,12 +6,15 @@
 // 1e-12 that §1 asks for. A 64-bit fingerprint would NOT do: 5e7 / 2^64 is
 // 2.7e-12.
 //
-// Layout: a FIFO (BlockQueue) of {fingerprint, recv_ms} in admission order;
-// because every admission gets the next sequence number, the element at
-// position i has seq front_seq() + i, so seqs are not stored. Beside it an
-// open-addressing set of 8-byte slots {seq << 16 | 16 bits of the hash}
-// (linear probing, backward-shift deletion, no tombstones) finds an id in
-// about one probe.
+// Layout: a FIFO (BlockQueue) of fingerprints in admission order; because
+// every admission gets the next sequence number, the element at position i
+// has seq front_seq() + i, so seqs are not stored. Receive times are stored
+// once per run of admissions that share one (a frame's events do): a second
+// FIFO of {first seq, recv_ms}, so an id costs 16 bytes, not 24 — the window
+// is the largest part of a snapshot's load, and of the memory of a server
+// that ingests fast. Beside them an open-addressing set of 8-byte slots
+// {seq << 16 | 16 bits of the hash} (linear probing, backward-shift deletion,
+// no tombstones) finds an id in about one probe.
 //
 // Window: an id is "within the window" for an event received at recv_ms if
 // its entry's recv_ms >= recv_ms - window_ms and it is one of the last
@@ -28,6 +31,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "block_queue.h"
@@ -60,7 +64,7 @@ class Dedup {
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
   // empty and seq is the first sequence number it will hold).
   void Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq);
-  // An admission as the FIFO holds it.
+  // An admission, as a snapshot lists it.
   struct Entry {
     Fingerprint fp;
     int64_t recv_ms;
@@ -77,27 +81,28 @@ class Dedup {
   // sequence number seq, oldest first, never past seq itself.
   void Evict(int64_t recv_ms, uint64_t seq);
 
-  uint64_t size() const { return fifo_.size(); }
-  uint64_t front_seq() const { return front_seq_; }  // seq of fifo_[0]
-  uint64_t back_seq() const { return front_seq_ + fifo_.size() - 1; }
+  uint64_t size() const { return fps_.size(); }
+  uint64_t front_seq() const { return front_seq_; }  // seq of fps_[0]
+  uint64_t back_seq() const { return front_seq_ + fps_.size() - 1; }
   // REQUIRES: size() > 0. The receive time of the newest admission.
-  int64_t back_recv_ms() const { return fifo_.back().recv_ms; }
+  int64_t back_recv_ms() const { return runs_.back().recv_ms; }
 
   // Visits entries in FIFO order: f(fingerprint, recv_ms, seq).
   template <typename F>
   void ForEach(F&& f) const {
-    uint64_t seq = front_seq_;
-    for (size_t i = 0; i < fifo_.size(); ++i) f(fifo_[i].fp, fifo_[i].recv_ms, seq++);
+    if (!fps_.empty()) ForEachIn(front_seq_, back_seq(), std::forward<F>(f));
   }
   // The same for the entries with seq in [from, to] (clamped to the FIFO).
   template <typename F>
   void ForEachIn(uint64_t from, uint64_t to, F&& f) const {
-    if (fifo_.empty()) return;
+    if (fps_.empty()) return;
     from = std::max(from, front_seq_);
     to = std::min(to, back_seq());
+    if (from > to) return;
+    size_t run = RunOf(from);
     for (uint64_t seq = from; seq <= to; ++seq) {
-      const Entry& it = fifo_[seq - front_seq_];
-      f(it.fp, it.recv_ms, seq);
+      if (run + 1 < runs_.size() && runs_[run + 1].first_seq == seq) ++run;
+      f(fps_[seq - front_seq_], runs_[run].recv_ms, seq);
     }
   }
   // Empties the window; the next Push may start at any seq.
@@ -107,7 +112,21 @@ class Dedup {
  private:
   static constexpr uint64_t kEmpty = 0;
 
-  bool InWindow(const Entry& it, uint64_t seq, int64_t recv_ms, uint64_t next_seq) const;
+  // Admissions from first_seq on, up to the next run's first_seq, were
+  // received at recv_ms.
+  struct Run {
+    uint64_t first_seq;
+    int64_t recv_ms;
+  };
+
+  // The index in runs_ of the run that holds seq. REQUIRES: seq in the FIFO.
+  size_t RunOf(uint64_t seq) const;
+  void AddToRuns(uint64_t seq, int64_t recv_ms) {
+    if (runs_.empty() || runs_.back().recv_ms != recv_ms) runs_.push_back(Run{seq, recv_ms});
+  }
+  // Whether admission `seq`, received at admitted_ms, is within the window of
+  // an event received at recv_ms that would get sequence number next_seq.
+  bool InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_t next_seq) const;
   void SetInsert(uint64_t seq, uint64_t h);
   void SetErase(uint64_t seq, uint64_t h);
   void Grow();
@@ -116,7 +135,8 @@ class Dedup {
 
   int64_t window_ms_;
   uint64_t max_ids_;
-  BlockQueue<Entry> fifo_;
+  BlockQueue<Fingerprint> fps_;
+  BlockQueue<Run> runs_;  // the first run holds front_seq_; empty iff fps_ is
   uint64_t front_seq_ = 1;
   std::vector<uint64_t> slots_;  // power-of-two size; kEmpty or seq << 16 | tag
 };

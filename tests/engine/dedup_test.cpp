@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <map>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace bangdan {
 namespace {
@@ -107,6 +111,150 @@ TEST_F(DedupTest, SurvivesManyInsertionsAndEvictions) {
     }
   }
   EXPECT_LE(dedup_.size(), 501u);
+}
+
+// A brute-force model of the window: every admission kept in a deque, and
+// for each id the seq of its newest admission — what the set points at.
+class DedupModel {
+ public:
+  DedupModel(int64_t window_ms, uint64_t max_ids) : window_ms_(window_ms), max_ids_(max_ids) {}
+
+  bool Contains(int id, int64_t recv_ms, uint64_t next_seq) const {
+    auto it = newest_.find(id);
+    if (it == newest_.end()) return false;
+    const Admission& a = fifo_[it->second - fifo_.front().seq];
+    return a.recv_ms >= recv_ms - window_ms_ && a.seq + max_ids_ >= next_seq;
+  }
+  void Push(int id, int64_t recv_ms, uint64_t seq) {
+    fifo_.push_back(Admission{seq, id, recv_ms});
+    newest_[id] = seq;
+  }
+  void PopAfter(uint64_t after_seq) {
+    while (!fifo_.empty() && fifo_.back().seq > after_seq) {
+      Forget(fifo_.back());
+      fifo_.pop_back();
+    }
+  }
+  void Evict(int64_t recv_ms, uint64_t seq) {
+    while (!fifo_.empty() && fifo_.front().seq < seq) {
+      const Admission& a = fifo_.front();
+      if (a.recv_ms >= recv_ms - window_ms_ && a.seq + max_ids_ >= seq + 1) break;
+      Forget(a);
+      fifo_.pop_front();
+    }
+  }
+
+  struct Admission {
+    uint64_t seq;
+    int id;
+    int64_t recv_ms;
+  };
+  const std::deque<Admission>& fifo() const { return fifo_; }
+
+ private:
+  void Forget(const Admission& a) {
+    auto it = newest_.find(a.id);
+    if (it != newest_.end() && it->second == a.seq) newest_.erase(it);
+  }
+
+  int64_t window_ms_;
+  uint64_t max_ids_;
+  std::deque<Admission> fifo_;
+  std::map<int, uint64_t> newest_;
+};
+
+std::string Id(int i) { return "订单-" + std::to_string(i); }
+
+// The window's contents, in FIFO order, as the model lists them.
+void ExpectSameWindow(const Dedup& d, const DedupModel& m) {
+  ASSERT_EQ(d.size(), m.fifo().size());
+  if (m.fifo().empty()) return;
+  EXPECT_EQ(d.front_seq(), m.fifo().front().seq);
+  EXPECT_EQ(d.back_recv_ms(), m.fifo().back().recv_ms);
+  size_t i = 0;
+  d.ForEach([&](const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
+    const DedupModel::Admission& a = m.fifo()[i++];
+    EXPECT_EQ(fp, FingerprintOf(Id(a.id)));
+    EXPECT_EQ(recv_ms, a.recv_ms);
+    EXPECT_EQ(seq, a.seq);
+  });
+  // A random sub-range, as a snapshot written in steps reads it.
+  const uint64_t from = m.fifo().front().seq + i / 3, to = m.fifo().back().seq - i / 4;
+  uint64_t want = from;
+  d.ForEachIn(from, to, [&](const Fingerprint&, int64_t recv_ms, uint64_t seq) {
+    EXPECT_EQ(seq, want++);
+    EXPECT_EQ(recv_ms, m.fifo()[seq - m.fifo().front().seq].recv_ms);
+  });
+  EXPECT_EQ(want, from <= to ? to + 1 : from);
+}
+
+// Random admissions from a small pool of ids (so repeats are common), in
+// frames that share a receive time, the clock jumping now and then past the
+// window, the count limit biting, and frames taken back (PopAfter) before
+// they are applied — checked against the model after every frame. With
+// `reload`, the window is also listed and loaded into a new Dedup in chunks
+// of random size (a snapshot's load) and that one must answer the same.
+void RandomWindow(uint64_t seed, bool take_back, bool reload) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  constexpr int64_t kWindowMs = 1000;
+  constexpr uint64_t kMaxIds = 300;
+  constexpr int kPool = 600;
+  Dedup d(kWindowMs, kMaxIds);
+  DedupModel m(kWindowMs, kMaxIds);
+  uint64_t seq = 0;
+  int64_t now = 0;
+  for (int frame = 0; frame < 3000; ++frame) {
+    now += uniform(0, 9) == 0 ? uniform(500, 1500) : uniform(0, 20);
+    const int n = static_cast<int>(uniform(1, 40));
+    const uint64_t before = seq;
+    for (int k = 0; k < n; ++k) {
+      const int id = static_cast<int>(uniform(0, kPool - 1));
+      const bool dup = d.Contains(FingerprintOf(Id(id)), now, seq + 1);
+      ASSERT_EQ(dup, m.Contains(id, now, seq + 1)) << "frame " << frame << " id " << id;
+      if (dup) continue;
+      d.Push(FingerprintOf(Id(id)), now, ++seq);
+      m.Push(id, now, seq);
+    }
+    if (take_back && uniform(0, 9) == 0) {  // the frame was not durable
+      d.PopAfter(before);
+      m.PopAfter(before);
+      seq = before;
+    } else if (seq > 0) {
+      d.Evict(now, seq);
+      m.Evict(now, seq);
+    }
+    ExpectSameWindow(d, m);
+    if (::testing::Test::HasFailure()) return;
+    if (reload && frame % 100 == 99) {
+      std::vector<Dedup::Entry> listed;
+      d.ForEach([&](const Fingerprint& fp, int64_t recv_ms, uint64_t) {
+        listed.push_back(Dedup::Entry{fp, recv_ms});
+      });
+      Dedup loaded(kWindowMs, kMaxIds);
+      for (size_t at = 0; at < listed.size();) {
+        const size_t k = std::min<size_t>(listed.size() - at, uniform(1, 200));
+        loaded.AppendUnindexed(std::span(listed).subspan(at, k), d.front_seq());
+        at += k;
+      }
+      loaded.Reindex();
+      ExpectSameWindow(loaded, m);
+      for (int id = 0; id < kPool; ++id) {
+        ASSERT_EQ(loaded.Contains(FingerprintOf(Id(id)), now, seq + 1), m.Contains(id, now, seq + 1))
+            << "reloaded, frame " << frame << " id " << id;
+      }
+    }
+  }
+}
+
+TEST(DedupRandom, AgreesWithABruteForceModel) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) RandomWindow(seed, true, false);
+}
+
+TEST(DedupRandom, AReloadedWindowAnswersAsTheLiveOne) {
+  for (uint64_t seed = 11; seed <= 15; ++seed) RandomWindow(seed, false, true);
 }
 
 TEST(Fingerprint, HalvesAreIndependentHashes) {
