@@ -11,11 +11,12 @@ namespace {
 // tens of millions of ids is hundreds of MiB to fault in when a snapshot
 // loads.
 bool Crowded(uint64_t ids, size_t slots) { return ids * 4 > slots * 3; }
+// Slots per shard to begin with: 1024 shards × 16 × 8 bytes = 128 KiB.
+constexpr size_t kInitialShardSlots = 16;
 // Two fixed, unrelated seeds: the halves of the fingerprint must not be
 // functions of each other.
 constexpr uint64_t kSeedLo = 0x2d358dccaa6c78a5ull;
 constexpr uint64_t kSeedHi = 0x8bb84b93962eacc9ull;
-constexpr size_t kInitialSlots = 64;
 }  // namespace
 
 Fingerprint FingerprintOf(std::string_view id) {
@@ -23,7 +24,16 @@ Fingerprint FingerprintOf(std::string_view id) {
 }
 
 Dedup::Dedup(int64_t window_ms, uint64_t max_ids)
-    : window_ms_(window_ms), max_ids_(max_ids), slots_(kInitialSlots, kEmpty) {}
+    : window_ms_(window_ms), max_ids_(max_ids), shards_(kShards) {
+  ResetShards(kInitialShardSlots);
+}
+
+void Dedup::ResetShards(size_t slots_each) {
+  for (Shard& shard : shards_) {
+    shard.slots.assign(slots_each, kEmpty);
+    shard.count = 0;
+  }
+}
 
 size_t Dedup::RunOf(uint64_t seq) const {
   // The last run whose first seq is at most seq.
@@ -45,14 +55,15 @@ bool Dedup::InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_
 }
 
 bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const {
-  const size_t mask = slots_.size() - 1;
+  const std::vector<uint64_t>& slots = ShardOf(fp.lo).slots;
+  const size_t mask = slots.size() - 1;
   const uint16_t tag = Tag(fp.lo);
   for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
-    const uint64_t slot = slots_[i];
+    const uint64_t slot = slots[i];
     if (slot == kEmpty) return false;
     if (static_cast<uint16_t>(slot) != tag) continue;
-    const uint64_t seq = slot >> 16;
-    if (fps_[seq - front_seq_] == fp) {
+    if (FingerprintAt(slot) == fp) {
+      const uint64_t seq = slot >> 16;
       return InWindow(seq, runs_[RunOf(seq)].recv_ms, recv_ms, next_seq);
     }
   }
@@ -64,45 +75,74 @@ void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
   AddToRuns(seq, recv_ms);
   // An id admitted again after it left the window replaces its old entry in
   // the set; the old FIFO entry stays until evicted and is skipped then.
-  if (Crowded(fps_.size(), slots_.size())) Grow();
   SetInsert(seq, fp.lo);
 }
 
 void Dedup::SetInsert(uint64_t seq, uint64_t h) {
-  const size_t mask = slots_.size() - 1;
-  size_t i = h & mask;
+  Shard& shard = ShardOf(h);
+  if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard, shard.slots.size() * 2);
+  std::vector<uint64_t>& slots = shard.slots;
+  const size_t mask = slots.size() - 1;
   const uint16_t tag = Tag(h);
   const Fingerprint& fp = fps_[seq - front_seq_];
+  size_t i = h & mask;
   for (;; i = (i + 1) & mask) {
-    const uint64_t slot = slots_[i];
-    if (slot == kEmpty) break;
+    const uint64_t slot = slots[i];
+    if (slot == kEmpty) {
+      ++shard.count;
+      break;
+    }
     // The same id seen again (it had left the window): point at the new entry.
-    if (static_cast<uint16_t>(slot) == tag && fps_[(slot >> 16) - front_seq_] == fp) break;
+    if (static_cast<uint16_t>(slot) == tag && FingerprintAt(slot) == fp) break;
   }
-  slots_[i] = seq << 16 | tag;
+  slots[i] = seq << 16 | tag;
 }
 
 void Dedup::SetErase(uint64_t seq, uint64_t h) {
-  const size_t mask = slots_.size() - 1;
+  Shard& shard = ShardOf(h);
+  std::vector<uint64_t>& slots = shard.slots;
+  const size_t mask = slots.size() - 1;
   const uint64_t want = seq << 16 | Tag(h);
   size_t i = h & mask;
   for (;; i = (i + 1) & mask) {
-    if (slots_[i] == kEmpty) return;  // replaced by a newer admission of the id
-    if (slots_[i] == want) break;
+    if (slots[i] == kEmpty) return;  // replaced by a newer admission of the id
+    if (slots[i] == want) break;
   }
   // Backward-shift deletion: pull later members of the probe run into the
   // hole when their home slot lies at or before it.
   size_t hole = i;
   for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-    const uint64_t slot = slots_[j];
+    const uint64_t slot = slots[j];
     if (slot == kEmpty) break;
-    const size_t home = fps_[(slot >> 16) - front_seq_].lo & mask;
+    const size_t home = FingerprintAt(slot).lo & mask;
     if (((j - home) & mask) >= ((j - hole) & mask)) {
-      slots_[hole] = slot;
+      slots[hole] = slot;
       hole = j;
     }
   }
-  slots_[hole] = kEmpty;
+  slots[hole] = kEmpty;
+  --shard.count;
+}
+
+// The slots hold no hashes: each one's is read from the FIFO, prefetched a
+// few slots ahead since those reads land anywhere in the window.
+void Dedup::Grow(Shard& shard, size_t min_slots) {
+  size_t size = shard.slots.size();
+  while (size < min_slots || Crowded(shard.count + 1, size)) size *= 2;
+  std::vector<uint64_t> old(size, kEmpty);
+  old.swap(shard.slots);
+  const size_t mask = size - 1;
+  constexpr size_t kAhead = 16;
+  for (size_t k = 0; k < old.size(); ++k) {
+    if (k + kAhead < old.size() && old[k + kAhead] != kEmpty) {
+      __builtin_prefetch(&FingerprintAt(old[k + kAhead]));
+    }
+    const uint64_t slot = old[k];
+    if (slot == kEmpty) continue;
+    size_t i = FingerprintAt(slot).lo & mask;
+    while (shard.slots[i] != kEmpty) i = (i + 1) & mask;
+    shard.slots[i] = slot;
+  }
 }
 
 void Dedup::PopAfter(uint64_t after_seq) {
@@ -137,26 +177,20 @@ void Dedup::AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq) 
   }
 }
 
+// Indexes the FIFO in admission order: the FIFO is read sequentially, not
+// once per slot at random. Each shard is first sized for its share of the
+// ids, so few grow on the way. An id admitted again after it left the window
+// is met twice; SetInsert points it at the newer entry, as it did when the id
+// came.
 void Dedup::Reindex() {
-  size_t slots = kInitialSlots;
-  while (Crowded(fps_.size(), slots)) slots *= 2;
-  Rebuild(slots);
-}
-
-void Dedup::Grow() { Rebuild(slots_.size() * 2); }
-
-// Refills the set from the FIFO in admission order: the FIFO is read
-// sequentially, not once per slot at random, which on a large window is the
-// difference between a pass over memory and a cache miss per id. An id
-// admitted again after it left the window is met twice; SetInsert points it
-// at the newer entry, as it did when the id came.
-void Dedup::Rebuild(size_t slot_count) {
-  slots_.assign(slot_count, kEmpty);
-  const size_t mask = slot_count - 1;
+  size_t each = kInitialShardSlots;
+  // A shard gets about n / kShards ids; room for 1/8 more absorbs the spread.
+  while (Crowded(fps_.size() / kShards + fps_.size() / kShards / 8, each)) each *= 2;
+  ResetShards(each);
   constexpr size_t kAhead = 32;
   const size_t n = fps_.size();
   for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) __builtin_prefetch(&slots_[fps_[i + kAhead].lo & mask]);
+    if (i + kAhead < n) Prefetch(fps_[i + kAhead]);
     SetInsert(front_seq_ + i, fps_[i].lo);
   }
 }
@@ -165,11 +199,13 @@ void Dedup::Clear() {
   fps_.clear();
   runs_.clear();
   front_seq_ = 1;
-  slots_.assign(kInitialSlots, kEmpty);
+  ResetShards(kInitialShardSlots);
 }
 
 size_t Dedup::MemoryBytes() const {
-  return fps_.MemoryBytes() + runs_.MemoryBytes() + slots_.capacity() * sizeof(uint64_t);
+  size_t bytes = fps_.MemoryBytes() + runs_.MemoryBytes() + shards_.capacity() * sizeof(Shard);
+  for (const Shard& shard : shards_) bytes += shard.slots.capacity() * sizeof(uint64_t);
+  return bytes;
 }
 
 }  // namespace bangdan

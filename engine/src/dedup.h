@@ -16,6 +16,13 @@
 // {seq << 16 | 16 bits of the hash} (linear probing, backward-shift deletion,
 // no tombstones) finds an id in about one probe.
 //
+// The set is split by the top bits of the hash into kShards tables that grow
+// one at a time: doubling one table of tens of millions of slots would stop
+// admission for as long as it takes to fault in and fill hundreds of MiB
+// (76 ms at 2 M slots on the measuring machine, seconds at the default
+// window's 64 M); a shard holds 1/1024 of the ids, so its growth costs
+// 1/1024 of that.
+//
 // Window: an id is "within the window" for an event received at recv_ms if
 // its entry's recv_ms >= recv_ms - window_ms and it is one of the last
 // max_ids admitted. Contains() applies that rule itself, so stale entries
@@ -59,7 +66,8 @@ class Dedup {
   bool Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const;
   // Starts loading the slot where `fp` is looked up (for batches).
   void Prefetch(const Fingerprint& fp) const {
-    __builtin_prefetch(&slots_[fp.lo & (slots_.size() - 1)]);
+    const Shard& shard = ShardOf(fp.lo);
+    __builtin_prefetch(&shard.slots[fp.lo & (shard.slots.size() - 1)]);
   }
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
   // empty and seq is the first sequence number it will hold).
@@ -127,18 +135,34 @@ class Dedup {
   // Whether admission `seq`, received at admitted_ms, is within the window of
   // an event received at recv_ms that would get sequence number next_seq.
   bool InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_t next_seq) const;
+
+  // One table of the set. Slots are found by the low bits of the hash, the
+  // shard by the top ones, the tag is taken from the middle: all three
+  // independent.
+  struct Shard {
+    std::vector<uint64_t> slots;  // power-of-two size; kEmpty or seq << 16 | tag
+    uint64_t count = 0;           // slots in use
+  };
+  static constexpr int kShardBits = 10;
+  static constexpr size_t kShards = size_t{1} << kShardBits;
+  static size_t ShardIndex(uint64_t h) { return h >> (64 - kShardBits); }
+  static uint16_t Tag(uint64_t h) { return static_cast<uint16_t>(h >> 32); }
+  const Shard& ShardOf(uint64_t h) const { return shards_[ShardIndex(h)]; }
+  Shard& ShardOf(uint64_t h) { return shards_[ShardIndex(h)]; }
+  const Fingerprint& FingerprintAt(uint64_t slot) const { return fps_[(slot >> 16) - front_seq_]; }
+
   void SetInsert(uint64_t seq, uint64_t h);
   void SetErase(uint64_t seq, uint64_t h);
-  void Grow();
-  void Rebuild(size_t slot_count);
-  static uint16_t Tag(uint64_t h) { return static_cast<uint16_t>(h >> 48); }
+  // Doubles one shard until it is not crowded, moving its slots.
+  void Grow(Shard& shard, size_t min_slots);
+  void ResetShards(size_t slots_each);
 
   int64_t window_ms_;
   uint64_t max_ids_;
   BlockQueue<Fingerprint> fps_;
   BlockQueue<Run> runs_;  // the first run holds front_seq_; empty iff fps_ is
   uint64_t front_seq_ = 1;
-  std::vector<uint64_t> slots_;  // power-of-two size; kEmpty or seq << 16 | tag
+  std::vector<Shard> shards_;  // kShards of them
 };
 
 }  // namespace bangdan
