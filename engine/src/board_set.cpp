@@ -11,12 +11,14 @@ int FamilyIndex(Dimension dim, ScopeKind scope) {
   return -1;
 }
 
-BoardSet::BoardSet(bool scoped) : scoped_(scoped) {
-  if (scoped_) {
-    slots_.assign(16, Slot{kEmptyKey, kNone});
-  } else {
-    boards_.emplace_back();
-  }
+namespace {
+// Slots per shard to begin with: 16 shards × 4 × 16 bytes = 1 KiB a scoped set.
+constexpr size_t kInitialShardSlots = 4;
+}  // namespace
+
+BoardSet::BoardSet(bool scoped)
+    : scoped_(scoped), slots_(scoped ? kInitialShardSlots : 0, Slot{kEmptyKey, kNone}) {
+  if (!scoped_) boards_.emplace_back();
 }
 
 uint32_t BoardSet::BoardFor(uint32_t scope) {
@@ -25,8 +27,7 @@ uint32_t BoardSet::BoardFor(uint32_t scope) {
   uint32_t& b = board_of_scope_[scope];
   if (b == kNone) {
     b = static_cast<uint32_t>(boards_.size());
-    boards_.emplace_back();
-    boards_.back().scope = scope;
+    boards_.emplace_back().scope = scope;
   }
   return b;
 }
@@ -46,52 +47,49 @@ uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
     if (entity >= by_entity_.size()) by_entity_.resize(size_t{entity} + 1, kNone);
     return by_entity_[entity] = NewEntry(0, entity);
   }
-  const uint64_t key = Key(scope, entity);
-  const size_t mask = slots_.size() - 1;
-  size_t i = HashInt(key) & mask;
-  while (slots_[i].index != kNone) i = (i + 1) & mask;
-  return CreateAt(i, scope, entity);
+  const uint64_t h = HashInt(Key(scope, entity));
+  const std::vector<Slot>& slots = slots_.For(h).slots;
+  const size_t mask = slots.size() - 1;
+  size_t i = h & mask;
+  while (slots[i].index != kNone) i = (i + 1) & mask;
+  return CreateAt(h, i, scope, entity);
 }
 
 uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) {
   const uint64_t key = Key(scope, entity);
-  const size_t mask = slots_.size() - 1;
-  size_t i = HashInt(key) & mask;
-  for (; slots_[i].index != kNone; i = (i + 1) & mask) {
-    if (slots_[i].key == key) {
+  const uint64_t h = HashInt(key);
+  const std::vector<Slot>& slots = slots_.For(h).slots;
+  const size_t mask = slots.size() - 1;
+  size_t i = h & mask;
+  for (; slots[i].index != kNone; i = (i + 1) & mask) {
+    if (slots[i].key == key) {
       *created = false;
-      return slots_[i].index;
+      return slots[i].index;
     }
   }
   *created = true;
-  return CreateAt(i, scope, entity);
+  return CreateAt(h, i, scope, entity);
 }
 
-uint32_t BoardSet::CreateAt(size_t slot, uint32_t scope, uint32_t entity) {
+uint32_t BoardSet::CreateAt(uint64_t h, size_t slot, uint32_t scope, uint32_t entity) {
   // Keep the load at most 3/4: 16-byte slots make a lower one cost too much
   // memory for the user/team family, and the probes stay within a cache line
-  // or two. Growing moves every slot: `slot` is then searched for again.
-  if ((slot_count_ + 1) * 4 > slots_.size() * 3) {
-    GrowSlots();
+  // or two. Growing moves the shard's slots: `slot` is then searched for again.
+  Slots::Shard& shard = slots_.For(h);
+  if ((shard.count + 1) * 4 > shard.slots.size() * 3) {
+    GrowSlots(shard);
     return Create(scope, entity);
   }
   const uint32_t index = NewEntry(scope, entity);
-  slots_[slot] = Slot{Key(scope, entity), index};
-  ++slot_count_;
+  shard.slots[slot] = Slot{Key(scope, entity), index};
+  ++shard.count;
   return index;
 }
 
-void BoardSet::GrowSlots() {
-  std::vector<Slot> old;
-  old.swap(slots_);
-  slots_.assign(old.size() * 2, Slot{kEmptyKey, kNone});
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.index == kNone) continue;
-    size_t i = HashInt(s.key) & mask;
-    while (slots_[i].index != kNone) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
+void BoardSet::GrowSlots(Slots::Shard& shard) {
+  slots_.Resize(
+      shard, shard.slots.size() * 2, [](const Slot& s) { return s.index == kNone; },
+      [](const Slot& s) { return HashInt(s.key); }, [](const Slot&) {});
 }
 
 void BoardSet::MarkDirty(uint32_t index, bool created) {
@@ -149,10 +147,11 @@ void BoardSet::Flush(Board& b) {
 
 size_t BoardSet::MemoryBytes() const {
   size_t bytes = pages_.size() * kPageSize * sizeof(Entry) +
-                 pages_.capacity() * sizeof(void*) + boards_.capacity() * sizeof(Board) +
+                 pages_.capacity() * sizeof(void*) + boards_.MemoryBytes() +
                  by_entity_.capacity() * sizeof(uint32_t) +
-                 board_of_scope_.capacity() * sizeof(uint32_t) + slots_.capacity() * sizeof(Slot);
-  for (const Board& b : boards_) {
+                 board_of_scope_.capacity() * sizeof(uint32_t) + slots_.MemoryBytes();
+  for (size_t i = 0; i < boards_.size(); ++i) {
+    const Board& b = boards_[i];
     bytes += b.dirty.capacity() * sizeof(uint32_t);
     for (const RankTree& t : b.trees) bytes += t.MemoryBytes();
   }

@@ -5,7 +5,8 @@
 // order of first appearance (so the layout is a function of the event
 // sequence). Unscoped families find an entry through a vector indexed by
 // entity id; scoped ones through an open-addressing map keyed by
-// scope id << 32 | entity id.
+// scope id << 32 | entity id, in 16 shards that grow one at a time
+// (ShardedSlots). Entries and boards live in pages: no growth moves them.
 //
 // Lazy ordering: each board (one per scope id) keeps three RankTrees, one per
 // metric, and a dirty list. Add() costs O(1): the first time an entry changes
@@ -30,7 +31,9 @@
 
 #include "bangdan/board.h"
 #include "hash.h"
+#include "paged_vector.h"
 #include "rank_tree.h"
+#include "sharded_slots.h"
 
 namespace bangdan {
 
@@ -103,7 +106,9 @@ class BoardSet {
       if (entity < by_entity_.size()) __builtin_prefetch(&by_entity_[entity]);
       return;
     }
-    __builtin_prefetch(&slots_[HashInt(Key(scope, entity)) & (slots_.size() - 1)]);
+    const uint64_t h = HashInt(Key(scope, entity));
+    const auto& shard = slots_.For(h);
+    __builtin_prefetch(&shard.slots[h & (shard.slots.size() - 1)]);
     if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
   }
   // 2. once that is in cache: the entry's index (kNone if it has none yet),
@@ -149,10 +154,12 @@ class BoardSet {
   uint32_t Find(uint32_t scope, uint32_t entity) const {
     if (!scoped_) return entity < by_entity_.size() ? by_entity_[entity] : kNone;
     const uint64_t key = Key(scope, entity);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = HashInt(key) & mask;; i = (i + 1) & mask) {
-      if (slots_[i].key == key) return slots_[i].index;  // an empty slot's key is kEmptyKey
-      if (slots_[i].index == kNone) return kNone;
+    const uint64_t h = HashInt(key);
+    const std::vector<Slot>& slots = slots_.For(h).slots;
+    const size_t mask = slots.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots[i].key == key) return slots[i].index;  // an empty slot's key is kEmptyKey
+      if (slots[i].index == kNone) return kNone;
     }
   }
   std::optional<uint32_t> FindEntry(uint32_t scope, uint32_t entity) const {
@@ -207,13 +214,15 @@ class BoardSet {
   uint32_t BoardFor(uint32_t scope);
   uint32_t Create(uint32_t scope, uint32_t entity);
   uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
-  // Scoped: a new entry in the empty slot `slot` of its probe sequence.
-  uint32_t CreateAt(size_t slot, uint32_t scope, uint32_t entity);
+  // Scoped: a new entry in the empty slot `slot` of its probe sequence in
+  // the shard of hash h.
+  uint32_t CreateAt(uint64_t h, size_t slot, uint32_t scope, uint32_t entity);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
   // A clean entry is about to change: its keys leave the trees (unless it is
   // new) and it joins its board's dirty list.
   void MarkDirty(uint32_t index, bool created);
-  void GrowSlots();
+  using Slots = ShardedSlots<Slot, 4>;
+  void GrowSlots(Slots::Shard& shard);
   Entry& mutable_entry(uint32_t index) {
     return pages_[index >> kPageBits][index & (kPageSize - 1)];
   }
@@ -222,11 +231,12 @@ class BoardSet {
   bool scoped_;
   std::vector<std::unique_ptr<Entry[]>> pages_;
   uint32_t entry_count_ = 0;
-  std::vector<Board> boards_;
+  // Pages of 64 boards: growth never moves a board (a scoped family has
+  // one per scope, 100,000 for the users within teams).
+  PagedVector<Board, 6> boards_;
   std::vector<uint32_t> by_entity_;       // unscoped: entity id → entry index
   std::vector<uint32_t> board_of_scope_;  // scoped: scope id → board index
-  std::vector<Slot> slots_;               // scoped: power-of-two size
-  size_t slot_count_ = 0;
+  Slots slots_;                           // scoped: the lookup of (scope, entity)
 };
 
 }  // namespace bangdan

@@ -11,7 +11,7 @@ namespace {
 // tens of millions of ids is hundreds of MiB to fault in when a snapshot
 // loads.
 bool Crowded(uint64_t ids, size_t slots) { return ids * 4 > slots * 3; }
-// Slots per shard to begin with: 1024 shards × 16 × 8 bytes = 128 KiB.
+// Slots per shard to begin with: 1,024 shards × 16 × 8 bytes = 128 KiB.
 constexpr size_t kInitialShardSlots = 16;
 // Two fixed, unrelated seeds: the halves of the fingerprint must not be
 // functions of each other.
@@ -24,16 +24,7 @@ Fingerprint FingerprintOf(std::string_view id) {
 }
 
 Dedup::Dedup(int64_t window_ms, uint64_t max_ids)
-    : window_ms_(window_ms), max_ids_(max_ids), shards_(kShards) {
-  ResetShards(kInitialShardSlots);
-}
-
-void Dedup::ResetShards(size_t slots_each) {
-  for (Shard& shard : shards_) {
-    shard.slots.assign(slots_each, kEmpty);
-    shard.count = 0;
-  }
-}
+    : window_ms_(window_ms), max_ids_(max_ids), set_(kInitialShardSlots, kEmpty) {}
 
 size_t Dedup::RunOf(uint64_t seq) const {
   // The last run whose first seq is at most seq.
@@ -55,7 +46,7 @@ bool Dedup::InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_
 }
 
 bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const {
-  const std::vector<uint64_t>& slots = ShardOf(fp.lo).slots;
+  const std::vector<uint64_t>& slots = set_.For(fp.lo).slots;
   const size_t mask = slots.size() - 1;
   const uint16_t tag = Tag(fp.lo);
   for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
@@ -79,8 +70,8 @@ void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
 }
 
 void Dedup::SetInsert(uint64_t seq, uint64_t h) {
-  Shard& shard = ShardOf(h);
-  if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard, shard.slots.size() * 2);
+  Set::Shard& shard = set_.For(h);
+  if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard);
   std::vector<uint64_t>& slots = shard.slots;
   const size_t mask = slots.size() - 1;
   const uint16_t tag = Tag(h);
@@ -99,7 +90,7 @@ void Dedup::SetInsert(uint64_t seq, uint64_t h) {
 }
 
 void Dedup::SetErase(uint64_t seq, uint64_t h) {
-  Shard& shard = ShardOf(h);
+  Set::Shard& shard = set_.For(h);
   std::vector<uint64_t>& slots = shard.slots;
   const size_t mask = slots.size() - 1;
   const uint64_t want = seq << 16 | Tag(h);
@@ -126,23 +117,11 @@ void Dedup::SetErase(uint64_t seq, uint64_t h) {
 
 // The slots hold no hashes: each one's is read from the FIFO, prefetched a
 // few slots ahead since those reads land anywhere in the window.
-void Dedup::Grow(Shard& shard, size_t min_slots) {
-  size_t size = shard.slots.size();
-  while (size < min_slots || Crowded(shard.count + 1, size)) size *= 2;
-  std::vector<uint64_t> old(size, kEmpty);
-  old.swap(shard.slots);
-  const size_t mask = size - 1;
-  constexpr size_t kAhead = 16;
-  for (size_t k = 0; k < old.size(); ++k) {
-    if (k + kAhead < old.size() && old[k + kAhead] != kEmpty) {
-      __builtin_prefetch(&FingerprintAt(old[k + kAhead]));
-    }
-    const uint64_t slot = old[k];
-    if (slot == kEmpty) continue;
-    size_t i = FingerprintAt(slot).lo & mask;
-    while (shard.slots[i] != kEmpty) i = (i + 1) & mask;
-    shard.slots[i] = slot;
-  }
+void Dedup::Grow(Set::Shard& shard) {
+  set_.Resize(
+      shard, shard.slots.size() * 2, [](uint64_t slot) { return slot == kEmpty; },
+      [this](uint64_t slot) { return FingerprintAt(slot).lo; },
+      [this](uint64_t slot) { __builtin_prefetch(&FingerprintAt(slot)); });
 }
 
 void Dedup::PopAfter(uint64_t after_seq) {
@@ -185,8 +164,9 @@ void Dedup::AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq) 
 void Dedup::Reindex() {
   size_t each = kInitialShardSlots;
   // A shard gets about n / kShards ids; room for 1/8 more absorbs the spread.
-  while (Crowded(fps_.size() / kShards + fps_.size() / kShards / 8, each)) each *= 2;
-  ResetShards(each);
+  const size_t share = fps_.size() / Set::kShards;
+  while (Crowded(share + share / 8, each)) each *= 2;
+  set_.Reset(each);
   constexpr size_t kAhead = 32;
   const size_t n = fps_.size();
   for (size_t i = 0; i < n; ++i) {
@@ -199,13 +179,11 @@ void Dedup::Clear() {
   fps_.clear();
   runs_.clear();
   front_seq_ = 1;
-  ResetShards(kInitialShardSlots);
+  set_.Reset(kInitialShardSlots);
 }
 
 size_t Dedup::MemoryBytes() const {
-  size_t bytes = fps_.MemoryBytes() + runs_.MemoryBytes() + shards_.capacity() * sizeof(Shard);
-  for (const Shard& shard : shards_) bytes += shard.slots.capacity() * sizeof(uint64_t);
-  return bytes;
+  return fps_.MemoryBytes() + runs_.MemoryBytes() + set_.MemoryBytes();
 }
 
 }  // namespace bangdan

@@ -16,12 +16,11 @@
 // {seq << 16 | 16 bits of the hash} (linear probing, backward-shift deletion,
 // no tombstones) finds an id in about one probe.
 //
-// The set is split by the top bits of the hash into kShards tables that grow
-// one at a time: doubling one table of tens of millions of slots would stop
-// admission for as long as it takes to fault in and fill hundreds of MiB
-// (76 ms at 2 M slots on the measuring machine, seconds at the default
-// window's 64 M); a shard holds 1/1024 of the ids, so its growth costs
-// 1/1024 of that.
+// The set is split by the top bits of the hash into 1,024 tables that grow
+// one at a time (ShardedSlots): doubling one table of tens of millions of
+// slots would stop admission for as long as it takes to fault in and fill
+// hundreds of MiB (76 ms at 2 M slots on the measuring machine, seconds at
+// the default window's 64 M); a shard holds 1/1024 of the ids.
 //
 // Window: an id is "within the window" for an event received at recv_ms if
 // its entry's recv_ms >= recv_ms - window_ms and it is one of the last
@@ -42,6 +41,7 @@
 #include <vector>
 
 #include "block_queue.h"
+#include "sharded_slots.h"
 
 namespace bangdan {
 
@@ -66,7 +66,7 @@ class Dedup {
   bool Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const;
   // Starts loading the slot where `fp` is looked up (for batches).
   void Prefetch(const Fingerprint& fp) const {
-    const Shard& shard = ShardOf(fp.lo);
+    const auto& shard = set_.For(fp.lo);
     __builtin_prefetch(&shard.slots[fp.lo & (shard.slots.size() - 1)]);
   }
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
@@ -136,33 +136,24 @@ class Dedup {
   // an event received at recv_ms that would get sequence number next_seq.
   bool InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_t next_seq) const;
 
-  // One table of the set. Slots are found by the low bits of the hash, the
-  // shard by the top ones, the tag is taken from the middle: all three
-  // independent.
-  struct Shard {
-    std::vector<uint64_t> slots;  // power-of-two size; kEmpty or seq << 16 | tag
-    uint64_t count = 0;           // slots in use
-  };
-  static constexpr int kShardBits = 10;
-  static constexpr size_t kShards = size_t{1} << kShardBits;
-  static size_t ShardIndex(uint64_t h) { return h >> (64 - kShardBits); }
+  // Slots are kEmpty or seq << 16 | tag. A slot is found by the low bits of
+  // the hash, its shard by the top ones, and the tag is taken from the
+  // middle: all three independent.
+  using Set = ShardedSlots<uint64_t, 10>;
   static uint16_t Tag(uint64_t h) { return static_cast<uint16_t>(h >> 32); }
-  const Shard& ShardOf(uint64_t h) const { return shards_[ShardIndex(h)]; }
-  Shard& ShardOf(uint64_t h) { return shards_[ShardIndex(h)]; }
   const Fingerprint& FingerprintAt(uint64_t slot) const { return fps_[(slot >> 16) - front_seq_]; }
 
   void SetInsert(uint64_t seq, uint64_t h);
   void SetErase(uint64_t seq, uint64_t h);
-  // Doubles one shard until it is not crowded, moving its slots.
-  void Grow(Shard& shard, size_t min_slots);
-  void ResetShards(size_t slots_each);
+  // Doubles a shard, moving its slots.
+  void Grow(Set::Shard& shard);
 
   int64_t window_ms_;
   uint64_t max_ids_;
   BlockQueue<Fingerprint> fps_;
   BlockQueue<Run> runs_;  // the first run holds front_seq_; empty iff fps_ is
   uint64_t front_seq_ = 1;
-  std::vector<Shard> shards_;  // kShards of them
+  Set set_;
 };
 
 }  // namespace bangdan

@@ -10,16 +10,18 @@ namespace bangdan {
 namespace {
 // A chunk's offsets are counted in 8-byte units and must fit kOffsetBits.
 constexpr size_t kChunkBytes = 64 * 1024;
-constexpr size_t kInitialSlots = 16;
+// Slots per shard to begin with: 16 shards × 4 × 8 bytes = 512 bytes.
+constexpr size_t kInitialShardSlots = 4;
 }  // namespace
 
-Interner::Interner() { slots_.assign(kInitialSlots, Slot{0, 0}); }
+Interner::Interner() : slots_(kInitialShardSlots, Slot{0, 0}) {}
 
 const Interner::Record* Interner::Probe(std::string_view s, uint64_t h, size_t* empty) const {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  const size_t mask = slots_.size() - 1;
+  const std::vector<Slot>& slots = slots_.For(h).slots;
+  const size_t mask = slots.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
+    const Slot& slot = slots[i];
     if (slot.ref_plus_one == 0) {
       *empty = i;
       return nullptr;
@@ -38,9 +40,10 @@ const Interner::Record* Interner::Lookup(std::string_view s) const {
 
 void Interner::PrefetchRecord(uint64_t h) const {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  const size_t mask = slots_.size() - 1;
+  const std::vector<Slot>& slots = slots_.For(h).slots;
+  const size_t mask = slots.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
+    const Slot& slot = slots[i];
     if (slot.ref_plus_one == 0) return;
     if (slot.tag == tag) {
       // The header and the first 56 bytes of the name: its line and, when the
@@ -62,13 +65,14 @@ uint32_t Interner::Intern(std::string_view s, uint64_t h) {
   const Ref ref = Store(id, s);
   refs_.push_back(ref);
   // Keep the load at most 1/2 so that misses stay short.
-  if (refs_.size() * 2 > slots_.size()) {
-    Grow();
-    const size_t mask = slots_.size() - 1;
-    for (i = h & mask; slots_[i].ref_plus_one != 0; i = (i + 1) & mask) {
+  Slots::Shard& shard = slots_.For(h);
+  if (++shard.count * 2 > shard.slots.size()) {
+    Grow(shard);
+    const size_t mask = shard.slots.size() - 1;
+    for (i = h & mask; shard.slots[i].ref_plus_one != 0; i = (i + 1) & mask) {
     }
   }
-  slots_[i] = Slot{static_cast<uint32_t>(h >> 32), ref + 1};
+  shard.slots[i] = Slot{static_cast<uint32_t>(h >> 32), ref + 1};
   return id;
 }
 
@@ -94,30 +98,23 @@ Interner::Ref Interner::Store(uint32_t id, std::string_view s) {
   return ref;
 }
 
-void Interner::Grow() {
-  std::vector<Slot> old;
-  old.swap(slots_);
-  slots_.assign(old.size() * 2, Slot{0, 0});
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.ref_plus_one == 0) continue;
-    // The table holds no full hashes: recompute from the stored string.
-    const uint64_t h = Hash64(RecordAt(slot.ref_plus_one - 1).name());
-    size_t i = h & mask;
-    while (slots_[i].ref_plus_one != 0) i = (i + 1) & mask;
-    slots_[i] = slot;
-  }
+void Interner::Grow(Slots::Shard& shard) {
+  // The table holds no full hashes: each is recomputed from the stored name.
+  slots_.Resize(
+      shard, shard.slots.size() * 2, [](const Slot& slot) { return slot.ref_plus_one == 0; },
+      [this](const Slot& slot) { return Hash64(RecordAt(slot.ref_plus_one - 1).name()); },
+      [this](const Slot& slot) { __builtin_prefetch(&RecordAt(slot.ref_plus_one - 1)); });
 }
 
 void Interner::Clear() {
   refs_.clear();
-  slots_.assign(kInitialSlots, Slot{0, 0});
+  slots_.Reset(kInitialShardSlots);
   chunks_.clear();
   chunk_used_ = chunk_size_ = arena_bytes_ = 0;
 }
 
 size_t Interner::MemoryBytes() const {
-  return arena_bytes_ + refs_.capacity() * sizeof(Ref) + slots_.capacity() * sizeof(Slot) +
+  return arena_bytes_ + refs_.capacity() * sizeof(Ref) + slots_.MemoryBytes() +
          chunks_.capacity() * sizeof(void*);
 }
 

@@ -10,7 +10,9 @@
 // {upper half of the hash, record reference}: the stored hash half rejects
 // almost every non-matching slot without touching a record, and a matching
 // slot leads straight to the record that holds both the bytes to compare and
-// the id. A cold lookup is two cache misses (slot, record), not three.
+// the id. A cold lookup is two cache misses (slot, record), not three. The
+// table is split into shards that grow one at a time (ShardedSlots), so that
+// interning a name never waits for a million names to be moved.
 //
 // Thread safety: none.
 #pragma once
@@ -20,6 +22,8 @@
 #include <optional>
 #include <string_view>
 #include <vector>
+
+#include "sharded_slots.h"
 
 namespace bangdan {
 
@@ -35,7 +39,10 @@ class Interner {
   uint32_t Intern(std::string_view s, uint64_t hash);
   static uint64_t HashOf(std::string_view s);
   // Starts loading the slot where a string of this hash is looked up.
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]); }
+  void Prefetch(uint64_t hash) const {
+    const auto& shard = slots_.For(hash);
+    __builtin_prefetch(&shard.slots[hash & (shard.slots.size() - 1)]);
+  }
   // The next level of a lookup, for batches (see Engine::ApplyBatch): reads
   // only the slots (which Prefetch brought into cache) and starts loading the
   // record of the first slot whose tag matches. A hint: nothing changes, a
@@ -88,10 +95,11 @@ class Interner {
   const Record* Probe(std::string_view s, uint64_t h, size_t* empty) const;
   const Record* Lookup(std::string_view s) const;
   Ref Store(uint32_t id, std::string_view s);
-  void Grow();
+  using Slots = ShardedSlots<Slot, 4>;
+  void Grow(Slots::Shard& shard);
 
   std::vector<Ref> refs_;    // id → record
-  std::vector<Slot> slots_;  // size is a power of two
+  Slots slots_;
   std::vector<std::unique_ptr<uint64_t[]>> chunks_;  // uint64_t: 8-byte aligned
   size_t chunk_used_ = 0;  // bytes
   size_t chunk_size_ = 0;  // bytes

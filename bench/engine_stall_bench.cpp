@@ -1,0 +1,82 @@
+// The longest the engine holds up ingest: a fresh engine takes the workload
+// of engine_apply_bench (2,000,000 events, 1,000,000 users) in frames of 100,
+// as the server does — AdmitBatch, then ApplyBatch — and each frame's time is
+// measured on its own. While a frame is in the engine, the server's ingest
+// waits (the engine is behind one lock), so the slowest frames are ack
+// latency that no group commit can hide. They are where tables grow: a hash
+// table that doubles all at once moves every slot and faults in the new
+// table inside one frame.
+//
+// Each frame is timed in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID,
+// which includes the page faults the thread takes) so that another process
+// taking the core does not count; wall time is reported beside it.
+//
+//   build/bin/engine_stall_bench
+#include <benchmark/benchmark.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "engine_workload.h"
+
+extern "C" {
+// As bangdan-server sets it (server/main.cpp): the heap on huge pages.
+const char* malloc_conf = "thp:always,metadata_thp:always";
+}
+
+namespace bangdan {
+namespace {
+
+double ThreadCpuMs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+double WallMs() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double Quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+}
+
+void BM_LongestFrame(benchmark::State& state) {
+  const bench::Workload& w = bench::GetWorkload();
+  constexpr size_t kFrame = 100;
+  std::vector<double> cpu, wall;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = std::make_unique<Engine>();
+    cpu.clear();
+    wall.clear();
+    state.ResumeTiming();
+    for (size_t i = 0; i < bench::kEvents; i += kFrame) {
+      const double c0 = ThreadCpuMs(), w0 = WallMs();
+      bench::Feed(*engine, w, i, std::min(bench::kEvents, i + kFrame), kFrame);
+      cpu.push_back(ThreadCpuMs() - c0);
+      wall.push_back(WallMs() - w0);
+    }
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+  }
+  state.counters["cpu_p50_ms"] = Quantile(cpu, 0.5);
+  state.counters["cpu_p999_ms"] = Quantile(cpu, 0.999);
+  state.counters["cpu_max_ms"] = *std::max_element(cpu.begin(), cpu.end());
+  state.counters["wall_max_ms"] = *std::max_element(wall.begin(), wall.end());
+  state.counters["frames_over_5ms"] =
+      static_cast<double>(std::count_if(cpu.begin(), cpu.end(), [](double ms) { return ms > 5; }));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * bench::kEvents));
+}
+BENCHMARK(BM_LongestFrame)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+}  // namespace bangdan
+
+BENCHMARK_MAIN();
