@@ -24,7 +24,7 @@
 
 extern "C" {
 // As bangdan-server sets it (server/main.cpp): the heap on huge pages.
-const char* malloc_conf = "thp:always,metadata_thp:always";
+const char* malloc_conf = "thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1";
 }
 
 namespace bangdan {

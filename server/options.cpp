@@ -88,8 +88,10 @@ const Flag kFlags[] = {
      [](auto n, auto v, auto* o) { return Duration(n, v, &o->dedup_window_ms, 0); }},
     {"dedup-max", "N", "most ids remembered (default 50000000)",
      [](auto n, auto v, auto* o) {
-       return ParseUintInRange(v, 0, uint64_t{1} << 40, &o->dedup_max) ? Status::OK()
-                                                                        : Bad(n, v, "a count");
+       // The window's set names a seq by its low 32 bits (engine/src/dedup.h).
+       return ParseUintInRange(v, 0, uint64_t{1} << 31, &o->dedup_max)
+                  ? Status::OK()
+                  : Bad(n, v, "a count from 0 to 2147483648");
      }},
     {"tz", "+HH:MM", "time zone of the day window (default +08:00)",
      [](auto n, auto v, auto* o) {

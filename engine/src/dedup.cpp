@@ -11,7 +11,7 @@ namespace {
 // tens of millions of ids is hundreds of MiB to fault in when a snapshot
 // loads.
 bool Crowded(uint64_t ids, size_t slots) { return ids * 4 > slots * 3; }
-// Slots per shard to begin with: 1,024 shards × 16 × 8 bytes = 128 KiB.
+// Slots per shard to begin with: 64 shards × 16 × 8 bytes = 8 KiB.
 constexpr size_t kInitialShardSlots = 16;
 // Two fixed, unrelated seeds: the halves of the fingerprint must not be
 // functions of each other.
@@ -48,13 +48,13 @@ bool Dedup::InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_
 bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const {
   const std::vector<uint64_t>& slots = set_.For(fp.lo).slots;
   const size_t mask = slots.size() - 1;
-  const uint16_t tag = Tag(fp.lo);
-  for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
+  const uint64_t bits = HashBits(fp.lo);
+  for (size_t i = bits & mask;; i = (i + 1) & mask) {
     const uint64_t slot = slots[i];
     if (slot == kEmpty) return false;
-    if (static_cast<uint16_t>(slot) != tag) continue;
-    if (FingerprintAt(slot) == fp) {
-      const uint64_t seq = slot >> 16;
+    if (HashBitsOf(slot) != bits) continue;
+    const uint64_t seq = SeqOf(slot);
+    if (fps_[seq - front_seq_] == fp) {
       return InWindow(seq, runs_[RunOf(seq)].recv_ms, recv_ms, next_seq);
     }
   }
@@ -74,9 +74,9 @@ void Dedup::SetInsert(uint64_t seq, uint64_t h) {
   if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard);
   std::vector<uint64_t>& slots = shard.slots;
   const size_t mask = slots.size() - 1;
-  const uint16_t tag = Tag(h);
+  const uint64_t bits = HashBits(h);
   const Fingerprint& fp = fps_[seq - front_seq_];
-  size_t i = h & mask;
+  size_t i = bits & mask;
   for (;; i = (i + 1) & mask) {
     const uint64_t slot = slots[i];
     if (slot == kEmpty) {
@@ -84,17 +84,17 @@ void Dedup::SetInsert(uint64_t seq, uint64_t h) {
       break;
     }
     // The same id seen again (it had left the window): point at the new entry.
-    if (static_cast<uint16_t>(slot) == tag && FingerprintAt(slot) == fp) break;
+    if (HashBitsOf(slot) == bits && fps_[SeqOf(slot) - front_seq_] == fp) break;
   }
-  slots[i] = seq << 16 | tag;
+  slots[i] = MakeSlot(seq, h);
 }
 
 void Dedup::SetErase(uint64_t seq, uint64_t h) {
   Set::Shard& shard = set_.For(h);
   std::vector<uint64_t>& slots = shard.slots;
   const size_t mask = slots.size() - 1;
-  const uint64_t want = seq << 16 | Tag(h);
-  size_t i = h & mask;
+  const uint64_t want = MakeSlot(seq, h);
+  size_t i = HashBits(h) & mask;
   for (;; i = (i + 1) & mask) {
     if (slots[i] == kEmpty) return;  // replaced by a newer admission of the id
     if (slots[i] == want) break;
@@ -105,7 +105,7 @@ void Dedup::SetErase(uint64_t seq, uint64_t h) {
   for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
     const uint64_t slot = slots[j];
     if (slot == kEmpty) break;
-    const size_t home = FingerprintAt(slot).lo & mask;
+    const size_t home = HashBitsOf(slot) & mask;
     if (((j - home) & mask) >= ((j - hole) & mask)) {
       slots[hole] = slot;
       hole = j;
@@ -115,13 +115,12 @@ void Dedup::SetErase(uint64_t seq, uint64_t h) {
   --shard.count;
 }
 
-// The slots hold no hashes: each one's is read from the FIFO, prefetched a
-// few slots ahead since those reads land anywhere in the window.
+// A slot carries the hash bits that place it, so moving one reads nothing
+// else: a shard's growth costs a pass over its own slots.
 void Dedup::Grow(Set::Shard& shard) {
   set_.Resize(
       shard, shard.slots.size() * 2, [](uint64_t slot) { return slot == kEmpty; },
-      [this](uint64_t slot) { return FingerprintAt(slot).lo; },
-      [this](uint64_t slot) { __builtin_prefetch(&FingerprintAt(slot)); });
+      [](uint64_t slot) { return HashBitsOf(slot); }, [](uint64_t) {});
 }
 
 void Dedup::PopAfter(uint64_t after_seq) {

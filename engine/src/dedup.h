@@ -13,14 +13,19 @@
 // FIFO of {first seq, recv_ms}, so an id costs 16 bytes, not 24 — the window
 // is the largest part of a snapshot's load, and of the memory of a server
 // that ingests fast. Beside them an open-addressing set of 8-byte slots
-// {seq << 16 | 16 bits of the hash} (linear probing, backward-shift deletion,
-// no tombstones) finds an id in about one probe.
+// {low 32 bits of seq, a used bit, 31 bits of the hash} (linear probing,
+// backward-shift deletion, no tombstones) finds an id in about one probe.
+// The window never spans 2^32 seqs (--dedup-max is at most 2^31), so the low
+// half of a seq names it; and the slot's hash bits are the ones that place it
+// in its table, so the table grows without reading the FIFO.
 //
-// The set is split by the top bits of the hash into 1,024 tables that grow
-// one at a time (ShardedSlots): doubling one table of tens of millions of
-// slots would stop admission for as long as it takes to fault in and fill
-// hundreds of MiB (76 ms at 2 M slots on the measuring machine, seconds at
-// the default window's 64 M); a shard holds 1/1024 of the ids.
+// The set is split by the top bits of the hash into 64 tables that grow one
+// at a time (ShardedSlots): doubling one table of tens of millions of slots
+// would stop admission for as long as it takes to fault in and fill hundreds
+// of MiB (76 ms at 2 M slots on the measuring machine, seconds at the default
+// window's 64 M); a shard holds 1/64 of the ids. (1,024 shards made growth
+// smaller still, but their many small arrays, freed as they grew, cost ack
+// latency at p99 through the allocator: bench/RESULTS.md.)
 //
 // Window: an id is "within the window" for an event received at recv_ms if
 // its entry's recv_ms >= recv_ms - window_ms and it is one of the last
@@ -67,7 +72,7 @@ class Dedup {
   // Starts loading the slot where `fp` is looked up (for batches).
   void Prefetch(const Fingerprint& fp) const {
     const auto& shard = set_.For(fp.lo);
-    __builtin_prefetch(&shard.slots[fp.lo & (shard.slots.size() - 1)]);
+    __builtin_prefetch(&shard.slots[HashBits(fp.lo) & (shard.slots.size() - 1)]);
   }
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
   // empty and seq is the first sequence number it will hold).
@@ -136,12 +141,19 @@ class Dedup {
   // an event received at recv_ms that would get sequence number next_seq.
   bool InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_t next_seq) const;
 
-  // Slots are kEmpty or seq << 16 | tag. A slot is found by the low bits of
-  // the hash, its shard by the top ones, and the tag is taken from the
-  // middle: all three independent.
-  using Set = ShardedSlots<uint64_t, 10>;
-  static uint16_t Tag(uint64_t h) { return static_cast<uint16_t>(h >> 32); }
-  const Fingerprint& FingerprintAt(uint64_t slot) const { return fps_[(slot >> 16) - front_seq_]; }
+  // Slots are kEmpty or MakeSlot(seq, hash). A slot's shard is picked by the
+  // hash's top 6 bits and its place in the shard by HashBits (bits 16…46),
+  // independent of each other; the slot stores HashBits, which both places it
+  // and rejects almost every other id without reading the FIFO.
+  using Set = ShardedSlots<uint64_t, 6>;
+  static constexpr uint64_t kUsed = uint64_t{1} << 31;
+  static uint64_t HashBits(uint64_t h) { return (h >> 16) & (kUsed - 1); }
+  static uint64_t HashBitsOf(uint64_t slot) { return slot & (kUsed - 1); }
+  static uint64_t MakeSlot(uint64_t seq, uint64_t h) { return seq << 32 | kUsed | HashBits(h); }
+  // The seq whose low 32 bits the slot holds: the one within the window.
+  uint64_t SeqOf(uint64_t slot) const {
+    return front_seq_ + static_cast<uint32_t>((slot >> 32) - static_cast<uint32_t>(front_seq_));
+  }
 
   void SetInsert(uint64_t seq, uint64_t h);
   void SetErase(uint64_t seq, uint64_t h);

@@ -11,8 +11,8 @@
 // shards per table a quarter of the engine's heap fell off transparent huge
 // pages (many mid-sized arrays freed and allocated as they grow), which
 // halved apply's speed through TLB misses (bench/engine_stall_bench.cpp).
-// Tables of 16-byte or 8-byte slots that grow large use 16 shards; the dedup
-// set, whose slots are 8 bytes and which holds the most keys, 1,024.
+// The entry lookups and the interners use 16 shards; the dedup set, which
+// holds the most keys, 64.
 //
 // The tables (BoardSet's entry lookup, the Interner, Dedup's id set) keep their
 // own slot formats and probing: this holds the shards, picks one by the top

@@ -199,6 +199,7 @@ struct WindowShape {
   uint64_t max_ids = 300;
   int pool = 600;         // distinct ids drawn from
   int check_every = 1;    // frames between whole-window comparisons
+  uint64_t first_seq = 1;
 };
 
 void RandomWindow(uint64_t seed, bool take_back, bool reload, WindowShape shape = {}) {
@@ -211,7 +212,7 @@ void RandomWindow(uint64_t seed, bool take_back, bool reload, WindowShape shape 
   const int kPool = shape.pool;
   Dedup d(kWindowMs, kMaxIds);
   DedupModel m(kWindowMs, kMaxIds);
-  uint64_t seq = 0;
+  uint64_t seq = shape.first_seq - 1;
   int64_t now = 0;
   for (int frame = 0; frame < 3000; ++frame) {
     now += uniform(0, 9) == 0 ? uniform(500, 1500) : uniform(0, 20);
@@ -229,7 +230,7 @@ void RandomWindow(uint64_t seed, bool take_back, bool reload, WindowShape shape 
       d.PopAfter(before);
       m.PopAfter(before);
       seq = before;
-    } else if (seq > 0) {
+    } else if (seq >= shape.first_seq) {
       d.Evict(now, seq);
       m.Evict(now, seq);
     }
@@ -264,12 +265,24 @@ TEST(DedupRandom, AReloadedWindowAnswersAsTheLiveOne) {
   for (uint64_t seed = 11; seed <= 15; ++seed) RandomWindow(seed, false, true);
 }
 
-// A window of tens of thousands of ids: every shard of the set holds dozens,
+// A window of tens of thousands of ids: every shard of the set holds hundreds,
 // so shards grow one by one and deletions shift crowded probe runs.
 TEST(DedupRandom, AgreesWithTheModelWhenShardsGrow) {
   const WindowShape large{.window_ms = 1'000'000, .max_ids = 30'000, .pool = 100'000, .check_every = 50};
   RandomWindow(21, true, false, large);
   RandomWindow(22, false, true, large);
+}
+
+// Slots keep the low 32 bits of a seq: a window across 2^32 must still name
+// every admission right.
+TEST(DedupRandom, AgreesWithTheModelAcrossTwoToTheThirtyTwoSeqs) {
+  WindowShape shape;
+  shape.first_seq = (uint64_t{1} << 32) - 20'000;
+  RandomWindow(31, true, false, shape);
+  RandomWindow(32, false, true, shape);
+  WindowShape large{.window_ms = 1'000'000, .max_ids = 30'000, .pool = 100'000, .check_every = 50,
+                    .first_seq = (uint64_t{1} << 32) - 25'000};
+  RandomWindow(33, true, true, large);
 }
 
 TEST(Fingerprint, HalvesAreIndependentHashes) {
