@@ -5,7 +5,7 @@
 // order of first appearance (so the layout is a function of the event
 // sequence). Unscoped families find an entry through a vector indexed by
 // entity id; scoped ones through an open-addressing map keyed by
-// scope id << 32 | entity id, in 16 shards that grow one at a time
+// scope id << 32 | entity id, in 64 shards that grow one at a time
 // (ShardedSlots). Entries and boards live in pages: no growth moves them.
 //
 // Lazy ordering: each board (one per scope id) keeps three RankTrees, one per
@@ -221,7 +221,7 @@ class BoardSet {
   // A clean entry is about to change: its keys leave the trees (unless it is
   // new) and it joins its board's dirty list.
   void MarkDirty(uint32_t index, bool created);
-  using Slots = ShardedSlots<Slot, 4>;
+  using Slots = ShardedSlots<Slot, 6>;
   void GrowSlots(Slots::Shard& shard);
   Entry& mutable_entry(uint32_t index) {
     return pages_[index >> kPageBits][index & (kPageSize - 1)];

@@ -95,7 +95,7 @@ class Interner {
   const Record* Probe(std::string_view s, uint64_t h, size_t* empty) const;
   const Record* Lookup(std::string_view s) const;
   Ref Store(uint32_t id, std::string_view s);
-  using Slots = ShardedSlots<Slot, 4>;
+  using Slots = ShardedSlots<Slot, 6>;
   void Grow(Slots::Shard& shard);
 
   std::vector<Ref> refs_;    // id → record

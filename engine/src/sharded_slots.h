@@ -7,12 +7,13 @@
 // seconds for the tables of a long campaign. A shard holds 1/kShards of the
 // keys, so one growth moves 1/kShards of them; the total work is the same.
 //
-// More shards are not free: each is an allocation of its own, and with 256
-// shards per table a quarter of the engine's heap fell off transparent huge
-// pages (many mid-sized arrays freed and allocated as they grow), which
-// halved apply's speed through TLB misses (bench/engine_stall_bench.cpp).
-// The entry lookups and the interners use 16 shards; the dedup set, which
-// holds the most keys, 64.
+// More shards are not free: each is an allocation of its own, and the arrays
+// freed as shards grow go back to the allocator. While jemalloc returned
+// freed pages to the kernel, 256 shards per table took a quarter of the
+// engine's heap off transparent huge pages (half apply's speed, through TLB
+// misses) and 1,024 for the dedup set raised ack p99 (the purging ran on the
+// engine's thread). With decay off (server/main.cpp) 64 shards keep the heap
+// on huge pages and the speed; every table uses 64 (bench/RESULTS.md).
 //
 // The tables (BoardSet's entry lookup, the Interner, Dedup's id set) keep their
 // own slot formats and probing: this holds the shards, picks one by the top
