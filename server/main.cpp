@@ -20,7 +20,7 @@
 //   returned to the kernel a few seconds later. Returning them (madvise) runs
 //   on whichever thread allocates or frees at the time — often the engine's,
 //   holding the lock ingest waits on — and splits huge pages; with it, ack
-//   latency p99 at 180,000 events/s measured 11–16 ms, without it 8–11 ms
+//   latency p99 at 180,000 events/s measured 12–19 ms, without it 8–11 ms
 //   (bench/RESULTS.md, "End to end"). The price: the server's RSS stays at
 //   its high-water mark, which for a state that only grows is where it is.
 extern "C" {

@@ -48,34 +48,33 @@ uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
     return by_entity_[entity] = NewEntry(0, entity);
   }
   const uint64_t h = HashInt(Key(scope, entity));
-  const std::vector<Slot>& slots = slots_.For(h).slots;
-  const size_t mask = slots.size() - 1;
+  Slots::Shard& shard = slots_.For(h);
+  const size_t mask = shard.slots.size() - 1;
   size_t i = h & mask;
-  while (slots[i].index != kNone) i = (i + 1) & mask;
-  return CreateAt(h, i, scope, entity);
+  while (shard.slots[i].index != kNone) i = (i + 1) & mask;
+  return CreateAt(shard, i, scope, entity);
 }
 
 uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) {
   const uint64_t key = Key(scope, entity);
   const uint64_t h = HashInt(key);
-  const std::vector<Slot>& slots = slots_.For(h).slots;
-  const size_t mask = slots.size() - 1;
+  Slots::Shard& shard = slots_.For(h);
+  const size_t mask = shard.slots.size() - 1;
   size_t i = h & mask;
-  for (; slots[i].index != kNone; i = (i + 1) & mask) {
-    if (slots[i].key == key) {
+  for (; shard.slots[i].index != kNone; i = (i + 1) & mask) {
+    if (shard.slots[i].key == key) {
       *created = false;
-      return slots[i].index;
+      return shard.slots[i].index;
     }
   }
   *created = true;
-  return CreateAt(h, i, scope, entity);
+  return CreateAt(shard, i, scope, entity);
 }
 
-uint32_t BoardSet::CreateAt(uint64_t h, size_t slot, uint32_t scope, uint32_t entity) {
+uint32_t BoardSet::CreateAt(Slots::Shard& shard, size_t slot, uint32_t scope, uint32_t entity) {
   // Keep the load at most 3/4: 16-byte slots make a lower one cost too much
   // memory for the user/team family, and the probes stay within a cache line
   // or two. Growing moves the shard's slots: `slot` is then searched for again.
-  Slots::Shard& shard = slots_.For(h);
   if ((shard.count + 1) * 4 > shard.slots.size() * 3) {
     GrowSlots(shard);
     return Create(scope, entity);

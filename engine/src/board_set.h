@@ -214,14 +214,14 @@ class BoardSet {
   uint32_t BoardFor(uint32_t scope);
   uint32_t Create(uint32_t scope, uint32_t entity);
   uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
+  using Slots = ShardedSlots<Slot, 6>;
   // Scoped: a new entry in the empty slot `slot` of its probe sequence in
-  // the shard of hash h.
-  uint32_t CreateAt(uint64_t h, size_t slot, uint32_t scope, uint32_t entity);
+  // `shard`.
+  uint32_t CreateAt(Slots::Shard& shard, size_t slot, uint32_t scope, uint32_t entity);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
   // A clean entry is about to change: its keys leave the trees (unless it is
   // new) and it joins its board's dirty list.
   void MarkDirty(uint32_t index, bool created);
-  using Slots = ShardedSlots<Slot, 6>;
   void GrowSlots(Slots::Shard& shard);
   Entry& mutable_entry(uint32_t index) {
     return pages_[index >> kPageBits][index & (kPageSize - 1)];

@@ -94,7 +94,7 @@ std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
   return {e.city, e.firm, e.team, e.user, e.product};
 }
 
-// What the warm-up passes learned of one event: its ids and keys, its day,
+// What the warm-up stages learned of one event: its ids and keys, its day,
 // and the indexes of its total entries that existed then (kNone: not yet).
 struct Warmed {
   uint64_t hash[kDimensionCount];  // of each present field's name
