@@ -99,6 +99,36 @@ BENCHMARK(BM_AdmitApplyExistingEntities)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
+// Both, in 100-event frames, on the hierarchical workload (engine_workload.h):
+// users in fixed teams, teams in fixed firms and cities, as bangdan-loadgen
+// and a real campaign send them.
+void BM_AdmitApplyHierarchical(benchmark::State& state) {
+  const Workload& w = GetWorkload(bench::Shape::kHierarchical);
+  const bool again = state.range(0) != 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = std::make_unique<Engine>();
+    if (again) Feed(*engine, w, 0, kEvents);
+    state.ResumeTiming();
+    if (again) {
+      Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents, 100);
+    } else {
+      Feed(*engine, w, 0, kEvents, 100);
+    }
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+}
+// Arg: 0 = a fresh engine, 1 = the entities exist already.
+BENCHMARK(BM_AdmitApplyHierarchical)
+    ->ArgName("existing")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
 // Lazy against eager ordering on one board of 100,000 Zipf-drawn entities:
 // eager re-sorts the changed entry at every event (erase + insert of its
 // three keys), lazy only when the board is read — here every 1,000 events.

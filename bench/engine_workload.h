@@ -1,7 +1,13 @@
 // The engine benchmarks' workload: 2,000,000 events over 300 cities, 10,000
-// firms, 100,000 teams, 1,000,000 users, 2,000 products, each drawn Zipf(s =
-// 1.0) independently; every optional field present; timestamps today.
-// Generated once per process, before any timing.
+// firms, 100,000 teams, 1,000,000 users, 2,000 products, Zipf(s = 1.0) over
+// each; every optional field present; timestamps today. Two shapes:
+//  - independent: each field of each event drawn on its own (a user buys
+//    for a random team each time: the most distinct scoped entries, the
+//    harshest case for the engine);
+//  - hierarchical: as bangdan-loadgen and a real campaign draw them — a user
+//    belongs to one team, a team to one firm and one city (each drawn Zipf
+//    once), and an event draws its user and product.
+// Generated once per process and shape, before any timing.
 #pragma once
 
 #include <algorithm>
@@ -48,53 +54,76 @@ class Zipf {
   std::vector<double> cdf_;
 };
 
-inline const Workload& GetWorkload() {
-  static const Workload* w = [] {
-    auto* w = new Workload;
-    const size_t sizes[kDimensionCount] = {300, 10'000, 100'000, 1'000'000, 2'000};
-    const char* prefixes[kDimensionCount] = {"城市", "物业公司", "战队", "用户", "产品"};
-    std::mt19937_64 rng(42);
-    std::vector<uint32_t> picks[kDimensionCount];
-    for (int d = 0; d < kDimensionCount; ++d) {
-      // Shuffled names: the hot entities are not the first interned.
-      for (size_t i = 0; i < sizes[d]; ++i) {
-        w->names[d].push_back(prefixes[d] + std::to_string(i * 2654435761u % 1000003));
-      }
-      Zipf zipf(sizes[d]);
-      picks[d].resize(kEvents);
-      for (size_t i = 0; i < kEvents; ++i) picks[d][i] = zipf(rng);
+enum class Shape { kIndependent, kHierarchical };
+
+inline Workload* BuildWorkload(Shape shape) {
+  auto* w = new Workload;
+  const size_t sizes[kDimensionCount] = {300, 10'000, 100'000, 1'000'000, 2'000};
+  const char* prefixes[kDimensionCount] = {"城市", "物业公司", "战队", "用户", "产品"};
+  std::mt19937_64 rng(42);
+  std::vector<uint32_t> picks[kDimensionCount];
+  for (int d = 0; d < kDimensionCount; ++d) {
+    // Shuffled names: the hot entities are not the first interned.
+    for (size_t i = 0; i < sizes[d]; ++i) {
+      w->names[d].push_back(prefixes[d] + std::to_string(i * 2654435761u % 1000003));
     }
-    w->ids.reserve(kEvents);
-    for (size_t i = 0; i < kEvents; ++i) w->ids.push_back("order-" + std::to_string(i));
-    w->events.resize(kEvents);
-    w->recv_ms.resize(kEvents);
-    w->user_of.resize(kEvents);
+    Zipf zipf(sizes[d]);
+    picks[d].resize(kEvents);
+    for (size_t i = 0; i < kEvents; ++i) picks[d][i] = zipf(rng);
+  }
+  if (shape == Shape::kHierarchical) {
+    // The memberships, drawn once; then each event's team, firm and city
+    // follow from its user.
+    std::vector<uint32_t> team_of_user(sizes[3]), firm_of_team(sizes[2]), city_of_team(sizes[2]);
+    Zipf teams(sizes[2]), firms(sizes[1]), cities(sizes[0]);
+    for (uint32_t& t : team_of_user) t = teams(rng);
+    for (size_t t = 0; t < sizes[2]; ++t) {
+      firm_of_team[t] = firms(rng);
+      city_of_team[t] = cities(rng);
+    }
     for (size_t i = 0; i < kEvents; ++i) {
-      Event& e = w->events[i];
-      e.id = w->ids[i];
-      e.city = w->names[0][picks[0][i]];
-      e.firm = w->names[1][picks[1][i]];
-      e.team = w->names[2][picks[2][i]];
-      e.user = w->names[3][picks[3][i]];
-      e.product = w->names[4][picks[4][i]];
-      e.weight_g = 500 * static_cast<int64_t>(1 + rng() % 10);
-      e.amount_fen = 100 * static_cast<int64_t>(1 + rng() % 500);
-      e.refund = rng() % 50 == 0;
-      w->recv_ms[i] = kStartMs + static_cast<int64_t>(i / 1000);
-      e.has_ts = true;
-      e.ts_ms = w->recv_ms[i] - static_cast<int64_t>(rng() % 60'000);
-      w->user_of[i] = picks[3][i];
+      picks[2][i] = team_of_user[picks[3][i]];
+      picks[1][i] = firm_of_team[picks[2][i]];
+      picks[0][i] = city_of_team[picks[2][i]];
     }
-    w->ids_again.reserve(kEvents);
-    for (size_t i = 0; i < kEvents; ++i) w->ids_again.push_back("order-again-" + std::to_string(i));
-    w->events_again = w->events;
-    w->recv_ms_again = w->recv_ms;
-    for (size_t i = 0; i < kEvents; ++i) {
-      w->events_again[i].id = w->ids_again[i];
-      w->recv_ms_again[i] += static_cast<int64_t>(kEvents / 1000);
-    }
-    return w;
-  }();
+  }
+  w->ids.reserve(kEvents);
+  for (size_t i = 0; i < kEvents; ++i) w->ids.push_back("order-" + std::to_string(i));
+  w->events.resize(kEvents);
+  w->recv_ms.resize(kEvents);
+  w->user_of.resize(kEvents);
+  for (size_t i = 0; i < kEvents; ++i) {
+    Event& e = w->events[i];
+    e.id = w->ids[i];
+    e.city = w->names[0][picks[0][i]];
+    e.firm = w->names[1][picks[1][i]];
+    e.team = w->names[2][picks[2][i]];
+    e.user = w->names[3][picks[3][i]];
+    e.product = w->names[4][picks[4][i]];
+    e.weight_g = 500 * static_cast<int64_t>(1 + rng() % 10);
+    e.amount_fen = 100 * static_cast<int64_t>(1 + rng() % 500);
+    e.refund = rng() % 50 == 0;
+    w->recv_ms[i] = kStartMs + static_cast<int64_t>(i / 1000);
+    e.has_ts = true;
+    e.ts_ms = w->recv_ms[i] - static_cast<int64_t>(rng() % 60'000);
+    w->user_of[i] = picks[3][i];
+  }
+  w->ids_again.reserve(kEvents);
+  for (size_t i = 0; i < kEvents; ++i) w->ids_again.push_back("order-again-" + std::to_string(i));
+  w->events_again = w->events;
+  w->recv_ms_again = w->recv_ms;
+  for (size_t i = 0; i < kEvents; ++i) {
+    w->events_again[i].id = w->ids_again[i];
+    w->recv_ms_again[i] += static_cast<int64_t>(kEvents / 1000);
+  }
+  return w;
+}
+
+inline const Workload& GetWorkload(Shape shape = Shape::kIndependent) {
+  static const Workload* independent = nullptr;
+  static const Workload* hierarchical = nullptr;
+  const Workload*& w = shape == Shape::kIndependent ? independent : hierarchical;
+  if (w == nullptr) w = BuildWorkload(shape);
   return *w;
 }
 

@@ -15,7 +15,10 @@
 //   build/bin/memory_ceiling_bench --benchmark_repetitions=3
 //       --benchmark_report_aggregates_only=true
 //
-// Args: working set in MiB, lines per event, prefetch distance in events.
+// Args: working set in MiB, lines per event, prefetch distance in events,
+// how many adjacent lines each touch spans (1, or 2: a 128-byte-aligned
+// pair, as a record of two lines would be), and how many decoys each event
+// prefetches: lines never read, the price of a prefetch that guessed wrong.
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>
 
@@ -54,26 +57,39 @@ void BM_RandomLinesPerEvent(benchmark::State& state) {
   const size_t bytes = static_cast<size_t>(state.range(0)) << 20;
   const size_t per_event = static_cast<size_t>(state.range(1));
   const size_t distance = static_cast<size_t>(state.range(2));
+  const size_t span = static_cast<size_t>(state.range(3));  // lines per touch
+  const size_t touches = per_event / span;
+  const size_t decoys = static_cast<size_t>(state.range(4));
   Mapping memory(bytes);
   if (memory.data() == nullptr) {
     state.SkipWithError("mmap failed");
     return;
   }
-  const size_t lines = bytes / 64;
-  std::vector<uint32_t> line(kEvents * per_event);
+  const size_t records = bytes / (64 * span);
+  std::vector<uint32_t> record(kEvents * touches);
   std::mt19937_64 rng(1);
-  for (uint32_t& l : line) l = static_cast<uint32_t>(rng() % lines);
-  auto at = [&](size_t k) { return reinterpret_cast<uint64_t*>(memory.data() + size_t{line[k]} * 64); };
+  for (uint32_t& r : record) r = static_cast<uint32_t>(rng() % records);
+  auto at = [&](size_t k) {
+    return reinterpret_cast<uint64_t*>(memory.data() + size_t{record[k]} * 64 * span);
+  };
   uint64_t sum = 0;
   for (auto _ : state) {
     for (size_t e = 0; e < kEvents; ++e) {
       if (distance > 0 && e + distance < kEvents) {
-        for (size_t j = 0; j < per_event; ++j) __builtin_prefetch(at((e + distance) * per_event + j), 1);
+        for (size_t j = 0; j < touches; ++j) {
+          for (size_t l = 0; l < span; ++l) __builtin_prefetch(at((e + distance) * touches + j) + 8 * l, 1);
+        }
+        for (size_t j = 0; j < decoys; ++j) {
+          const size_t decoy = (e * 7919 + j * 104729) % records;  // scattered, never read
+          __builtin_prefetch(memory.data() + decoy * 64 * span);
+        }
       }
-      for (size_t j = 0; j < per_event; ++j) {
-        uint64_t* p = at(e * per_event + j);
-        sum += *p;
-        *p += 1;
+      for (size_t j = 0; j < touches; ++j) {
+        for (size_t l = 0; l < span; ++l) {
+          uint64_t* p = at(e * touches + j) + 8 * l;
+          sum += *p;
+          *p += 1;
+        }
       }
     }
   }
@@ -87,12 +103,18 @@ void BM_RandomLinesPerEvent(benchmark::State& state) {
 // (~1.8 GiB RSS); 256 MiB for contrast. 10, 20, 30 lines: an event's entries
 // in the total window alone, in both windows, and with their lookups.
 BENCHMARK(BM_RandomLinesPerEvent)
-    ->ArgNames({"MiB", "lines", "ahead"})
-    ->Args({2048, 20, 0})
-    ->Args({2048, 20, 4})
-    ->Args({2048, 10, 4})
-    ->Args({2048, 30, 4})
-    ->Args({256, 20, 4})
+    ->ArgNames({"MiB", "lines", "ahead", "span", "decoys"})
+    ->Args({2048, 20, 0, 1, 0})
+    ->Args({2048, 20, 4, 1, 0})
+    ->Args({2048, 10, 4, 1, 0})
+    ->Args({2048, 30, 4, 1, 0})
+    ->Args({256, 20, 4, 1, 0})
+    // 20 lines as 10 pairs: is the second line of a pair cheaper than a
+    // line of its own (adjacent-line prefetch, one page walk)?
+    ->Args({2048, 20, 4, 2, 0})
+    // Does a prefetched line that is never used cost as much as a used one?
+    ->Args({2048, 20, 4, 1, 20})
+    ->Args({2048, 20, 4, 1, 40})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 

@@ -18,7 +18,10 @@ constexpr size_t kInitialShardSlots = 4;
 
 BoardSet::BoardSet(bool scoped)
     : scoped_(scoped), slots_(scoped ? kInitialShardSlots : 0, Slot{kEmptyKey, kNone}) {
-  if (!scoped_) boards_.emplace_back();
+  if (!scoped_) {
+    boards_.emplace_back();
+    versions_.push_back(0);
+  }
 }
 
 uint32_t BoardSet::BoardFor(uint32_t scope) {
@@ -28,6 +31,7 @@ uint32_t BoardSet::BoardFor(uint32_t scope) {
   if (b == kNone) {
     b = static_cast<uint32_t>(boards_.size());
     boards_.emplace_back().scope = scope;
+    versions_.push_back(0);
   }
   return b;
 }
@@ -114,7 +118,8 @@ bool BoardSet::Restore(uint32_t scope, uint32_t entity, const int64_t value[kMet
     e.seq[m] = seq[m];
     // Every event changes orders (±1), so the newest seq on a board is its
     // version: no need to store versions in the snapshot.
-    if (seq[m] > b.version) b.version = seq[m];
+    uint64_t& version = versions_[e.board_and_dirty];
+    if (seq[m] > version) version = seq[m];
   }
   e.board_and_dirty |= kDirtyBit;
   b.dirty.push_back(index);
@@ -125,6 +130,12 @@ const BoardSet::Board* BoardSet::FindBoard(uint32_t scope) const {
   if (!scoped_) return &boards_[0];
   if (scope >= board_of_scope_.size() || board_of_scope_[scope] == kNone) return nullptr;
   return &boards_[board_of_scope_[scope]];
+}
+
+uint64_t BoardSet::Version(uint32_t scope) const {
+  if (!scoped_) return versions_[0];
+  if (scope >= board_of_scope_.size() || board_of_scope_[scope] == kNone) return 0;
+  return versions_[board_of_scope_[scope]];
 }
 
 BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope) {
@@ -148,7 +159,8 @@ size_t BoardSet::MemoryBytes() const {
   size_t bytes = pages_.size() * kPageSize * sizeof(Entry) +
                  pages_.capacity() * sizeof(void*) + boards_.MemoryBytes() +
                  by_entity_.capacity() * sizeof(uint32_t) +
-                 board_of_scope_.capacity() * sizeof(uint32_t) + slots_.MemoryBytes();
+                 board_of_scope_.capacity() * sizeof(uint32_t) +
+                 versions_.capacity() * sizeof(uint64_t) + slots_.MemoryBytes();
   for (size_t i = 0; i < boards_.size(); ++i) {
     const Board& b = boards_[i];
     bytes += b.dirty.capacity() * sizeof(uint32_t);

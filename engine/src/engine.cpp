@@ -268,8 +268,7 @@ uint64_t Engine::Count(const BoardRef& board, int64_t now_ms) {
 uint64_t Engine::BoardVersion(const BoardRef& board, int64_t now_ms) {
   Located loc;
   if (!Locate(*impl_, *this, board, now_ms, &loc).ok() || loc.set == nullptr) return 0;
-  const BoardSet::Board* b = loc.set->FindBoard(loc.scope);
-  return b == nullptr ? 0 : b->version;
+  return loc.set->Version(loc.scope);
 }
 
 Totals Engine::GetTotals(const WindowSpec& window, int64_t now_ms) {

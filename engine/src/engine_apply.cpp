@@ -82,12 +82,12 @@ Keys KeysOf(const EntityIds& id) {
   return k;
 }
 
-void AddToTotals(Window& w, const int64_t delta[kMetricCount], uint64_t seq) {
-  w.weight_g += delta[0];
-  w.amount_fen += delta[1];
-  w.orders += delta[2];
+void AddToTotals(Window& w, const BoardSet::Change& c) {
+  w.weight_g += c.delta[0];
+  w.amount_fen += c.delta[1];
+  w.orders += c.delta[2];
   ++w.events;
-  w.last_seq = seq;
+  w.last_seq = c.seq;
 }
 
 std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
@@ -105,15 +105,11 @@ struct Warmed {
 };
 
 // What an event adds to each value it touches: a refund subtracts.
-struct Delta {
-  int64_t value[kMetricCount];
-  explicit Delta(const Event& e) {
-    const int64_t sign = e.refund ? -1 : 1;
-    value[0] = sign * e.weight_g;
-    value[1] = sign * e.amount_fen;
-    value[2] = sign;
-  }
-};
+BoardSet::Change ChangeOf(const Event& e, uint64_t seq) {
+  const int64_t sign = e.refund ? -1 : 1;
+  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
+  return BoardSet::Change(delta, seq);
+}
 
 // The window of the event's day, created if need be, or nullptr if that day
 // is not kept: older than keep_days before the day of its receipt (and of
@@ -139,17 +135,17 @@ void Applied(EngineState& s, const Admission& a) {
 // event changes orders, so seq[kOrders] is an entry's last change. Rare (the
 // events of one snapshot's writing, once per start-up), so kept plain.
 void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const Keys& k) {
-  const Delta delta(e);
+  const BoardSet::Change change = ChangeOf(e, a.seq);
   constexpr int kOrders = static_cast<int>(Metric::kOrders);
   s.AdvanceClock(a.recv_ms);
   auto apply = [&](Window& w) {
-    if (w.last_seq < a.seq) AddToTotals(w, delta.value, a.seq);
+    if (w.last_seq < a.seq) AddToTotals(w, change);
     for (int i = 0; i < k.count; ++i) {
       BoardSet& set = w.sets[k.family[i]];
       bool created;
       const uint32_t index = set.Locate(k.scope[i], k.entity[i], &created);
       if (created || set.entry(index).seq[kOrders] < a.seq) {
-        set.Update(index, created, delta.value, a.seq);
+        set.Update(index, created, change);
       }
     }
   };
@@ -165,8 +161,7 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
 void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
                    const uint32_t* total_index) {
   if (a.seq <= s.catch_up_seq) return ApplyCatchingUp(s, e, a, k);
-  const Delta change(e);
-  const int64_t* delta = change.value;
+  const BoardSet::Change change = ChangeOf(e, a.seq);
   s.AdvanceClock(a.recv_ms);
   uint32_t index[kFamilyCount];
   if (total_index == nullptr) {
@@ -178,12 +173,12 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Key
     bool created = false;
     index[i] = total_index != nullptr ? total_index[i] : BoardSet::kNone;
     if (index[i] == BoardSet::kNone) index[i] = set.Locate(k.scope[i], k.entity[i], &created);
-    set.Update(index[i], created, delta, a.seq);
+    set.Update(index[i], created, change);
   }
-  AddToTotals(s.total, delta, a.seq);
+  AddToTotals(s.total, change);
   int32_t day;
   if (Window* window = KeptDayWindow(s, a, &day)) {
-    AddToTotals(*window, delta, a.seq);
+    AddToTotals(*window, change);
     for (int i = 0; i < k.count; ++i) {
       BoardSet& total = s.total.sets[k.family[i]];
       BoardSet& set = window->sets[k.family[i]];
@@ -194,7 +189,7 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Key
         day_index = set.Locate(k.scope[i], k.entity[i], &created);
         total.SetLink(index[i], day, day_index);
       }
-      set.Update(day_index, created, delta, a.seq);
+      set.Update(day_index, created, change);
     }
   }
   Applied(s, a);

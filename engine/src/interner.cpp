@@ -12,6 +12,24 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 // Slots per shard to begin with: 64 shards × 4 × 8 bytes = 2 KiB.
 constexpr size_t kInitialShardSlots = 4;
+
+// Whether n bytes at a and at b are equal, reading nothing outside them.
+// Names are short (tens of bytes): word compares inline beat a call to memcmp.
+bool SameBytes(const char* a, const char* b, size_t n) {
+  using hash_internal::Read32;
+  using hash_internal::Read64;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (Read64(a + i) != Read64(b + i)) return false;
+    }
+    return Read64(a + n - 8) == Read64(b + n - 8);  // the last word may overlap
+  }
+  if (n >= 4) return Read32(a) == Read32(b) && Read32(a + n - 4) == Read32(b + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
 }  // namespace
 
 Interner::Interner() : slots_(kInitialShardSlots, Slot{0, 0}) {}
@@ -28,7 +46,7 @@ const Interner::Record* Interner::Probe(std::string_view s, uint64_t h, size_t* 
     }
     if (slot.tag == tag) {
       const Record& r = RecordAt(slot.ref_plus_one - 1);
-      if (r.name() == s) return &r;
+      if (r.size == s.size() && SameBytes(r.name().data(), s.data(), s.size())) return &r;
     }
   }
 }
