@@ -111,13 +111,17 @@ BoardSet::Change ChangeOf(const Event& e, uint64_t seq) {
   return BoardSet::Change(delta, seq);
 }
 
-// The window of the event's day, created if need be, or nullptr if that day
-// is not kept: older than keep_days before the day of its receipt (and of
+// The day an event counts in (SPEC §2: the day of its ts).
+int32_t DayOfEvent(const EngineState& s, const Admission& a) {
+  return DayOf(a.ts_ms, s.options.tz_offset_minutes);
+}
+
+// The window of `day`, created if need be, or nullptr if that day is not
+// kept: older than keep_days before the day of the event's receipt (and of
 // the engine's clock, which is never earlier). REQUIRES: the clock advanced.
-Window* KeptDayWindow(EngineState& s, const Admission& a, int32_t* day) {
-  *day = DayOf(a.ts_ms, s.options.tz_offset_minutes);
-  if (*day < s.Today() - s.options.keep_days) return nullptr;
-  std::unique_ptr<Window>& window = s.days[*day];
+Window* KeptDayWindow(EngineState& s, int32_t day) {
+  if (day < s.Today() - s.options.keep_days) return nullptr;
+  std::unique_ptr<Window>& window = s.days[day];
   if (!window) window = std::make_unique<Window>();
   return window.get();
 }
@@ -150,16 +154,15 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
     }
   };
   apply(s.total);
-  int32_t day;
-  if (Window* window = KeptDayWindow(s, a, &day)) apply(*window);
+  if (Window* window = KeptDayWindow(s, DayOfEvent(s, a))) apply(*window);
   Applied(s, a);
 }
 
-// Puts one event on the boards. `total_index`, if given, holds the indexes of
-// its total entries found ahead (kNone: not found); they are still right, as
-// entries never move.
+// Puts one event, of day `day`, on the boards. `total_index`, if given, holds
+// the indexes of its total entries found ahead (kNone: not found); they are
+// still right, as entries never move.
 void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
-                   const uint32_t* total_index) {
+                   int32_t day, const uint32_t* total_index) {
   if (a.seq <= s.catch_up_seq) return ApplyCatchingUp(s, e, a, k);
   const BoardSet::Change change = ChangeOf(e, a.seq);
   s.AdvanceClock(a.recv_ms);
@@ -176,8 +179,7 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Key
     set.Update(index[i], created, change);
   }
   AddToTotals(s.total, change);
-  int32_t day;
-  if (Window* window = KeptDayWindow(s, a, &day)) {
+  if (Window* window = KeptDayWindow(s, day)) {
     AddToTotals(*window, change);
     for (int i = 0; i < k.count; ++i) {
       BoardSet& total = s.total.sets[k.family[i]];
@@ -210,7 +212,7 @@ void Engine::Apply(const Event& e, const Admission& a) {
   for (int d = 0; d < kDimensionCount; ++d) {
     id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hashes[d]);
   }
-  ApplyInterned(s, e, a, KeysOf(id), nullptr);
+  ApplyInterned(s, e, a, KeysOf(id), DayOfEvent(s, a), nullptr);
 }
 
 // The stages of ApplyBatch's pipeline, in order: each reads what the one
@@ -244,7 +246,7 @@ void InternNames(EngineState& s, const AdmittedEvent& a, Warmed& w) {
     w.id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], w.hash[d]);
   }
   w.keys = KeysOf(w.id);
-  w.day = DayOf(a.admission.ts_ms, s.options.tz_offset_minutes);
+  w.day = DayOfEvent(s, a.admission);
   const Keys& k = w.keys;
   for (int t = 0; t < k.count; ++t) s.total.sets[k.family[t]].Prefetch(k.scope[t], k.entity[t]);
 }
@@ -299,8 +301,8 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
     if (at(3, &i)) stage::FindTotals(s, warm[i % kRing]);
     if (at(4, &i)) stage::FollowLinks(s, warm[i % kRing]);
     if (at(5, &i)) {
-      ApplyInterned(s, *events[i].event, events[i].admission, warm[i % kRing].keys,
-                    warm[i % kRing].index);
+      const Warmed& w = warm[i % kRing];
+      ApplyInterned(s, *events[i].event, events[i].admission, w.keys, w.day, w.index);
     }
   }
 }

@@ -12,73 +12,16 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 // Slots per shard to begin with: 64 shards × 4 × 8 bytes = 2 KiB.
 constexpr size_t kInitialShardSlots = 4;
-
-// Whether n bytes at a and at b are equal, reading nothing outside them.
-// Names are short (tens of bytes): word compares inline beat a call to memcmp.
-bool SameBytes(const char* a, const char* b, size_t n) {
-  using hash_internal::Read32;
-  using hash_internal::Read64;
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      if (Read64(a + i) != Read64(b + i)) return false;
-    }
-    return Read64(a + n - 8) == Read64(b + n - 8);  // the last word may overlap
-  }
-  if (n >= 4) return Read32(a) == Read32(b) && Read32(a + n - 4) == Read32(b + n - 4);
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
 }  // namespace
 
 Interner::Interner() : slots_(kInitialShardSlots, Slot{0, 0}) {}
-
-const Interner::Record* Interner::Probe(std::string_view s, uint64_t h, size_t* empty) const {
-  const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  const std::vector<Slot>& slots = slots_.For(h).slots;
-  const size_t mask = slots.size() - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots[i];
-    if (slot.ref_plus_one == 0) {
-      *empty = i;
-      return nullptr;
-    }
-    if (slot.tag == tag) {
-      const Record& r = RecordAt(slot.ref_plus_one - 1);
-      if (r.size == s.size() && SameBytes(r.name().data(), s.data(), s.size())) return &r;
-    }
-  }
-}
 
 const Interner::Record* Interner::Lookup(std::string_view s) const {
   size_t empty;
   return Probe(s, Hash64(s), &empty);
 }
 
-void Interner::PrefetchRecord(uint64_t h) const {
-  const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  const std::vector<Slot>& slots = slots_.For(h).slots;
-  const size_t mask = slots.size() - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots[i];
-    if (slot.ref_plus_one == 0) return;
-    if (slot.tag == tag) {
-      // The header and the first 56 bytes of the name: its line and, when the
-      // record starts late in it, the next.
-      const char* r = reinterpret_cast<const char*>(&RecordAt(slot.ref_plus_one - 1));
-      __builtin_prefetch(r);
-      __builtin_prefetch(r + 63);
-      return;
-    }
-  }
-}
-
-uint64_t Interner::HashOf(std::string_view s) { return Hash64(s); }
-
-uint32_t Interner::Intern(std::string_view s, uint64_t h) {
-  size_t i;
-  if (const Record* r = Probe(s, h, &i)) return r->id;
+uint32_t Interner::Add(std::string_view s, uint64_t h, size_t i) {
   const uint32_t id = size();
   const Ref ref = Store(id, s);
   refs_.push_back(ref);

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hash.h"
 #include "sharded_slots.h"
 
 namespace bangdan {
@@ -35,9 +36,14 @@ class Interner {
 
   // The id of `s`, adding it if new.
   uint32_t Intern(std::string_view s) { return Intern(s, HashOf(s)); }
-  // The same with s's hash computed ahead (see Prefetch).
-  uint32_t Intern(std::string_view s, uint64_t hash);
-  static uint64_t HashOf(std::string_view s);
+  // The same with s's hash computed ahead (see Prefetch). Inline: a batch
+  // interns five names an event, nearly all of them known already.
+  uint32_t Intern(std::string_view s, uint64_t hash) {
+    size_t empty;
+    if (const Record* r = Probe(s, hash, &empty)) return r->id;
+    return Add(s, hash, empty);
+  }
+  static uint64_t HashOf(std::string_view s) { return Hash64(s); }
   // Starts loading the slot where a string of this hash is looked up.
   void Prefetch(uint64_t hash) const {
     const auto& shard = slots_.For(hash);
@@ -47,7 +53,25 @@ class Interner {
   // only the slots (which Prefetch brought into cache) and starts loading the
   // record of the first slot whose tag matches. A hint: nothing changes, a
   // wrong guess costs a load.
-  void PrefetchRecord(uint64_t hash) const;
+  void PrefetchRecord(uint64_t hash) const {
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    const std::vector<Slot>& slots = slots_.For(hash).slots;
+    const size_t mask = slots.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots[i];
+      if (slot.ref_plus_one == 0) return;
+      if (slot.tag == tag) {
+        // The header and the first 32 bytes of the name (ten CJK characters,
+        // longer than most names): its line and, when the record starts late
+        // in it, the next. Not further: a line fetched for nothing costs as
+        // much as one used (bench/memory_ceiling_bench.cpp, decoys).
+        const char* r = reinterpret_cast<const char*>(&RecordAt(slot.ref_plus_one - 1));
+        __builtin_prefetch(r);
+        __builtin_prefetch(r + sizeof(Record) + 31);
+        return;
+      }
+    }
+  }
   // The id of `s` if it was interned.
   std::optional<uint32_t> Find(std::string_view s) const {
     const Record* r = Lookup(s);
@@ -90,10 +114,44 @@ class Interner {
     return *reinterpret_cast<const Record*>(chunks_[ref >> kOffsetBits].get() +
                                             (ref & ((1u << kOffsetBits) - 1)));
   }
+  // Whether n bytes at a and at b are equal, reading nothing outside them.
+  // Names are short (tens of bytes): word compares inline beat a call to memcmp.
+  static bool SameBytes(const char* a, const char* b, size_t n) {
+    using hash_internal::Read32;
+    using hash_internal::Read64;
+    if (n >= 8) {
+      for (size_t i = 0; i + 8 < n; i += 8) {
+        if (Read64(a + i) != Read64(b + i)) return false;
+      }
+      return Read64(a + n - 8) == Read64(b + n - 8);  // the last word may overlap
+    }
+    if (n >= 4) return Read32(a) == Read32(b) && Read32(a + n - 4) == Read32(b + n - 4);
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
   // The record of `s` (hash h), or nullptr and *empty = the empty slot that
   // ends its probe run, where it would go.
-  const Record* Probe(std::string_view s, uint64_t h, size_t* empty) const;
+  const Record* Probe(std::string_view s, uint64_t h, size_t* empty) const {
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    const std::vector<Slot>& slots = slots_.For(h).slots;
+    const size_t mask = slots.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots[i];
+      if (slot.ref_plus_one == 0) {
+        *empty = i;
+        return nullptr;
+      }
+      if (slot.tag == tag) {
+        const Record& r = RecordAt(slot.ref_plus_one - 1);
+        if (r.size == s.size() && SameBytes(r.name().data(), s.data(), s.size())) return &r;
+      }
+    }
+  }
   const Record* Lookup(std::string_view s) const;
+  // Adds `s` (hash h, not interned) in the empty slot `slot` of its probe run.
+  uint32_t Add(std::string_view s, uint64_t h, size_t slot);
   Ref Store(uint32_t id, std::string_view s);
   using Slots = ShardedSlots<Slot, 6>;
   void Grow(Slots::Shard& shard);
