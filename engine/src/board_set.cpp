@@ -53,7 +53,7 @@ uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
   }
   const uint64_t h = HashInt(Key(scope, entity));
   Slots::Shard& shard = slots_.For(h);
-  const size_t mask = shard.slots.size() - 1;
+  const size_t mask = shard.mask;
   size_t i = h & mask;
   while (shard.slots[i].index != kNone) i = (i + 1) & mask;
   return CreateAt(shard, i, scope, entity);
@@ -63,7 +63,7 @@ uint32_t BoardSet::FindOrCreate(uint32_t scope, uint32_t entity, bool* created) 
   const uint64_t key = Key(scope, entity);
   const uint64_t h = HashInt(key);
   Slots::Shard& shard = slots_.For(h);
-  const size_t mask = shard.slots.size() - 1;
+  const size_t mask = shard.mask;
   size_t i = h & mask;
   for (; shard.slots[i].index != kNone; i = (i + 1) & mask) {
     if (shard.slots[i].key == key) {

@@ -120,7 +120,7 @@ class BoardSet {
     }
     const uint64_t h = HashInt(Key(scope, entity));
     const auto& shard = slots_.For(h);
-    __builtin_prefetch(&shard.slots[h & (shard.slots.size() - 1)]);
+    __builtin_prefetch(&shard.slots[h & shard.mask]);
     if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
   }
   // 2. once that is in cache: the entry's index (kNone if it has none yet),
@@ -168,8 +168,9 @@ class BoardSet {
     if (!scoped_) return entity < by_entity_.size() ? by_entity_[entity] : kNone;
     const uint64_t key = Key(scope, entity);
     const uint64_t h = HashInt(key);
-    const std::vector<Slot>& slots = slots_.For(h).slots;
-    const size_t mask = slots.size() - 1;
+    const Slots::Shard& shard = slots_.For(h);
+    const std::vector<Slot>& slots = shard.slots;
+    const size_t mask = shard.mask;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       if (slots[i].key == key) return slots[i].index;  // an empty slot's key is kEmptyKey
       if (slots[i].index == kNone) return kNone;

@@ -46,8 +46,9 @@ bool Dedup::InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_
 }
 
 bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) const {
-  const std::vector<uint64_t>& slots = set_.For(fp.lo).slots;
-  const size_t mask = slots.size() - 1;
+  const Set::Shard& shard = set_.For(fp.lo);
+  const std::vector<uint64_t>& slots = shard.slots;
+  const size_t mask = shard.mask;
   const uint64_t bits = HashBits(fp.lo);
   for (size_t i = bits & mask;; i = (i + 1) & mask) {
     const uint64_t slot = slots[i];
@@ -73,7 +74,7 @@ void Dedup::SetInsert(uint64_t seq, uint64_t h) {
   Set::Shard& shard = set_.For(h);
   if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard);
   std::vector<uint64_t>& slots = shard.slots;
-  const size_t mask = slots.size() - 1;
+  const size_t mask = shard.mask;
   const uint64_t bits = HashBits(h);
   const Fingerprint& fp = fps_[seq - front_seq_];
   size_t i = bits & mask;
@@ -92,7 +93,7 @@ void Dedup::SetInsert(uint64_t seq, uint64_t h) {
 void Dedup::SetErase(uint64_t seq, uint64_t h) {
   Set::Shard& shard = set_.For(h);
   std::vector<uint64_t>& slots = shard.slots;
-  const size_t mask = slots.size() - 1;
+  const size_t mask = shard.mask;
   const uint64_t want = MakeSlot(seq, h);
   size_t i = HashBits(h) & mask;
   for (;; i = (i + 1) & mask) {

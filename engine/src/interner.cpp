@@ -29,7 +29,7 @@ uint32_t Interner::Add(std::string_view s, uint64_t h, size_t i) {
   Slots::Shard& shard = slots_.For(h);
   if (++shard.count * 2 > shard.slots.size()) {
     Grow(shard);
-    const size_t mask = shard.slots.size() - 1;
+    const size_t mask = shard.mask;
     for (i = h & mask; shard.slots[i].ref_plus_one != 0; i = (i + 1) & mask) {
     }
   }

@@ -47,7 +47,7 @@ class Interner {
   // Starts loading the slot where a string of this hash is looked up.
   void Prefetch(uint64_t hash) const {
     const auto& shard = slots_.For(hash);
-    __builtin_prefetch(&shard.slots[hash & (shard.slots.size() - 1)]);
+    __builtin_prefetch(&shard.slots[hash & shard.mask]);
   }
   // The next level of a lookup, for batches (see Engine::ApplyBatch): reads
   // only the slots (which Prefetch brought into cache) and starts loading the
@@ -55,8 +55,9 @@ class Interner {
   // wrong guess costs a load.
   void PrefetchRecord(uint64_t hash) const {
     const uint32_t tag = static_cast<uint32_t>(hash >> 32);
-    const std::vector<Slot>& slots = slots_.For(hash).slots;
-    const size_t mask = slots.size() - 1;
+    const Slots::Shard& shard = slots_.For(hash);
+    const std::vector<Slot>& slots = shard.slots;
+    const size_t mask = shard.mask;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       const Slot& slot = slots[i];
       if (slot.ref_plus_one == 0) return;
@@ -135,8 +136,9 @@ class Interner {
   // ends its probe run, where it would go.
   const Record* Probe(std::string_view s, uint64_t h, size_t* empty) const {
     const uint32_t tag = static_cast<uint32_t>(h >> 32);
-    const std::vector<Slot>& slots = slots_.For(h).slots;
-    const size_t mask = slots.size() - 1;
+    const Slots::Shard& shard = slots_.For(h);
+    const std::vector<Slot>& slots = shard.slots;
+    const size_t mask = shard.mask;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& slot = slots[i];
       if (slot.ref_plus_one == 0) {

@@ -36,6 +36,7 @@ class ShardedSlots {
 
   struct Shard {
     std::vector<Slot> slots;  // a power-of-two size
+    size_t mask = 0;          // slots.size() - 1, kept at hand for every probe
     size_t count = 0;         // slots in use, kept by the owner
   };
 
@@ -45,7 +46,10 @@ class ShardedSlots {
 
   void Reset(size_t slots_each) {
     shards_.assign(slots_each == 0 ? 0 : kShards, Shard{});
-    for (Shard& shard : shards_) shard.slots.assign(slots_each, empty_);
+    for (Shard& shard : shards_) {
+      shard.slots.assign(slots_each, empty_);
+      shard.mask = slots_each - 1;
+    }
   }
 
   Shard& For(uint64_t hash) { return shards_[hash >> (64 - kShardBits)]; }
@@ -61,7 +65,7 @@ class ShardedSlots {
               Prefetch&& prefetch) {
     std::vector<Slot> old(size, empty_);
     old.swap(shard.slots);
-    const size_t mask = size - 1;
+    const size_t mask = shard.mask = size - 1;
     constexpr size_t kAhead = 16;
     for (size_t k = 0; k < old.size(); ++k) {
       if (k + kAhead < old.size() && !is_empty(old[k + kAhead])) prefetch(old[k + kAhead]);
