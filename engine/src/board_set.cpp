@@ -12,7 +12,7 @@ int FamilyIndex(Dimension dim, ScopeKind scope) {
 }
 
 namespace {
-// Slots per shard to begin with: 64 shards × 4 × 16 bytes = 4 KiB a scoped set.
+// Slots per shard to begin with: 256 shards × 4 × 16 bytes = 16 KiB a scoped set.
 constexpr size_t kInitialShardSlots = 4;
 }  // namespace
 

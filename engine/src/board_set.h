@@ -5,7 +5,7 @@
 // order of first appearance (so the layout is a function of the event
 // sequence). Unscoped families find an entry through a vector indexed by
 // entity id; scoped ones through an open-addressing map keyed by
-// scope id << 32 | entity id, in 64 shards that grow one at a time
+// scope id << 32 | entity id, in 256 shards that grow one at a time
 // (ShardedSlots). Entries and boards live in pages: no growth moves them.
 //
 // Lazy ordering: each board (one per scope id) keeps three RankTrees, one per
@@ -231,7 +231,7 @@ class BoardSet {
   uint32_t BoardFor(uint32_t scope);
   uint32_t Create(uint32_t scope, uint32_t entity);
   uint32_t FindOrCreate(uint32_t scope, uint32_t entity, bool* created);
-  using Slots = ShardedSlots<Slot, 6>;
+  using Slots = ShardedSlots<Slot, 8>;
   // Scoped: a new entry in the empty slot `slot` of its probe sequence in
   // `shard`.
   uint32_t CreateAt(Slots::Shard& shard, size_t slot, uint32_t scope, uint32_t entity);

@@ -11,7 +11,7 @@ namespace {
 // tens of millions of ids is hundreds of MiB to fault in when a snapshot
 // loads.
 bool Crowded(uint64_t ids, size_t slots) { return ids * 4 > slots * 3; }
-// Slots per shard to begin with: 64 shards × 16 × 8 bytes = 8 KiB.
+// Slots per shard to begin with: 256 shards × 16 × 8 bytes = 32 KiB.
 constexpr size_t kInitialShardSlots = 16;
 // Two fixed, unrelated seeds: the halves of the fingerprint must not be
 // functions of each other.

@@ -145,7 +145,7 @@ class Dedup {
   // hash's top 6 bits and its place in the shard by HashBits (bits 16…46),
   // independent of each other; the slot stores HashBits, which both places it
   // and rejects almost every other id without reading the FIFO.
-  using Set = ShardedSlots<uint64_t, 6>;
+  using Set = ShardedSlots<uint64_t, 8>;
   static constexpr uint64_t kUsed = uint64_t{1} << 31;
   static uint64_t HashBits(uint64_t h) { return (h >> 16) & (kUsed - 1); }
   static uint64_t HashBitsOf(uint64_t slot) { return slot & (kUsed - 1); }

@@ -10,7 +10,7 @@ namespace bangdan {
 namespace {
 // A chunk's offsets are counted in 8-byte units and must fit kOffsetBits.
 constexpr size_t kChunkBytes = 64 * 1024;
-// Slots per shard to begin with: 64 shards × 4 × 8 bytes = 2 KiB.
+// Slots per shard to begin with: 256 shards × 4 × 8 bytes = 8 KiB.
 constexpr size_t kInitialShardSlots = 4;
 }  // namespace
 

@@ -155,7 +155,7 @@ class Interner {
   // Adds `s` (hash h, not interned) in the empty slot `slot` of its probe run.
   uint32_t Add(std::string_view s, uint64_t h, size_t slot);
   Ref Store(uint32_t id, std::string_view s);
-  using Slots = ShardedSlots<Slot, 6>;
+  using Slots = ShardedSlots<Slot, 8>;
   void Grow(Slots::Shard& shard);
 
   std::vector<Ref> refs_;    // id → record

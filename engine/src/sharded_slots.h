@@ -12,8 +12,9 @@
 // freed pages to the kernel, 256 shards per table took a quarter of the
 // engine's heap off transparent huge pages (half apply's speed, through TLB
 // misses) and 1,024 for the dedup set raised ack p99 (the purging ran on the
-// engine's thread). With decay off (server/main.cpp) 64 shards keep the heap
-// on huge pages and the speed; every table uses 64 (bench/RESULTS.md).
+// engine's thread). With decay off (server/main.cpp) the heap stays on huge
+// pages with 256 shards too, at the same speed, and each growth is a quarter
+// of 64's: every table uses 256 (bench/RESULTS.md).
 //
 // The tables (BoardSet's entry lookup, the Interner, Dedup's id set) keep their
 // own slot formats and probing: this holds the shards, picks one by the top
