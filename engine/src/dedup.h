@@ -19,13 +19,14 @@
 // half of a seq names it; and the slot's hash bits are the ones that place it
 // in its table, so the table grows without reading the FIFO.
 //
-// The set is split by the top bits of the hash into 64 tables that grow one
+// The set is split by the top bits of the hash into 256 tables that grow one
 // at a time (ShardedSlots): doubling one table of tens of millions of slots
 // would stop admission for as long as it takes to fault in and fill hundreds
 // of MiB (76 ms at 2 M slots on the measuring machine, seconds at the default
-// window's 64 M); a shard holds 1/64 of the ids. (1,024 shards made growth
-// smaller still, but their many small arrays, freed as they grew, cost ack
-// latency at p99 through the allocator: bench/RESULTS.md.)
+// window's 64 M); a shard holds 1/256 of the ids, and its growth at the
+// default window takes ~9 ms. (While the allocator returned freed pages to
+// the kernel, the many arrays freed as shards grew cost ack latency at p99:
+// bench/RESULTS.md.)
 //
 // Window: an id is "within the window" for an event received at recv_ms if
 // its entry's recv_ms >= recv_ms - window_ms and it is one of the last
@@ -142,7 +143,7 @@ class Dedup {
   bool InWindow(uint64_t seq, int64_t admitted_ms, int64_t recv_ms, uint64_t next_seq) const;
 
   // Slots are kEmpty or MakeSlot(seq, hash). A slot's shard is picked by the
-  // hash's top 6 bits and its place in the shard by HashBits (bits 16…46),
+  // hash's top 8 bits and its place in the shard by HashBits (bits 16…46),
   // independent of each other; the slot stores HashBits, which both places it
   // and rejects almost every other id without reading the FIFO.
   using Set = ShardedSlots<uint64_t, 8>;
