@@ -48,7 +48,7 @@ uint32_t BoardSet::NewEntry(uint32_t scope, uint32_t entity) {
 
 uint32_t BoardSet::Create(uint32_t scope, uint32_t entity) {
   if (!scoped_) {
-    if (entity >= by_entity_.size()) by_entity_.resize(size_t{entity} + 1, kNone);
+    by_entity_.GrowTo(size_t{entity} + 1, kNone);
     return by_entity_[entity] = NewEntry(0, entity);
   }
   const uint64_t h = HashInt(Key(scope, entity));
@@ -158,7 +158,7 @@ void BoardSet::Flush(Board& b) {
 size_t BoardSet::MemoryBytes() const {
   size_t bytes = pages_.size() * kPageSize * sizeof(Entry) +
                  pages_.capacity() * sizeof(void*) + boards_.MemoryBytes() +
-                 by_entity_.capacity() * sizeof(uint32_t) +
+                 by_entity_.MemoryBytes() +
                  board_of_scope_.capacity() * sizeof(uint32_t) +
                  versions_.capacity() * sizeof(uint64_t) + slots_.MemoryBytes();
   for (size_t i = 0; i < boards_.size(); ++i) {

@@ -3,7 +3,7 @@
 //
 // Entries: one per (scope, entity) that has had an event, in a vector in
 // order of first appearance (so the layout is a function of the event
-// sequence). Unscoped families find an entry through a vector indexed by
+// sequence). Unscoped families find an entry through an array (in pages) indexed by
 // entity id; scoped ones through an open-addressing map keyed by
 // scope id << 32 | entity id, in 256 shards that grow one at a time
 // (ShardedSlots). Entries and boards live in pages: no growth moves them.
@@ -255,7 +255,9 @@ class BoardSet {
   // from the boards, as every update writes it: 8 bytes a board keep the
   // versions of 100,000 boards within a megabyte of cache.
   std::vector<uint64_t> versions_;
-  std::vector<uint32_t> by_entity_;       // unscoped: entity id → entry index
+  // Unscoped: entity id → entry index. In pages, as the boards: a million
+  // users' index doubling at once took milliseconds of copying and faults.
+  PagedVector<uint32_t, 14> by_entity_;
   std::vector<uint32_t> board_of_scope_;  // scoped: scope id → board index
   Slots slots_;                           // scoped: the lookup of (scope, entity)
 };

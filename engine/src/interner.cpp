@@ -24,7 +24,7 @@ const Interner::Record* Interner::Lookup(std::string_view s) const {
 uint32_t Interner::Add(std::string_view s, uint64_t h, size_t i) {
   const uint32_t id = size();
   const Ref ref = Store(id, s);
-  refs_.push_back(ref);
+  refs_.emplace_back() = ref;
   // Keep the load at most 1/2 so that misses stay short.
   Slots::Shard& shard = slots_.For(h);
   if (++shard.count * 2 > shard.slots.size()) {
@@ -75,7 +75,7 @@ void Interner::Clear() {
 }
 
 size_t Interner::MemoryBytes() const {
-  return arena_bytes_ + refs_.capacity() * sizeof(Ref) + slots_.MemoryBytes() +
+  return arena_bytes_ + refs_.MemoryBytes() + slots_.MemoryBytes() +
          chunks_.capacity() * sizeof(void*);
 }
 

@@ -8,6 +8,7 @@
 // Thread safety: none.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -28,6 +29,22 @@ class PagedVector {
   T& emplace_back() {
     if ((size_ & (kPageSize - 1)) == 0) pages_.push_back(std::make_unique<T[]>(kPageSize));
     return (*this)[size_++];
+  }
+
+  // Grows to n elements if it has fewer, the new ones copies of `fill`.
+  void GrowTo(size_t n, const T& fill) {
+    while (size_ < n) {
+      const size_t offset = size_ & (kPageSize - 1);
+      if (offset == 0) pages_.push_back(std::make_unique<T[]>(kPageSize));
+      const size_t count = std::min(n - size_, kPageSize - offset);
+      std::fill_n(&pages_.back()[offset], count, fill);
+      size_ += count;
+    }
+  }
+
+  void clear() {
+    pages_.clear();
+    size_ = 0;
   }
 
   // Elements that the pages hold room for, used or not.

@@ -32,5 +32,30 @@ TEST(PagedVector, NewElementsAreDefaultConstructed) {
   EXPECT_EQ(v.capacity(), 12u);
 }
 
+TEST(PagedVector, GrowToFillsAcrossPagesAndNeverShrinks) {
+  PagedVector<int, 2> v;  // pages of 4
+  v.emplace_back() = 7;
+  v.GrowTo(11, -1);
+  ASSERT_EQ(v.size(), 11u);
+  EXPECT_EQ(v[0], 7);
+  for (size_t i = 1; i < 11; ++i) EXPECT_EQ(v[i], -1) << i;
+  EXPECT_EQ(v.capacity(), 12u);
+  v.GrowTo(5, 3);  // already larger: nothing changes
+  EXPECT_EQ(v.size(), 11u);
+  EXPECT_EQ(v[4], -1);
+  v.GrowTo(12, 9);  // the last slot of the last page
+  EXPECT_EQ(v[11], 9);
+  EXPECT_EQ(v.capacity(), 12u);
+}
+
+TEST(PagedVector, ClearDropsEveryPage) {
+  PagedVector<int, 2> v;
+  v.GrowTo(9, 1);
+  v.clear();
+  EXPECT_EQ(v.size(), 0u);
+  EXPECT_EQ(v.capacity(), 0u);
+  EXPECT_EQ(v.emplace_back(), 0);
+}
+
 }  // namespace
 }  // namespace bangdan
