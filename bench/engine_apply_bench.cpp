@@ -60,18 +60,30 @@ BoardRef RandomBoard(std::mt19937_64& rng, const Event& e) {
   }
 }
 
-void BM_AdmitApply(benchmark::State& state) {
-  const Workload& w = GetWorkload();
+// Times admitting and applying the workload's 2,000,000 events in frames of
+// `frame` (1 = Admit + Apply one at a time, else AdmitBatch + ApplyBatch), to a
+// fresh engine, or, with `existing`, to one that took the same draws before
+// (untimed), so that the work is updating entries, not creating them.
+void AdmitApply(benchmark::State& state, const Workload& w, bool existing, size_t frame) {
   for (auto _ : state) {
     state.PauseTiming();
     auto engine = std::make_unique<Engine>();
+    if (existing) Feed(*engine, w, 0, kEvents);
     state.ResumeTiming();
-    Feed(*engine, w, 0, kEvents, static_cast<size_t>(state.range(0)));
+    if (existing) {
+      Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents, frame);
+    } else {
+      Feed(*engine, w, 0, kEvents, frame);
+    }
     state.PauseTiming();
     engine.reset();  // freeing millions of entries is not part of applying
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+}
+
+void BM_AdmitApply(benchmark::State& state) {
+  AdmitApply(state, GetWorkload(), false, static_cast<size_t>(state.range(0)));
 }
 // Arg: events per frame; 1 = Apply one at a time, else ApplyBatch per frame.
 BENCHMARK(BM_AdmitApply)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->Iterations(1);
@@ -79,19 +91,7 @@ BENCHMARK(BM_AdmitApply)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->Itera
 // The second 2,000,000 events of a campaign: the same draws, so most entries
 // already exist and the work is updating, not creating.
 void BM_AdmitApplyExistingEntities(benchmark::State& state) {
-  const Workload& w = GetWorkload();
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto engine = std::make_unique<Engine>();
-    Feed(*engine, w, 0, kEvents);
-    state.ResumeTiming();
-    Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents,
-         static_cast<size_t>(state.range(0)));
-    state.PauseTiming();
-    engine.reset();
-    state.ResumeTiming();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+  AdmitApply(state, GetWorkload(), true, static_cast<size_t>(state.range(0)));
 }
 BENCHMARK(BM_AdmitApplyExistingEntities)
     ->Arg(1)
@@ -103,23 +103,7 @@ BENCHMARK(BM_AdmitApplyExistingEntities)
 // users in fixed teams, teams in fixed firms and cities, as bangdan-loadgen
 // and a real campaign send them.
 void BM_AdmitApplyHierarchical(benchmark::State& state) {
-  const Workload& w = GetWorkload(bench::Shape::kHierarchical);
-  const bool again = state.range(0) != 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto engine = std::make_unique<Engine>();
-    if (again) Feed(*engine, w, 0, kEvents);
-    state.ResumeTiming();
-    if (again) {
-      Feed(*engine, w.events_again, w.recv_ms_again, 0, kEvents, 100);
-    } else {
-      Feed(*engine, w, 0, kEvents, 100);
-    }
-    state.PauseTiming();
-    engine.reset();
-    state.ResumeTiming();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEvents));
+  AdmitApply(state, GetWorkload(bench::Shape::kHierarchical), state.range(0) != 0, 100);
 }
 // Arg: 0 = a fresh engine, 1 = the entities exist already.
 BENCHMARK(BM_AdmitApplyHierarchical)

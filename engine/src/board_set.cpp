@@ -113,12 +113,12 @@ bool BoardSet::Restore(uint32_t scope, uint32_t entity, const int64_t value[kMet
   if (!created) return false;
   Entry& e = mutable_entry(index);
   Board& b = boards_[e.board_and_dirty];
+  // Every event changes orders (±1), so the newest seq on a board is its
+  // version: no need to store versions in the snapshot.
+  uint64_t& version = versions_[e.board_and_dirty];
   for (int m = 0; m < kMetricCount; ++m) {
     e.value[m] = value[m];
     e.seq[m] = seq[m];
-    // Every event changes orders (±1), so the newest seq on a board is its
-    // version: no need to store versions in the snapshot.
-    uint64_t& version = versions_[e.board_and_dirty];
     if (seq[m] > version) version = seq[m];
   }
   e.board_and_dirty |= kDirtyBit;
