@@ -68,6 +68,28 @@ TEST(Crc32cTest, HardwarePathAgreesWithTheTableAtEveryLengthAndAlignment) {
   }
 }
 
+// Inputs of 12 KiB and more run as three stripes joined at the end: every
+// length around the stripe boundaries, any alignment, and a running CRC.
+TEST(Crc32cTest, ThreeStripePathAgreesWithTheTableAroundEveryBoundary) {
+  std::mt19937 rng(7);
+  std::string data(5 * 12288 + 64, '\0');
+  for (auto& c : data) c = static_cast<char>(rng());
+  for (size_t start : {0, 1, 5, 8}) {
+    for (size_t stripes : {1, 2, 3, 5}) {
+      for (int delta = -9; delta <= 9; ++delta) {
+        const size_t n = stripes * 12288 + delta;
+        if (start + n > data.size()) continue;
+        ASSERT_EQ(ExtendPortable(0x9abcu, data.data() + start, n),
+                  Extend(0x9abcu, data.data() + start, n))
+            << "start " << start << " length " << n;
+      }
+    }
+  }
+  // The stripes start from the CRC so far, not from zero.
+  const uint32_t head = Value(data.data(), 100);
+  EXPECT_EQ(Value(data.data(), 100 + 3 * 12288), Extend(head, data.data() + 100, 3 * 12288));
+}
+
 TEST(Crc32cTest, ThisMachineUsesTheHardwarePath) {
 #if defined(__x86_64__)
   EXPECT_TRUE(HardwareAccelerated());

@@ -2,7 +2,10 @@
 //
 // The table path is kept simple: it runs only on CPUs without SSE4.2, which
 // servers of this decade do not include. The hardware path does 8 bytes per
-// instruction, several GB/s, far more than the log or a snapshot needs.
+// instruction. One chain of crc32 instructions waits for each result (3
+// cycles) before the next; a snapshot of hundreds of MB, checked before it
+// loads, spent 15 % of its load there. So long inputs run three independent
+// chains over three adjacent stripes and join them (see Shift).
 #include "storage/crc32c.h"
 
 #include <array>
@@ -31,6 +34,49 @@ constexpr std::array<uint32_t, 256> MakeTable() {
 
 constexpr std::array<uint32_t, 256> kTable = MakeTable();
 
+// The CRC register after a run of kStripe zero bytes, as a function of the
+// register before it: the "shift" that moves a stripe's CRC past the stripes
+// after it. Without the pre- and post-inversion the register's update is
+// linear over GF(2) in (register, data) jointly, so
+//   raw(c, A ‖ B) = Shift(raw(c, A)) ⊕ raw(0, B)   for |B| = kStripe,
+// and Shift itself is linear in c: four tables of 256, one per byte of c,
+// built from the shifts of the 32 single bits.
+constexpr size_t kStripe = 4096;
+
+struct ShiftTables {
+  uint32_t byte[4][256];
+};
+
+ShiftTables MakeShiftTables() {
+  uint32_t bit[32];
+  for (int i = 0; i < 32; ++i) {
+    uint32_t crc = uint32_t{1} << i;
+    for (size_t k = 0; k < kStripe; ++k) crc = kTable[crc & 0xff] ^ (crc >> 8);
+    bit[i] = crc;
+  }
+  ShiftTables t{};
+  for (int b = 0; b < 4; ++b) {
+    for (uint32_t v = 0; v < 256; ++v) {
+      uint32_t x = 0;
+      for (int j = 0; j < 8; ++j) {
+        if (v & (1u << j)) x ^= bit[8 * b + j];
+      }
+      t.byte[b][v] = x;
+    }
+  }
+  return t;
+}
+
+const ShiftTables& TheShiftTables() {
+  static const ShiftTables tables = MakeShiftTables();
+  return tables;
+}
+
+inline uint32_t Shift(const ShiftTables& t, uint32_t crc) {
+  return t.byte[0][crc & 0xff] ^ t.byte[1][(crc >> 8) & 0xff] ^ t.byte[2][(crc >> 16) & 0xff] ^
+         t.byte[3][crc >> 24];
+}
+
 #ifdef BANGDAN_CRC32C_X86
 __attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t init_crc, const char* data,
                                                        size_t n) {
@@ -39,6 +85,27 @@ __attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t init_crc, const 
   while (n > 0 && (reinterpret_cast<uintptr_t>(p) & 7) != 0) {
     crc = _mm_crc32_u8(static_cast<uint32_t>(crc), *p++);
     --n;
+  }
+  if (n >= 3 * kStripe) {
+    // Three chains in flight; joining them costs two table shifts per
+    // 12 KiB, against ~1,500 crc32 instructions.
+    const ShiftTables& t = TheShiftTables();
+    while (n >= 3 * kStripe) {
+      uint64_t a = crc, b = 0, c = 0;
+      for (size_t i = 0; i < kStripe; i += 8) {
+        uint64_t wa, wb, wc;
+        std::memcpy(&wa, p + i, 8);
+        std::memcpy(&wb, p + kStripe + i, 8);
+        std::memcpy(&wc, p + 2 * kStripe + i, 8);
+        a = _mm_crc32_u64(a, wa);
+        b = _mm_crc32_u64(b, wb);
+        c = _mm_crc32_u64(c, wc);
+      }
+      const uint32_t ab = Shift(t, static_cast<uint32_t>(a)) ^ static_cast<uint32_t>(b);
+      crc = Shift(t, ab) ^ static_cast<uint32_t>(c);
+      p += 3 * kStripe;
+      n -= 3 * kStripe;
+    }
   }
   while (n >= 8) {
     uint64_t word;
