@@ -70,24 +70,23 @@ void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
   SetInsert(seq, fp.lo);
 }
 
-void Dedup::SetInsert(uint64_t seq, uint64_t h) {
-  Set::Shard& shard = set_.For(h);
+void Dedup::InsertSlot(Set::Shard& shard, uint64_t slot) {
   if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard);
   std::vector<uint64_t>& slots = shard.slots;
   const size_t mask = shard.mask;
-  const uint64_t bits = HashBits(h);
-  const Fingerprint& fp = fps_[seq - front_seq_];
+  const uint64_t bits = HashBitsOf(slot);
+  const Fingerprint& fp = fps_[SeqOf(slot) - front_seq_];
   size_t i = bits & mask;
   for (;; i = (i + 1) & mask) {
-    const uint64_t slot = slots[i];
-    if (slot == kEmpty) {
+    const uint64_t other = slots[i];
+    if (other == kEmpty) {
       ++shard.count;
       break;
     }
     // The same id seen again (it had left the window): point at the new entry.
-    if (HashBitsOf(slot) == bits && fps_[SeqOf(slot) - front_seq_] == fp) break;
+    if (HashBitsOf(other) == bits && fps_[SeqOf(other) - front_seq_] == fp) break;
   }
-  slots[i] = MakeSlot(seq, h);
+  slots[i] = slot;
 }
 
 void Dedup::SetErase(uint64_t seq, uint64_t h) {
@@ -156,23 +155,56 @@ void Dedup::AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq) 
   }
 }
 
-// Indexes the FIFO in admission order: the FIFO is read sequentially, not
-// once per slot at random. Each shard is first sized for its share of the
-// ids, so few grow on the way. An id admitted again after it left the window
-// is met twice; SetInsert points it at the newer entry, as it did when the id
-// came.
+// Indexes the FIFO. Inserting the ids in FIFO order straight into the set
+// writes 20 M random slots of a 256 MiB set for a 20 M-id window: a cache miss
+// and a write-back each, most of a snapshot load's own work. So it goes in two
+// passes over memory that is needed anyway:
+//  1. The FIFO is read in order and each id's slot is staged at the front of
+//     its shard's own array (256 sequential streams).
+//  2. Shard by shard, the staged slots are copied aside, the array is
+//     cleared, and they are inserted again: one shard's array (1 MiB for a
+//     20 M-id window) stays in cache while it fills.
+// Each shard gets its ids in FIFO order and grows by the same rule, so the
+// set is the same, slot for slot, as inserting them one by one; an id
+// admitted again after it left the window points at its newer entry, as it
+// did when the id came. Each shard is first sized for its share of the ids,
+// so few grow on the way; ids that find their shard's array already full of
+// staged slots (a shard far above its share) are inserted last, in order.
 void Dedup::Reindex() {
   size_t each = kInitialShardSlots;
   // A shard gets about n / kShards ids; room for 1/8 more absorbs the spread.
   const size_t share = fps_.size() / Set::kShards;
   while (Crowded(share + share / 8, each)) each *= 2;
   set_.Reset(each);
-  constexpr size_t kAhead = 32;
   const size_t n = fps_.size();
+  std::vector<std::pair<size_t, uint64_t>> spilled;  // {shard, slot}, in FIFO order
   for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) Prefetch(fps_[i + kAhead]);
-    SetInsert(front_seq_ + i, fps_[i].lo);
+    const uint64_t h = fps_[i].lo;
+    const size_t s = Set::ShardIndex(h);
+    Set::Shard& shard = set_.at(s);
+    const uint64_t slot = MakeSlot(front_seq_ + i, h);
+    if (shard.count < each) {
+      shard.slots[shard.count++] = slot;
+    } else {
+      spilled.emplace_back(s, slot);
+    }
   }
+  std::vector<uint64_t> staged;
+  staged.reserve(each);
+  constexpr size_t kAhead = 16;
+  for (size_t s = 0; s < Set::kShards; ++s) {
+    Set::Shard& shard = set_.at(s);
+    staged.assign(shard.slots.begin(), shard.slots.begin() + static_cast<ptrdiff_t>(shard.count));
+    std::fill(shard.slots.begin(), shard.slots.end(), kEmpty);
+    shard.count = 0;
+    for (size_t k = 0; k < staged.size(); ++k) {
+      if (k + kAhead < staged.size()) {
+        __builtin_prefetch(&shard.slots[HashBitsOf(staged[k + kAhead]) & shard.mask]);
+      }
+      InsertSlot(shard, staged[k]);
+    }
+  }
+  for (const auto& [s, slot] : spilled) InsertSlot(set_.at(s), slot);
 }
 
 void Dedup::Clear() {

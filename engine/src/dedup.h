@@ -156,7 +156,10 @@ class Dedup {
     return front_seq_ + static_cast<uint32_t>((slot >> 32) - static_cast<uint32_t>(front_seq_));
   }
 
-  void SetInsert(uint64_t seq, uint64_t h);
+  void SetInsert(uint64_t seq, uint64_t h) { InsertSlot(set_.For(h), MakeSlot(seq, h)); }
+  // Puts `slot` in `shard`, or over the slot of the same id (the id came
+  // again after it left the window), growing the shard first if crowded.
+  void InsertSlot(Set::Shard& shard, uint64_t slot);
   void SetErase(uint64_t seq, uint64_t h);
   // Doubles a shard, moving its slots.
   void Grow(Set::Shard& shard);

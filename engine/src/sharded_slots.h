@@ -53,7 +53,9 @@ class ShardedSlots {
     }
   }
 
-  Shard& For(uint64_t hash) { return shards_[hash >> (64 - kShardBits)]; }
+  static size_t ShardIndex(uint64_t hash) { return hash >> (64 - kShardBits); }
+  Shard& For(uint64_t hash) { return shards_[ShardIndex(hash)]; }
+  Shard& at(size_t index) { return shards_[index]; }
   const Shard& For(uint64_t hash) const { return shards_[hash >> (64 - kShardBits)]; }
 
   // Moves `shard` into an array of `size` slots (a power of two, larger than

@@ -285,6 +285,39 @@ TEST(DedupRandom, AgreesWithTheModelAcrossTwoToTheThirtyTwoSeqs) {
   RandomWindow(33, true, true, large);
 }
 
+// Reindex stages each shard's ids in its own array first; 2,560 ids give
+// shards of 16 slots about 10 ids each, so some shards get more ids than their
+// array holds (those are inserted after the rest) and grow on the way. The
+// loaded window must answer exactly as the one built id by id, and take the
+// same memory (the same growth).
+TEST(DedupReindex, ShardsAboveTheirShareAnswerAsWhenPushedOneByOne) {
+  constexpr int kIds = 2560;
+  Dedup pushed(1'000'000, 1'000'000);
+  std::vector<Dedup::Entry> listed;
+  for (int i = 0; i < kIds; ++i) {
+    const Fingerprint fp = FingerprintOf(Id(i));
+    pushed.Push(fp, 1000 + i / 100, 1 + i);
+    listed.push_back(Dedup::Entry{fp, 1000 + i / 100});
+  }
+  Dedup loaded(1'000'000, 1'000'000);
+  loaded.AppendUnindexed(listed, 1);
+  loaded.Reindex();
+  ASSERT_EQ(loaded.size(), pushed.size());
+  EXPECT_EQ(loaded.MemoryBytes(), pushed.MemoryBytes());
+  for (int i = 0; i < 2 * kIds; ++i) {
+    const Fingerprint fp = FingerprintOf(Id(i));
+    ASSERT_EQ(loaded.Contains(fp, 2000, kIds + 1), i < kIds) << "id " << i;
+  }
+  // Evicting through the loaded set finds the slots again: all but the last
+  // frame's 60 ids (received at 1025) leave.
+  const int64_t later = 1025 + 1'000'000;
+  loaded.Evict(later, kIds);
+  EXPECT_EQ(loaded.size(), 60u);
+  for (int i = 0; i < kIds; ++i) {
+    ASSERT_EQ(loaded.Contains(FingerprintOf(Id(i)), later, kIds + 1), i >= 2500) << "id " << i;
+  }
+}
+
 TEST(Fingerprint, HalvesAreIndependentHashes) {
   Fingerprint a = FingerprintOf("order-1"), b = FingerprintOf("order-2");
   EXPECT_NE(a.lo, a.hi);
