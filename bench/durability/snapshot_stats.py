@@ -5,7 +5,7 @@ dedup ids (bench/durability/run_recovery.sh divides the load time by them).
     python3 bench/durability/snapshot_stats.py DATA_DIR/snapshot-….snap
 
 Reads the file format of docs/format.md ("Snapshot file") and the payload of
-docs/engine.md ("The state as bytes", versions 1 and 2); any other version is
+docs/engine.md ("The state as bytes", versions 1 to 3); any other version is
 refused rather than miscounted. Prints one line of key=value:
 
     seq=… file_bytes=… entries=… entries_total_window=… days=… names=… dedup_ids=…
@@ -38,10 +38,10 @@ def main(path):
     if data[p:p + 8] != b"BDENGINE":
         sys.exit(f"{path}: payload is not an engine state")
     (payload_version,) = struct.unpack_from("<I", data, p + 8)
-    if payload_version not in (1, 2):
-        sys.exit(f"{path}: engine payload version {payload_version}, this script reads 1 and 2")
+    if payload_version not in (1, 2, 3):
+        sys.exit(f"{path}: engine payload version {payload_version}, this script reads 1 to 3")
     # magic … begin_seq, [end_seq,] has_clock, clock_ms
-    p += 8 + 4 + 4 + 4 + 8 + 8 + 8 + (8 if payload_version == 2 else 0) + 1 + 8
+    p += 8 + 4 + 4 + 4 + 8 + 8 + 8 + (8 if payload_version >= 2 else 0) + 1 + 8
 
     def walk_names(p, counts):
         for n in counts:
@@ -61,7 +61,12 @@ def main(path):
         p += 20
     names = sum(counts)
     dedup, _front = struct.unpack_from("<QQ", data, p)
-    p += 16 + 24 * dedup
+    if payload_version >= 3:  # the fingerprints, then the runs of receive times
+        p += 16 + 16 * dedup
+        (runs,) = struct.unpack_from("<Q", data, p)
+        p += 8 + 16 * runs
+    else:  # each id with its receive time
+        p += 16 + 24 * dedup
 
     def window(p):
         p += 5 * 8
@@ -79,7 +84,7 @@ def main(path):
     for _ in range(days):
         p, n = window(p + 4)
         entries += n
-    if payload_version == 2:
+    if payload_version >= 2:
         p = walk_names(p, counts)
     if p != 32 + length:
         sys.exit(f"{path}: payload ends at {p}, header says {32 + length}: format not understood")

@@ -44,15 +44,16 @@ class BlockQueue {
     blocks_[at >> kBits][at & (kBlockItems - 1)] = item;
     ++size_;
   }
-  // Appends n items from `items`, block by block.
-  void append(const T* items, size_t n) {
+  // Appends n items from `items` (their bytes, any alignment), block by block.
+  void append(const void* items, size_t n) {
+    const char* from = static_cast<const char*>(items);
     while (n > 0) {
       const size_t at = head_ + size_;
       if (at == blocks_.size() * kBlockItems) AddBlock();
       const size_t offset = at & (kBlockItems - 1);
       const size_t k = std::min(n, kBlockItems - offset);
-      std::memcpy(&blocks_[at >> kBits][offset], items, k * sizeof(T));
-      items += k;
+      std::memcpy(&blocks_[at >> kBits][offset], from, k * sizeof(T));
+      from += k * sizeof(T);
       n -= k;
       size_ += k;
     }

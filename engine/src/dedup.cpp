@@ -1,5 +1,7 @@
 #include "dedup.h"
 
+#include <bit>
+
 #include "hash.h"
 
 namespace bangdan {
@@ -17,6 +19,12 @@ constexpr size_t kInitialShardSlots = 16;
 // functions of each other.
 constexpr uint64_t kSeedLo = 0x2d358dccaa6c78a5ull;
 constexpr uint64_t kSeedHi = 0x8bb84b93962eacc9ull;
+
+uint64_t LittleEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
 }  // namespace
 
 Fingerprint FingerprintOf(std::string_view id) {
@@ -153,6 +161,20 @@ void Dedup::AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq) 
     fps_.push_back(e.fp);
     AddToRuns(seq++, e.recv_ms);
   }
+}
+
+void Dedup::AppendUnindexed(const char* fingerprints, uint64_t n, std::span<const Run> runs,
+                            uint64_t first_seq) {
+  if (n == 0) return;
+  front_seq_ = first_seq;
+  if constexpr (std::endian::native == std::endian::little) {
+    fps_.append(fingerprints, n);  // the stored layout is the in-memory one
+  } else {
+    for (uint64_t i = 0; i < n; ++i, fingerprints += 16) {
+      fps_.push_back(Fingerprint{LittleEndian64(fingerprints), LittleEndian64(fingerprints + 8)});
+    }
+  }
+  for (const Run& run : runs) runs_.push_back(run);
 }
 
 // Indexes the FIFO. Inserting the ids in FIFO order straight into the set

@@ -83,11 +83,23 @@ class Dedup {
     Fingerprint fp;
     int64_t recv_ms;
   };
+  // Admissions from first_seq on, up to the next run's first_seq, were
+  // received at recv_ms (a frame's events share one).
+  struct Run {
+    uint64_t first_seq;
+    int64_t recv_ms;
+  };
   // Loading a snapshot's window: appends admissions in bulk without indexing
   // them (the first gets seq `first_seq` if the window is empty, else the
   // next), then Reindex() builds the set in one pass. Until Reindex,
   // nothing but more AppendUnindexed may be called.
   void AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq);
+  // The same from a snapshot's own layout: n fingerprints as 16 little-endian
+  // bytes each (lo, hi), and the runs of receive times that cover them.
+  // REQUIRES: the window is empty; runs[0].first_seq == first_seq, first
+  // seqs ascending and below first_seq + n (the caller checks the input).
+  void AppendUnindexed(const char* fingerprints, uint64_t n, std::span<const Run> runs,
+                       uint64_t first_seq);
   void Reindex();
   // Removes admissions with seq > after_seq, newest first.
   void PopAfter(uint64_t after_seq);
@@ -96,6 +108,7 @@ class Dedup {
   void Evict(int64_t recv_ms, uint64_t seq);
 
   uint64_t size() const { return fps_.size(); }
+  uint64_t run_count() const { return runs_.size(); }
   uint64_t front_seq() const { return front_seq_; }  // seq of fps_[0]
   uint64_t back_seq() const { return front_seq_ + fps_.size() - 1; }
   // REQUIRES: size() > 0. The receive time of the newest admission.
@@ -125,13 +138,6 @@ class Dedup {
 
  private:
   static constexpr uint64_t kEmpty = 0;
-
-  // Admissions from first_seq on, up to the next run's first_seq, were
-  // received at recv_ms.
-  struct Run {
-    uint64_t first_seq;
-    int64_t recv_ms;
-  };
 
   // The index in runs_ of the run that holds seq. REQUIRES: seq in the FIFO.
   size_t RunOf(uint64_t seq) const;

@@ -120,6 +120,58 @@ Status ReadNames(Reader& r, uint64_t count, Interner* names) {
   return Status::OK();
 }
 
+// Version 3: the fingerprints as they lie in memory, then the runs of receive
+// times; copied into the FIFO a block at a time.
+Status ReadFingerprintsAndRuns(Reader& r, uint64_t n, uint64_t front, Dedup* dedup) {
+  const std::string_view fps = r.Bytes(n * 16);
+  const uint64_t run_count = r.U64();
+  if (!r.Count(run_count, 16)) return Corrupt(r, "dedup run count beyond the input");
+  if ((run_count == 0) != (n == 0)) return Corrupt(r, "dedup runs do not cover the window");
+  std::vector<Dedup::Run> runs(run_count);
+  for (uint64_t i = 0; i < run_count; ++i) {
+    runs[i] = Dedup::Run{r.U64(), r.I64()};
+    const bool in_order = i == 0 ? runs[i].first_seq == front
+                                 : runs[i].first_seq > runs[i - 1].first_seq &&
+                                       runs[i].first_seq < front + n;
+    if (!in_order) return Corrupt(r, "dedup run out of order or outside the window");
+  }
+  if (!r.ok()) return Corrupt(r, "truncated dedup window");
+  dedup->AppendUnindexed(fps.data(), n, runs, front);
+  return Status::OK();
+}
+
+// Versions 1 and 2: (fingerprint, recv_ms) for every id, decoded a chunk at a
+// time.
+Status ReadIdsWithTimes(Reader& r, uint64_t n, uint64_t front, Dedup* dedup) {
+  const std::string_view ids = r.Bytes(n * 24);
+  if (!r.ok()) return Corrupt(r, "truncated dedup window");
+  constexpr uint64_t kChunk = 4096;
+  std::vector<Dedup::Entry> chunk(std::min(n, kChunk));
+  for (uint64_t from = 0; from < n; from += kChunk) {
+    const uint64_t count = std::min(kChunk, n - from);
+    const char* at = ids.data() + from * 24;
+    for (uint64_t i = 0; i < count; ++i, at += 24) {
+      chunk[i] = Dedup::Entry{Fingerprint{LoadLittleEndian(at, 8), LoadLittleEndian(at + 8, 8)},
+                              static_cast<int64_t>(LoadLittleEndian(at + 16, 8))};
+    }
+    dedup->AppendUnindexed(std::span(chunk).first(count), front);
+  }
+  return Status::OK();
+}
+
+// The dedup FIFO, checked against the state's sequence. The set is built once,
+// at the end (Dedup::Reindex).
+Status ReadDedup(Reader& r, uint32_t version, uint64_t applied_seq, Dedup* dedup) {
+  const uint64_t n = r.U64();
+  const uint64_t front = r.U64();
+  if (!r.Count(n, version >= 3 ? 16 : 24)) return Corrupt(r, "dedup count beyond the input");
+  if (n > 0 && (front == 0 || front + n - 1 != applied_seq)) {
+    return Corrupt(r, "dedup window does not end at the state's sequence");
+  }
+  return version >= 3 ? ReadFingerprintsAndRuns(r, n, front, dedup)
+                      : ReadIdsWithTimes(r, n, front, dedup);
+}
+
 }  // namespace
 
 Status Engine::Deserialize(std::string_view in) {
@@ -132,7 +184,7 @@ Status Engine::Deserialize(std::string_view in) {
     return Corrupt(r, "not an engine state (bad magic)");
   }
   const uint32_t version = r.U32();
-  if (r.ok() && version != 1 && version != state_codec::kVersion) {
+  if (r.ok() && (version < 1 || version > state_codec::kVersion)) {
     return Corrupt(r, "unsupported version " + std::to_string(version));
   }
   const int32_t tz = r.I32();
@@ -160,29 +212,10 @@ Status Engine::Deserialize(std::string_view in) {
       if (!r.Count(limits.names[d], 4)) return Corrupt(r, "name count beyond the input");
     }
   }
-  const uint64_t n = r.U64();
-  const uint64_t front = r.U64();
-  if (!r.Count(n, 24)) return Corrupt(r, "dedup count beyond the input");
-  if (n > 0 && (front == 0 || front + n - 1 != s.applied_seq)) {
-    return Corrupt(r, "dedup window does not end at the state's sequence");
-  }
-  // Decoded a chunk at a time into the FIFO; the set is built once, at the
-  // end, in one pass over it.
-  const std::string_view ids = r.Bytes(n * 24);
-  if (!r.ok()) return Corrupt(r, "truncated dedup window");
-  constexpr uint64_t kChunk = 4096;
-  std::vector<Dedup::Entry> chunk(std::min(n, kChunk));
-  for (uint64_t from = 0; from < n; from += kChunk) {
-    const uint64_t count = std::min(kChunk, n - from);
-    const char* at = ids.data() + from * 24;
-    for (uint64_t i = 0; i < count; ++i, at += 24) {
-      chunk[i] = Dedup::Entry{Fingerprint{LoadLittleEndian(at, 8), LoadLittleEndian(at + 8, 8)},
-                              static_cast<int64_t>(LoadLittleEndian(at + 16, 8))};
-    }
-    s.dedup.AppendUnindexed(std::span(chunk).first(count), front);
-  }
+  Status st = ReadDedup(r, version, s.applied_seq, &s.dedup);
+  if (!st.ok()) return st;
   s.dedup.Reindex();
-  Status st = ReadWindow(r, limits, &s.total);
+  st = ReadWindow(r, limits, &s.total);
   if (!st.ok()) return st;
   const uint64_t days = r.U32();
   if (!r.Count(days, 4)) return Corrupt(r, "day count beyond the input");

@@ -3,17 +3,19 @@
 //
 // Little-endian, fixed-width fields, in this order (docs/engine.md has the
 // grammar and why):
-//   "BDENGINE" u32 version (2)
+//   "BDENGINE" u32 version (3)
 //   i32 tz_offset_minutes  i32 keep_days  i64 dedup_window_ms  u64 dedup_max
 //   u64 begin_seq  u64 end_seq  u8 has_clock  i64 clock_ms
 //   5 × u32 name count                         per dimension
-//   u64 n  u64 front_seq  n × (u64 lo, u64 hi, i64 recv_ms)   dedup FIFO
+//   u64 n  u64 front_seq  n × (u64 lo, u64 hi)                dedup FIFO
+//   u64 runs  runs × (u64 first_seq, i64 recv_ms)             its receive times
 //   window "total", u32 days, days × (i32 day, window)
 //   5 × (count × (u32 len, bytes))             interned names, in id order
 // window := i64 weight_g i64 amount_fen i64 orders u64 events u64 last_seq
 //           10 × (u32 n, n × ([u32 scope] u32 entity 3×i64 value 3×u64 seq))
-// Version 1 (read, no longer written) had no end_seq and the names, each
-// dimension with its count, right after the header.
+// Versions 1 and 2 (read, no longer written) had n × (u64 lo, u64 hi, i64
+// recv_ms) for the FIFO and no runs; version 1 also had no end_seq, and the
+// names, each dimension with its count, right after the header.
 #pragma once
 
 #include <algorithm>
@@ -28,7 +30,7 @@
 namespace bangdan::state_codec {
 
 constexpr char kMagic[8] = {'B', 'D', 'E', 'N', 'G', 'I', 'N', 'E'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 
 // The n-byte little-endian integer at p.
 inline uint64_t LoadLittleEndian(const char* p, int n) {

@@ -37,7 +37,7 @@ size_t EncodedSize(const EngineState& s) {
   for (const Interner& names : s.names) {
     for (uint32_t id = 0; id < names.size(); ++id) bytes += 4 + names.Name(id).size();
   }
-  bytes += 24 * s.dedup.size();
+  bytes += 16 * s.dedup.size() + 8 + 16 * s.dedup.run_count();
   auto window = [](const Window& w) {
     size_t b = 5 * 8;
     for (const BoardSet& set : w.sets) b += 4 + size_t{set.entry_count()} * (set.scoped() ? 56 : 52);
@@ -66,10 +66,12 @@ struct StateWriter::Cursor {
   uint64_t end_seq = 0;
   size_t end_seq_at = 0;     // where the header's end_seq goes
   size_t name_counts_at = 0; // where the header's name counts go
-  // The dedup FIFO: items dedup_first … dedup_next - 1 are written.
+  // The dedup FIFO: items dedup_first … dedup_next - 1 are written, and the
+  // runs of their receive times gathered, to follow them.
   size_t dedup_at = 0;
   uint64_t dedup_first = 0;
   uint64_t dedup_next = 0;
+  std::vector<Dedup::Run> dedup_runs;
   // The windows: the total one, then the days.
   bool total_done = false;
   bool in_window = false;
@@ -113,13 +115,16 @@ void StateWriter::Cursor::Dedup(const EngineState& s, size_t stop) {
     // anyway, so start over from the new front.
     w.Truncate(dedup_at + 16);
     dedup_first = dedup_next = s.dedup.front_seq();
+    dedup_runs.clear();
   }
   while (dedup_next <= last && w.pos() < stop) {
-    const uint64_t to = std::min(last, dedup_next + (stop - w.pos()) / 24);
-    s.dedup.ForEachIn(dedup_next, to, [this](const Fingerprint& fp, int64_t recv_ms, uint64_t) {
+    const uint64_t to = std::min(last, dedup_next + (stop - w.pos()) / 16);
+    s.dedup.ForEachIn(dedup_next, to, [this](const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
       w.U64(fp.lo);
       w.U64(fp.hi);
-      w.I64(recv_ms);
+      if (dedup_runs.empty() || dedup_runs.back().recv_ms != recv_ms) {
+        dedup_runs.push_back(Dedup::Run{seq, recv_ms});
+      }
     });
     dedup_next = to + 1;
   }
@@ -127,6 +132,13 @@ void StateWriter::Cursor::Dedup(const EngineState& s, size_t stop) {
   const uint64_t n = dedup_next > dedup_first ? dedup_next - dedup_first : 0;
   w.PatchU64(dedup_at, n);
   w.PatchU64(dedup_at + 8, n == 0 ? 0 : dedup_first);
+  // The runs are few (one a frame at most) and written in this step.
+  w.U64(dedup_runs.size());
+  for (const Dedup::Run& run : dedup_runs) {
+    w.U64(run.first_seq);
+    w.I64(run.recv_ms);
+  }
+  dedup_runs = {};
   phase = Phase::kWindows;
 }
 

@@ -126,5 +126,66 @@ TEST_F(EngineStateTest, GarbledInputNeverCrashes) {
   EXPECT_TRUE(engine_.Deserialize("").IsCorruption());
 }
 
+// The fixed header before the dedup FIFO: magic, version, options, seqs,
+// clock, name counts (state_codec.h).
+constexpr size_t kDedupAt = 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 1 + 8 + 5 * 4;
+
+uint64_t U64At(const std::string& s, size_t at) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(s[at + i])} << (8 * i);
+  return v;
+}
+void PutU64(std::string* s, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+// Version 2 listed each id with its receive time instead of runs of them: a
+// snapshot written by it still loads, into the same state.
+TEST_F(EngineStateTest, AVersion2StateLoadsIntoTheSameState) {
+  Fill(engine_);
+  std::string v3;
+  engine_.Serialize(&v3);
+  const uint64_t n = U64At(v3, kDedupAt), front = U64At(v3, kDedupAt + 8);
+  ASSERT_GT(n, 200u);
+  const size_t runs_at = kDedupAt + 16 + n * 16;
+  const uint64_t runs = U64At(v3, runs_at);
+  ASSERT_GT(runs, 1u);  // Fill sends each event at its own time
+  std::string v2 = v3.substr(0, kDedupAt + 16);
+  v2[8] = 2;
+  uint64_t run = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    while (run + 1 < runs && U64At(v3, runs_at + 8 + (run + 1) * 16) <= front + i) ++run;
+    v2.append(v3, kDedupAt + 16 + i * 16, 16);
+    PutU64(&v2, U64At(v3, runs_at + 8 + run * 16 + 8));
+  }
+  v2.append(v3, runs_at + 8 + runs * 16);
+  Engine copy;
+  ASSERT_TRUE(copy.Deserialize(v2).ok());
+  std::string again;
+  copy.Serialize(&again);
+  EXPECT_EQ(again, v3);
+}
+
+// Runs that do not start at the FIFO's front, go backwards or past its end.
+TEST_F(EngineStateTest, DedupRunsOutOfOrderAreCorruption) {
+  Fill(engine_);
+  std::string s;
+  engine_.Serialize(&s);
+  const uint64_t n = U64At(s, kDedupAt), front = U64At(s, kDedupAt + 8);
+  const size_t runs_at = kDedupAt + 16 + n * 16;
+  auto with_first_seq = [&](uint64_t run, uint64_t seq) {
+    std::string g = s;
+    for (int i = 0; i < 8; ++i) g[runs_at + 8 + run * 16 + i] = static_cast<char>(seq >> (8 * i));
+    return g;
+  };
+  Engine target;
+  EXPECT_TRUE(target.Deserialize(with_first_seq(0, front + 1)).IsCorruption());
+  EXPECT_TRUE(target.Deserialize(with_first_seq(2, U64At(s, runs_at + 8 + 16))).IsCorruption());
+  EXPECT_TRUE(target.Deserialize(with_first_seq(1, front + n)).IsCorruption());
+  const Status st = target.Deserialize(with_first_seq(1, front - 1));
+  EXPECT_NE(st.ToString().find("dedup run"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(target.Deserialize(s).ok());
+}
+
 }  // namespace
 }  // namespace bangdan
