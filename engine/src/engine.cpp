@@ -55,8 +55,6 @@ uint64_t Engine::catch_up_seq() const { return impl_->catch_up_seq; }
 
 // ---- Writing ----
 
-namespace {
-
 Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
                              int64_t recv_ms) {
   // Receive times never go back: frames of different connections reach the
@@ -77,7 +75,6 @@ Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& 
   return a;
 }
 
-}  // namespace
 
 Admission Engine::Admit(const Event& e, int64_t recv_ms) {
   return AdmitFingerprinted(*impl_, e, FingerprintOf(e.id), recv_ms);
@@ -114,35 +111,7 @@ Status Engine::Replay(const Event& e, uint64_t seq, int64_t recv_ms) {
   return ReplayBatch(std::span(&one, 1), &failed);
 }
 
-Status Engine::ReplayBatch(std::span<const LoggedEvent> events, size_t* failed) {
-  Impl& s = *impl_;
-  *failed = 0;
-  if (s.admitted_seq != s.applied_seq) {
-    return Status::Corruption("replay: " + std::to_string(s.admitted_seq - s.applied_seq) +
-                              " admissions are pending");
-  }
-  std::vector<AdmittedEvent> admitted;
-  admitted.reserve(events.size());
-  Status status;
-  for (const LoggedEvent& logged : events) {
-    if (logged.seq != s.admitted_seq + 1) {
-      status = Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
-                                  " follows " + std::to_string(s.admitted_seq));
-      break;
-    }
-    const Admission a = Admit(logged.event, logged.recv_ms);
-    if (!a.accepted()) {
-      status = Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
-                                  " repeats id '" + std::string(logged.event.id) +
-                                  "' within the dedup window");
-      break;
-    }
-    admitted.push_back(AdmittedEvent{&logged.event, a});
-  }
-  *failed = admitted.size();
-  ApplyBatch(admitted);
-  return status;
-}
+// ReplayBatch, ReplayPipeline: engine_replay.cpp.
 
 // ---- Reading ----
 

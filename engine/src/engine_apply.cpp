@@ -32,6 +32,7 @@
 // Apply on each event in turn, by construction.
 #include <span>
 
+#include "apply_steps.h"
 #include "bangdan/engine.h"
 #include "engine_impl.h"
 
@@ -39,60 +40,7 @@ namespace bangdan {
 
 namespace {
 
-// The id of a missing optional field.
-constexpr uint32_t kAbsent = 0xffffffffu;
-
-using EntityIds = std::array<uint32_t, kDimensionCount>;  // indexed by Dimension
-
-// The (scope, entity) of each family the event touches (those whose field is
-// present), in family order: an event's touches in any window are these.
-struct Keys {
-  int count;
-  uint8_t family[kFamilyCount];
-  uint32_t scope[kFamilyCount];
-  uint32_t entity[kFamilyCount];
-};
-
-Keys KeysOf(const EntityIds& id) {
-  const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
-  Keys k;
-  k.count = 0;
-  auto add = [&k](int family, uint32_t scope, uint32_t entity) {
-    k.family[k.count] = static_cast<uint8_t>(family);
-    k.scope[k.count] = scope;
-    k.entity[k.count] = entity;
-    ++k.count;
-  };
-  add(0, 0, city);     // city
-  add(1, 0, firm);     // firm
-  add(2, city, firm);  // firm / city
-  if (team != kAbsent) {
-    add(3, 0, team);     // team
-    add(4, city, team);  // team / city
-    add(5, firm, team);  // team / firm
-  }
-  if (user != kAbsent) {
-    add(6, 0, user);                          // user
-    if (team != kAbsent) add(7, team, user);  // user / team
-  }
-  if (product != kAbsent) {
-    add(8, 0, product);     // product
-    add(9, city, product);  // product / city
-  }
-  return k;
-}
-
-void AddToTotals(Window& w, const BoardSet::Change& c) {
-  w.weight_g += c.delta[0];
-  w.amount_fen += c.delta[1];
-  w.orders += c.delta[2];
-  ++w.events;
-  w.last_seq = c.seq;
-}
-
-std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
-  return {e.city, e.firm, e.team, e.user, e.product};
-}
+using namespace apply;
 
 // What the warm-up stages learned of one event: its ids and keys, its day,
 // and the indexes of its total entries that existed then (kNone: not yet).
@@ -104,35 +52,6 @@ struct Warmed {
   uint32_t index[kFamilyCount];
 };
 
-// What an event adds to each value it touches: a refund subtracts.
-BoardSet::Change ChangeOf(const Event& e, uint64_t seq) {
-  const int64_t sign = e.refund ? -1 : 1;
-  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
-  return BoardSet::Change(delta, seq);
-}
-
-// The day an event counts in (SPEC §2: the day of its ts).
-int32_t DayOfEvent(const EngineState& s, const Admission& a) {
-  return DayOf(a.ts_ms, s.options.tz_offset_minutes);
-}
-
-// The window of `day`, created if need be, or nullptr if that day is not
-// kept: older than keep_days before the day of the event's receipt (and of
-// the engine's clock, which is never earlier). REQUIRES: the clock advanced.
-Window* KeptDayWindow(EngineState& s, int32_t day) {
-  if (day < s.Today() - s.options.keep_days) return nullptr;
-  std::unique_ptr<Window>& window = s.days[day];
-  if (!window) window = std::make_unique<Window>();
-  return window.get();
-}
-
-// The event is on the boards: the engine's sequence moves on, and the dedup
-// window frees what fell out of it.
-void Applied(EngineState& s, const Admission& a) {
-  s.applied_seq = a.seq;
-  s.dedup.Evict(a.recv_ms, a.seq);
-}
-
 // Replay of an event that a state loaded from a snapshot written in steps
 // may hold already, in some of its entries (StateWriter): each entry, and each
 // window's totals, takes it only if its own last change is older — every
@@ -142,7 +61,7 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
   const BoardSet::Change change = ChangeOf(e, a.seq);
   constexpr int kOrders = static_cast<int>(Metric::kOrders);
   s.AdvanceClock(a.recv_ms);
-  auto apply = [&](Window& w) {
+  auto catch_up = [&](Window& w) {
     if (w.last_seq < a.seq) AddToTotals(w, change);
     for (int i = 0; i < k.count; ++i) {
       BoardSet& set = w.sets[k.family[i]];
@@ -153,51 +72,52 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
       }
     }
   };
-  apply(s.total);
-  if (Window* window = KeptDayWindow(s, DayOfEvent(s, a))) apply(*window);
+  catch_up(s.total);
+  if (Window* window = KeptDayWindow(s, DayOfEvent(s, a))) catch_up(*window);
   Applied(s, a);
 }
 
-// Puts one event, of day `day`, on the boards. `total_index`, if given, holds
-// the indexes of its total entries found ahead (kNone: not found); they are
-// still right, as entries never move.
+// Puts one event, of day `day`, on the boards. `total_index`: as
+// ApplyToFamilies takes it.
 void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
                    int32_t day, const uint32_t* total_index) {
   if (a.seq <= s.catch_up_seq) return ApplyCatchingUp(s, e, a, k);
   const BoardSet::Change change = ChangeOf(e, a.seq);
-  s.AdvanceClock(a.recv_ms);
+  Window* window = ApplyToTotals(s, a, day, change);
+  ApplyToFamilies(s.total, window, day, k, change, total_index);
+  Applied(s, a);
+}
+
+}  // namespace
+
+void apply::ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
+                            const BoardSet::Change& change, const uint32_t* total_index) {
   uint32_t index[kFamilyCount];
   if (total_index == nullptr) {
     // Their misses overlap: prefetch every slot before the first lookup.
-    for (int i = 0; i < k.count; ++i) s.total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
+    for (int i = 0; i < k.count; ++i) total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
   }
   for (int i = 0; i < k.count; ++i) {
-    BoardSet& set = s.total.sets[k.family[i]];
+    BoardSet& set = total.sets[k.family[i]];
     bool created = false;
     index[i] = total_index != nullptr ? total_index[i] : BoardSet::kNone;
     if (index[i] == BoardSet::kNone) index[i] = set.Locate(k.scope[i], k.entity[i], &created);
     set.Update(index[i], created, change);
   }
-  AddToTotals(s.total, change);
-  if (Window* window = KeptDayWindow(s, day)) {
-    AddToTotals(*window, change);
-    for (int i = 0; i < k.count; ++i) {
-      BoardSet& total = s.total.sets[k.family[i]];
-      BoardSet& set = window->sets[k.family[i]];
-      const BoardSet::Entry& link = total.entry(index[i]);
-      bool created = false;
-      uint32_t day_index = link.link_index;
-      if (link.link_day != day) {
-        day_index = set.Locate(k.scope[i], k.entity[i], &created);
-        total.SetLink(index[i], day, day_index);
-      }
-      set.Update(day_index, created, change);
+  if (day_window == nullptr) return;
+  for (int i = 0; i < k.count; ++i) {
+    BoardSet& total_set = total.sets[k.family[i]];
+    BoardSet& set = day_window->sets[k.family[i]];
+    const BoardSet::Entry& link = total_set.entry(index[i]);
+    bool created = false;
+    uint32_t day_index = link.link_index;
+    if (link.link_day != day) {
+      day_index = set.Locate(k.scope[i], k.entity[i], &created);
+      total_set.SetLink(index[i], day, day_index);
     }
+    set.Update(day_index, created, change);
   }
-  Applied(s, a);
 }
-
-}  // namespace
 
 void Engine::Apply(const Event& e, const Admission& a) {
   EngineState& s = *impl_;

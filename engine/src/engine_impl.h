@@ -63,4 +63,8 @@ struct Engine::Impl : EngineState {
 
 Dimension ScopeDimension(ScopeKind s);
 
+// Admit with the id's fingerprint already computed (engine.cpp).
+Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
+                             int64_t recv_ms);
+
 }  // namespace bangdan

@@ -26,6 +26,7 @@
 
 #include "bangdan/board.h"
 #include "bangdan/event.h"
+#include "bangdan/helper.h"
 #include "bangdan/status.h"
 
 namespace bangdan {
@@ -138,6 +139,32 @@ class Engine {
 
  private:
   friend class StateWriter;
+  friend class ReplayPipeline;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Replay on two threads: ReplayBatch's work in two halves that overlap. A
+// batch's events are admitted, their names interned and the windows' totals
+// counted on the caller's thread while the helper puts the batch before on the
+// boards (engine_replay.cpp). The engine ends byte for byte as ReplayBatch on
+// each batch in turn would leave it. Between the first Add and Finish nothing
+// else may use the engine, but applied_seq() on the caller's thread.
+class ReplayPipeline {
+ public:
+  // helper == nullptr: each Add is a ReplayBatch.
+  ReplayPipeline(Engine* engine, Helper* helper);
+  ~ReplayPipeline();  // Finish()
+  ReplayPipeline(const ReplayPipeline&) = delete;
+  ReplayPipeline& operator=(const ReplayPipeline&) = delete;
+
+  // As ReplayBatch (the events before events[*failed] are admitted and will
+  // be applied, the rest are not); `events` may go once it returns.
+  Status Add(std::span<const LoggedEvent> events, size_t* failed);
+  // Returns once every batch added is on the boards.
+  void Finish();
+
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bangdan/helper.h"
 #include "bangdan/status.h"
 
 namespace bangdan {
@@ -107,6 +108,9 @@ class Env {
   // processes never write one data directory; IOError naming the file if
   // another holder has it.
   virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
+  // A thread for work beside the caller's (bangdan/helper.h), or nullptr
+  // (the default) where the Env has none to give.
+  virtual std::unique_ptr<Helper> NewHelper();
 };
 
 // Writes `data` to a new file at `path` and syncs it.

@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "bangdan/env.h"
 
@@ -255,9 +258,63 @@ class PosixEnv final : public Env {
     *lock = std::make_unique<PosixFileLock>(fd);
     return Status::OK();
   }
+
+  std::unique_ptr<Helper> NewHelper() override;
+};
+
+// One thread, started with the helper and joined when it is destroyed, that
+// runs one piece of work at a time.
+class ThreadHelper final : public Helper {
+ public:
+  ThreadHelper() : thread_([this] { Run(); }) {}
+  ~ThreadHelper() override {
+    {
+      std::lock_guard lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Start(std::function<void()> work) override {
+    {
+      std::lock_guard lock(mu_);
+      work_ = std::move(work);
+      busy_ = true;
+    }
+    cv_.notify_all();
+  }
+  void Wait() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !busy_; });
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return quit_ || work_ != nullptr; });
+      if (work_ == nullptr) return;  // quit, nothing left to do
+      std::function<void()> work = std::move(work_);
+      work_ = nullptr;
+      lock.unlock();
+      work();
+      lock.lock();
+      busy_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> work_;  // guarded by mu_; null: none waiting
+  bool busy_ = false;           // guarded by mu_: started and not done
+  bool quit_ = false;           // guarded by mu_
+  std::thread thread_;          // last: starts once the rest is ready
 };
 
 }  // namespace
+
+std::unique_ptr<Helper> PosixEnv::NewHelper() { return std::make_unique<ThreadHelper>(); }
 
 WritableFile::~WritableFile() = default;
 FileContents::~FileContents() = default;
@@ -270,6 +327,8 @@ Status Env::ReadFileContents(const std::string& path, std::unique_ptr<FileConten
 }
 FileLock::~FileLock() = default;
 Env::~Env() = default;
+
+std::unique_ptr<Helper> Env::NewHelper() { return nullptr; }
 
 Env* Env::Default() {
   static PosixEnv* env = new PosixEnv();  // never deleted: used until exit

@@ -44,6 +44,9 @@ class FaultEnv final : public Env {
   Status CreateDir(const std::string& dir) override;
   Status SyncDir(const std::string& dir) override;
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
+  // A real thread (the default Env's): recovery under test runs its replay
+  // pipeline as the server does.
+  std::unique_ptr<Helper> NewHelper() override { return Env::Default()->NewHelper(); }
 
   // ---- Faults ----
 

@@ -50,7 +50,8 @@ Status LoadNewestSnapshot(Env* env, const std::string& dir, Engine* engine,
 // sequence number it may hold), skipping what the engine already has.
 // *next_seq: the sequence number after the segment's last record read.
 Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint64_t limit,
-                     bool last, Engine* engine, RecoveryStats* stats, uint64_t* next_seq) {
+                     bool last, Engine* engine, ReplayPipeline* replay, RecoveryStats* stats,
+                     uint64_t* next_seq) {
   // Mapped, not copied (see Env::ReadFileContents): a segment is 64 MiB.
   std::unique_ptr<FileContents> file;
   Status s = env->ReadFileContents(path, &file);
@@ -66,15 +67,17 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
   uint64_t expected = first_seq;
   bool reached_limit = false;
   // Events go to the engine in batches (ReplayBatch overlaps their memory
-  // loads). Their fields point into the records: into `data`, or, for a
-  // record that spanned blocks, into a copy kept until the batch is applied.
-  constexpr size_t kBatch = 256;
+  // loads; with a helper thread, the pipeline puts a batch on the boards while
+  // the next is decoded and admitted). Their fields point into the records:
+  // into `data`, or, for a record that spanned blocks, into a copy kept until
+  // the batch is added.
+  constexpr size_t kBatch = 1024;
   std::vector<LoggedEvent> batch;
   std::vector<uint64_t> offsets;
   std::deque<std::string> copies;
   auto flush = [&]() -> Status {
     size_t failed;
-    Status st = engine->ReplayBatch(batch, &failed);
+    Status st = replay->Add(batch, &failed);
     stats->events_replayed += failed;
     if (!st.ok()) return At(path, offsets[failed], st.message());
     batch.clear();
@@ -117,7 +120,8 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
       {
         const uint64_t dropped = data.size() - reader.valid_end();
         // A mapping must not outlive the bytes truncation takes away; what the
-        // reader tells below it holds itself.
+        // reader tells below it holds itself (and the pipeline keeps no event
+        // bytes past Add).
         file.reset();
         s = env->TruncateFile(path, reader.valid_end());
         if (!s.ok()) return s;
@@ -183,13 +187,19 @@ Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* 
                   " but the state ends at " + std::to_string(next - 1) +
                   " (a segment is missing)");
   }
+  // The env's helper thread, if it has one, puts events on the boards beside
+  // the decoding and admitting (bangdan/helper.h); declared first, it
+  // outlives `replay`, whose end waits for it.
+  const std::unique_ptr<Helper> helper = env->NewHelper();
+  ReplayPipeline replay(engine, helper.get());
   for (size_t i = first; i < segments.size(); ++i) {
     const bool last = (i + 1 == segments.size());
     const uint64_t limit = last ? UINT64_MAX : segments[i + 1].first_seq - 1;
     s = ReplaySegment(env, JoinPath(dir, segments[i].name), segments[i].first_seq, limit, last,
-                      engine, stats, &next);
+                      engine, &replay, stats, &next);
     if (!s.ok()) return s;
   }
+  replay.Finish();
 
   // A snapshot written in steps holds some effects of the events up to its
   // end_seq: without them in the log the state cannot be made exact.

@@ -1,0 +1,120 @@
+// The steps of applying an event, shared by ApplyBatch's pipeline
+// (engine_apply.cpp) and the replay pipeline's two halves
+// (engine_replay.cpp): an event's keys, its change, its day, and the
+// windows' totals; then, per family, its entries.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+#include "bangdan/engine.h"
+#include "engine_impl.h"
+
+namespace bangdan::apply {
+
+// The id of a missing optional field.
+constexpr uint32_t kAbsent = 0xffffffffu;
+
+using EntityIds = std::array<uint32_t, kDimensionCount>;  // indexed by Dimension
+
+// The (scope, entity) of each family the event touches (those whose field is
+// present), in family order: an event's touches in any window are these.
+struct Keys {
+  int count;
+  uint8_t family[kFamilyCount];
+  uint32_t scope[kFamilyCount];
+  uint32_t entity[kFamilyCount];
+};
+
+inline Keys KeysOf(const EntityIds& id) {
+  const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
+  Keys k;
+  k.count = 0;
+  auto add = [&k](int family, uint32_t scope, uint32_t entity) {
+    k.family[k.count] = static_cast<uint8_t>(family);
+    k.scope[k.count] = scope;
+    k.entity[k.count] = entity;
+    ++k.count;
+  };
+  add(0, 0, city);     // city
+  add(1, 0, firm);     // firm
+  add(2, city, firm);  // firm / city
+  if (team != kAbsent) {
+    add(3, 0, team);     // team
+    add(4, city, team);  // team / city
+    add(5, firm, team);  // team / firm
+  }
+  if (user != kAbsent) {
+    add(6, 0, user);                          // user
+    if (team != kAbsent) add(7, team, user);  // user / team
+  }
+  if (product != kAbsent) {
+    add(8, 0, product);     // product
+    add(9, city, product);  // product / city
+  }
+  return k;
+}
+
+inline void AddToTotals(Window& w, const BoardSet::Change& c) {
+  w.weight_g += c.delta[0];
+  w.amount_fen += c.delta[1];
+  w.orders += c.delta[2];
+  ++w.events;
+  w.last_seq = c.seq;
+}
+
+inline std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
+  return {e.city, e.firm, e.team, e.user, e.product};
+}
+
+
+// What an event adds to each value it touches: a refund subtracts.
+inline BoardSet::Change ChangeOf(const Event& e, uint64_t seq) {
+  const int64_t sign = e.refund ? -1 : 1;
+  const int64_t delta[kMetricCount] = {sign * e.weight_g, sign * e.amount_fen, sign};
+  return BoardSet::Change(delta, seq);
+}
+
+// The day an event counts in (SPEC §2: the day of its ts).
+inline int32_t DayOfEvent(const EngineState& s, const Admission& a) {
+  return DayOf(a.ts_ms, s.options.tz_offset_minutes);
+}
+
+// The window of `day`, created if need be, or nullptr if that day is not
+// kept: older than keep_days before the day of the event's receipt (and of
+// the engine's clock, which is never earlier). REQUIRES: the clock advanced.
+inline Window* KeptDayWindow(EngineState& s, int32_t day) {
+  if (day < s.Today() - s.options.keep_days) return nullptr;
+  std::unique_ptr<Window>& window = s.days[day];
+  if (!window) window = std::make_unique<Window>();
+  return window.get();
+}
+
+// The event is on the boards: the engine's sequence moves on, and the dedup
+// window frees what fell out of it.
+inline void Applied(EngineState& s, const Admission& a) {
+  s.applied_seq = a.seq;
+  s.dedup.Evict(a.recv_ms, a.seq);
+}
+
+// The windows' share of an event: the clock, the total window's totals and
+// those of its day's window (created if need be), which it returns (nullptr:
+// a day no longer kept). Then ApplyToFamilies, then Applied.
+inline Window* ApplyToTotals(EngineState& s, const Admission& a, int32_t day,
+                             const BoardSet::Change& change) {
+  s.AdvanceClock(a.recv_ms);
+  AddToTotals(s.total, change);
+  Window* window = KeptDayWindow(s, day);
+  if (window != nullptr) AddToTotals(*window, change);
+  return window;
+}
+
+// The entries' share: each family's entry in the total window and, if
+// day_window, in it (through the total entry's day link). `total_index`, if
+// given, holds the indexes of the total entries found ahead (BoardSet::kNone:
+// not found); they are still right, as entries never move. Touches nothing
+// but the sets of the two windows.
+void ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
+                     const BoardSet::Change& change, const uint32_t* total_index);
+
+}  // namespace bangdan::apply
