@@ -84,9 +84,14 @@ inline int32_t DayOfEvent(const EngineState& s, const Admission& a) {
 // kept: older than keep_days before the day of the event's receipt (and of
 // the engine's clock, which is never earlier). REQUIRES: the clock advanced.
 inline Window* KeptDayWindow(EngineState& s, int32_t day) {
+  // A window that exists is kept: windows are freed only as the clock moves,
+  // which forgets the one remembered here.
+  if (day == s.last_day && s.last_day_window != nullptr) return s.last_day_window;
   if (day < s.Today() - s.options.keep_days) return nullptr;
   std::unique_ptr<Window>& window = s.days[day];
   if (!window) window = std::make_unique<Window>();
+  s.last_day = day;
+  s.last_day_window = window.get();
   return window.get();
 }
 
@@ -114,7 +119,33 @@ inline Window* ApplyToTotals(EngineState& s, const Admission& a, int32_t day,
 // given, holds the indexes of the total entries found ahead (BoardSet::kNone:
 // not found); they are still right, as entries never move. Touches nothing
 // but the sets of the two windows.
-void ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
-                     const BoardSet::Change& change, const uint32_t* total_index);
+inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
+                            const BoardSet::Change& change, const uint32_t* total_index) {
+  uint32_t index[kFamilyCount];
+  if (total_index == nullptr) {
+    // Their misses overlap: prefetch every slot before the first lookup.
+    for (int i = 0; i < k.count; ++i) total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
+  }
+  for (int i = 0; i < k.count; ++i) {
+    BoardSet& set = total.sets[k.family[i]];
+    bool created = false;
+    index[i] = total_index != nullptr ? total_index[i] : BoardSet::kNone;
+    if (index[i] == BoardSet::kNone) index[i] = set.Locate(k.scope[i], k.entity[i], &created);
+    set.Update(index[i], created, change);
+  }
+  if (day_window == nullptr) return;
+  for (int i = 0; i < k.count; ++i) {
+    BoardSet& total_set = total.sets[k.family[i]];
+    BoardSet& set = day_window->sets[k.family[i]];
+    const BoardSet::Entry& link = total_set.entry(index[i]);
+    bool created = false;
+    uint32_t day_index = link.link_index;
+    if (link.link_day != day) {
+      day_index = set.Locate(k.scope[i], k.entity[i], &created);
+      total_set.SetLink(index[i], day, day_index);
+    }
+    set.Update(day_index, created, change);
+  }
+}
 
 }  // namespace bangdan::apply

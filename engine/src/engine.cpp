@@ -42,7 +42,10 @@ void EngineState::AdvanceClock(int64_t recv_ms) {
   clock_ms = recv_ms;
   has_clock = true;
   const int32_t oldest_kept = Today() - options.keep_days;
-  while (!days.empty() && days.begin()->first < oldest_kept) days.erase(days.begin());
+  while (!days.empty() && days.begin()->first < oldest_kept) {
+    days.erase(days.begin());
+    last_day_window = nullptr;
+  }
 }
 
 Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(options)) {}

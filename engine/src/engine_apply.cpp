@@ -90,35 +90,6 @@ void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Key
 
 }  // namespace
 
-void apply::ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
-                            const BoardSet::Change& change, const uint32_t* total_index) {
-  uint32_t index[kFamilyCount];
-  if (total_index == nullptr) {
-    // Their misses overlap: prefetch every slot before the first lookup.
-    for (int i = 0; i < k.count; ++i) total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
-  }
-  for (int i = 0; i < k.count; ++i) {
-    BoardSet& set = total.sets[k.family[i]];
-    bool created = false;
-    index[i] = total_index != nullptr ? total_index[i] : BoardSet::kNone;
-    if (index[i] == BoardSet::kNone) index[i] = set.Locate(k.scope[i], k.entity[i], &created);
-    set.Update(index[i], created, change);
-  }
-  if (day_window == nullptr) return;
-  for (int i = 0; i < k.count; ++i) {
-    BoardSet& total_set = total.sets[k.family[i]];
-    BoardSet& set = day_window->sets[k.family[i]];
-    const BoardSet::Entry& link = total_set.entry(index[i]);
-    bool created = false;
-    uint32_t day_index = link.link_index;
-    if (link.link_day != day) {
-      day_index = set.Locate(k.scope[i], k.entity[i], &created);
-      total_set.SetLink(index[i], day, day_index);
-    }
-    set.Update(day_index, created, change);
-  }
-}
-
 void Engine::Apply(const Event& e, const Admission& a) {
   EngineState& s = *impl_;
   const auto fields = FieldsOf(e);

@@ -50,6 +50,11 @@ struct EngineState {
   bool has_clock = false;
   Window total;
   std::map<int32_t, std::unique_ptr<Window>> days;
+  // The day window an event went to last (apply_steps.h, KeptDayWindow):
+  // events mostly fall on one day, so most need no search of `days` and no
+  // check against retention. Forgotten whenever a day window is freed.
+  int32_t last_day = 0;
+  Window* last_day_window = nullptr;
 
   // Moves the clock to recv_ms if later and frees days that fell out.
   void AdvanceClock(int64_t recv_ms);
