@@ -72,6 +72,8 @@ struct StateWriter::Cursor {
   uint64_t dedup_first = 0;
   uint64_t dedup_next = 0;
   std::vector<Dedup::Run> dedup_runs;
+  static constexpr size_t kRunsNotStarted = SIZE_MAX;
+  size_t runs_written = kRunsNotStarted;  // of dedup_runs, once the FIFO is all written
   // The windows: the total one, then the days.
   bool total_done = false;
   bool in_window = false;
@@ -116,6 +118,7 @@ void StateWriter::Cursor::Dedup(const EngineState& s, size_t stop) {
     w.Truncate(dedup_at + 16);
     dedup_first = dedup_next = s.dedup.front_seq();
     dedup_runs.clear();
+    runs_written = kRunsNotStarted;
   }
   while (dedup_next <= last && w.pos() < stop) {
     const uint64_t to = std::min(last, dedup_next + (stop - w.pos()) / 16);
@@ -129,15 +132,21 @@ void StateWriter::Cursor::Dedup(const EngineState& s, size_t stop) {
     dedup_next = to + 1;
   }
   if (dedup_next <= last) return;
-  const uint64_t n = dedup_next > dedup_first ? dedup_next - dedup_first : 0;
-  w.PatchU64(dedup_at, n);
-  w.PatchU64(dedup_at + 8, n == 0 ? 0 : dedup_first);
-  // The runs are few (one a frame at most) and written in this step.
-  w.U64(dedup_runs.size());
-  for (const Dedup::Run& run : dedup_runs) {
-    w.U64(run.first_seq);
-    w.I64(run.recv_ms);
+  if (runs_written == kRunsNotStarted) {
+    const uint64_t n = dedup_next > dedup_first ? dedup_next - dedup_first : 0;
+    w.PatchU64(dedup_at, n);
+    w.PatchU64(dedup_at + 8, n == 0 ? 0 : dedup_first);
+    w.U64(dedup_runs.size());
+    runs_written = 0;
   }
+  // Usually one run a frame, but one an event when every event comes at a
+  // millisecond of its own: written in steps like the rest.
+  while (runs_written < dedup_runs.size() && w.pos() < stop) {
+    w.U64(dedup_runs[runs_written].first_seq);
+    w.I64(dedup_runs[runs_written].recv_ms);
+    ++runs_written;
+  }
+  if (runs_written < dedup_runs.size()) return;
   dedup_runs = {};
   phase = Phase::kWindows;
 }

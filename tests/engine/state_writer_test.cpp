@@ -181,6 +181,28 @@ TEST(StateWriter, LargeStepsAndNoEventsAfter) {
   for (uint32_t seed = 20; seed <= 24; ++seed) RunRound(seed, 20'000, 16 * 1024, 200, 0);
 }
 
+// Every event of the stream comes at a millisecond of its own, so the dedup
+// window's receive times are one run an id — as large as the ids
+// themselves. They too are written within each step's budget: no step
+// writes more than the budget and one item (a name or an entry at most).
+TEST(StateWriter, NoStepWritesMuchMoreThanItsBudget) {
+  LoggedEngine live(Options());
+  Stream stream(9);
+  int64_t recv_ms = 0;
+  SendMany(live, stream, 20'000, &recv_ms);
+  StateWriter writer(live.engine);
+  constexpr size_t kBudget = 4096;
+  size_t before = writer.size();
+  size_t largest = 0;
+  for (bool done = false; !done;) {
+    done = writer.Step(kBudget);
+    largest = std::max(largest, writer.size() - before);
+    before = writer.size();
+  }
+  EXPECT_LE(largest, kBudget + 256);
+  EXPECT_EQ(writer.Take(), Bytes(live.engine));
+}
+
 TEST(StateWriter, EmptyEngine) {
   for (uint32_t seed = 30; seed <= 32; ++seed) RunRound(seed, 0, 100, 50, 100);
 }
