@@ -49,6 +49,20 @@ std::string RecoverySummary(const std::string& data_dir, const RecoveryStats& r)
   return line;
 }
 
+std::string RecoveryProgressLine(const std::string& data_dir, const RecoveryStats& r,
+                                 size_t segments_done, size_t segments) {
+  std::string line = "recovering " + data_dir + ": ";
+  line += r.snapshot_file.empty() ? std::string("no snapshot")
+                                  : "snapshot " + r.snapshot_file + " loaded";
+  line += ", " + std::to_string(segments_done) + " of " + std::to_string(segments) +
+          " log segment(s) replayed, " + std::to_string(r.events_replayed) + " events";
+  if (r.events_replayed > 0 && r.elapsed_us > 0) {
+    line += " (" + std::to_string(r.events_replayed * 1'000'000 / r.elapsed_us) + " events/s)";
+  }
+  line += ", " + std::to_string(r.elapsed_us / 1'000'000) + " s so far";
+  return line;
+}
+
 Durability::Durability(const ServerOptions& options, Env* env) : options_(options), env_(env) {}
 
 Durability::~Durability() { Stop(); }
@@ -65,7 +79,16 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
     return Status::IOError(options_.data_dir + " is in use by another bangdan-server (" +
                            lock_path + " is locked)");
   }
-  s = Recover(env_, options_.data_dir, engine, stats);
+  // A replay of millions of events takes tens of seconds: a line every 5 s
+  // says how far it is (the summary line follows at the end).
+  uint64_t next_line_us = 5'000'000;
+  const std::string& dir = options_.data_dir;
+  auto progress = [&](const RecoveryStats& r, size_t done, size_t segments) {
+    if (done == segments || r.elapsed_us < next_line_us) return;
+    next_line_us = r.elapsed_us + 5'000'000;
+    LogInfo(RecoveryProgressLine(dir, r, done, segments));
+  };
+  s = Recover(env_, options_.data_dir, engine, stats, progress);
   if (!s.ok()) return s;
   if (!options_.wal) {
     // Benchmarks only: measures the server without its log. Nothing is

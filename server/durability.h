@@ -104,5 +104,8 @@ class Durability {
 
 // One log line on what recovery did: "recovered seq 1234 from … in 12 ms".
 std::string RecoverySummary(const std::string& data_dir, const RecoveryStats& stats);
+// The line logged every few seconds while a long recovery runs.
+std::string RecoveryProgressLine(const std::string& data_dir, const RecoveryStats& r,
+                                 size_t segments_done, size_t segments);
 
 }  // namespace bangdan

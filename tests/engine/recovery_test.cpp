@@ -302,6 +302,28 @@ TEST_F(RecoveryTest, EmptySegmentsAtTheEndAreFineAndInTheMiddleAreAGap) {
   CorruptionNaming("wal-00000000000000000004.log");
 }
 
+// Progress is told after the snapshot (0 segments done) and after each
+// segment, with the events replayed so far; the last call has every segment.
+TEST_F(RecoveryTest, ProgressIsToldAfterEachSegment) {
+  SegmentBuilder a, b, c;
+  for (uint64_t s = 1; s <= 3; ++s) a.Add(s);
+  for (uint64_t s = 4; s <= 7; ++s) b.Add(s);
+  for (uint64_t s = 8; s <= 9; ++s) c.Add(s);
+  PutSegment(1, a.data);
+  PutSegment(4, b.data);
+  PutSegment(8, c.data);
+  std::vector<std::pair<size_t, uint64_t>> told;  // {segments done, events replayed}
+  Engine engine;
+  const Status st = Recover(&env_, kDir, &engine, &stats_,
+                            [&](const RecoveryStats& r, size_t done, size_t segments) {
+                              EXPECT_EQ(segments, 3u);
+                              told.emplace_back(done, r.events_replayed);
+                            });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  const std::vector<std::pair<size_t, uint64_t>> expected = {{0, 0}, {1, 3}, {2, 7}, {3, 9}};
+  EXPECT_EQ(told, expected);
+}
+
 TEST_F(RecoveryTest, ADuplicateIdInTheLogIsCorruptionNamingTheRecord) {
   SegmentBuilder seg;
   seg.Add(1, 1, 77);

@@ -185,5 +185,26 @@ TEST(Durability, SegmentsCoveredByTheNewestSnapshotGoAtTheNextStart) {
   EXPECT_NE(IngestOne(s.port(), "c-3").find(R"("seq":3})"), std::string::npos);
 }
 
+// The lines start-up logs: every few seconds while replaying, then the summary.
+TEST(RecoveryLines, SayWhereRecoveryIsAndHowFast) {
+  RecoveryStats r;
+  r.snapshot_file = "snapshot-00000000000000001000.snap";
+  r.snapshot_seq = 1000;
+  r.events_replayed = 3'000'000;
+  r.elapsed_us = 6'000'000;
+  EXPECT_EQ(RecoveryProgressLine("data", r, 5, 35),
+            "recovering data: snapshot snapshot-00000000000000001000.snap loaded, 5 of 35 log "
+            "segment(s) replayed, 3000000 events (500000 events/s), 6 s so far");
+  r.snapshot_file.clear();
+  r.events_replayed = 0;
+  EXPECT_EQ(RecoveryProgressLine("data", r, 0, 2),
+            "recovering data: no snapshot, 0 of 2 log segment(s) replayed, 0 events, 6 s so far");
+  r.last_seq = 1000;
+  r.segments_read = 2;
+  EXPECT_EQ(RecoverySummary("data", r),
+            "recovered data to seq 1000 in 6000 ms: no snapshot, 0 events replayed from 2 log "
+            "segment(s)");
+}
+
 }  // namespace
 }  // namespace bangdan

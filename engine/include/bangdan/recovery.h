@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,8 +44,15 @@ struct RecoveryStats {
   std::vector<std::string> warnings;  // one line each, for the log
 };
 
+// Told, during a long recovery, how far it got: after the snapshot is loaded
+// (segments_done 0) and after each log segment is replayed. `so_far` holds
+// the figures up to then, elapsed_us included.
+using RecoveryProgress =
+    std::function<void(const RecoveryStats& so_far, size_t segments_done, size_t segments)>;
+
 // REQUIRES: `engine` is freshly constructed (with the server's options).
-// Creates `dir` if it does not exist.
-Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats);
+// Creates `dir` if it does not exist. `progress` may be empty.
+Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats,
+               const RecoveryProgress& progress = {});
 
 }  // namespace bangdan

@@ -152,8 +152,14 @@ Status LockDataDir(Env* env, const std::string& dir, std::unique_ptr<FileLock>* 
   return env->LockFile(JoinPath(dir, "LOCK"), lock);
 }
 
-Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats) {
+Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* stats,
+               const RecoveryProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
+  auto elapsed_us = [&start] {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - start)
+                                     .count());
+  };
   *stats = RecoveryStats();
   Status s = env->CreateDir(dir);
   if (!s.ok()) return s;
@@ -192,12 +198,20 @@ Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* 
   // outlives `replay`, whose end waits for it.
   const std::unique_ptr<Helper> helper = env->NewHelper();
   ReplayPipeline replay(engine, helper.get());
+  const size_t to_replay = segments.size() - std::min(first, segments.size());
+  auto report = [&](size_t done) {
+    if (!progress) return;
+    stats->elapsed_us = elapsed_us();
+    progress(*stats, done, to_replay);
+  };
+  report(0);
   for (size_t i = first; i < segments.size(); ++i) {
     const bool last = (i + 1 == segments.size());
     const uint64_t limit = last ? UINT64_MAX : segments[i + 1].first_seq - 1;
     s = ReplaySegment(env, JoinPath(dir, segments[i].name), segments[i].first_seq, limit, last,
                       engine, &replay, stats, &next);
     if (!s.ok()) return s;
+    if (!last) report(i + 1 - first);
   }
   replay.Finish();
 
@@ -209,9 +223,8 @@ Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* 
                               " but the log ends at seq " + std::to_string(engine->applied_seq()));
   }
   stats->last_seq = engine->applied_seq();
-  stats->elapsed_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                std::chrono::steady_clock::now() - start)
-                                                .count());
+  stats->elapsed_us = elapsed_us();
+  report(to_replay);
   return Status::OK();
 }
 
