@@ -121,30 +121,30 @@ inline Window* ApplyToTotals(EngineState& s, const Admission& a, int32_t day,
 // but the sets of the two windows.
 inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
                             const BoardSet::Change& change, const uint32_t* total_index) {
-  uint32_t index[kFamilyCount];
   if (total_index == nullptr) {
     // Their misses overlap: prefetch every slot before the first lookup.
     for (int i = 0; i < k.count; ++i) total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
   }
+  // The total entries, kept at hand for their day links below.
+  BoardSet::Entry* entry[kFamilyCount];
   for (int i = 0; i < k.count; ++i) {
     BoardSet& set = total.sets[k.family[i]];
     bool created = false;
-    index[i] = total_index != nullptr ? total_index[i] : BoardSet::kNone;
-    if (index[i] == BoardSet::kNone) index[i] = set.Locate(k.scope[i], k.entity[i], &created);
-    set.Update(index[i], created, change);
+    uint32_t index = total_index != nullptr ? total_index[i] : BoardSet::kNone;
+    if (index == BoardSet::kNone) index = set.Locate(k.scope[i], k.entity[i], &created);
+    entry[i] = &set.EntryForUpdate(index);
+    set.Update(*entry[i], index, created, change);
   }
   if (day_window == nullptr) return;
   for (int i = 0; i < k.count; ++i) {
-    BoardSet& total_set = total.sets[k.family[i]];
     BoardSet& set = day_window->sets[k.family[i]];
-    const BoardSet::Entry& link = total_set.entry(index[i]);
+    BoardSet::Entry& link = *entry[i];
     bool created = false;
-    uint32_t day_index = link.link_index;
     if (link.link_day != day) {
-      day_index = set.Locate(k.scope[i], k.entity[i], &created);
-      total_set.SetLink(index[i], day, day_index);
+      link.link_index = set.Locate(k.scope[i], k.entity[i], &created);
+      link.link_day = day;
     }
-    set.Update(day_index, created, change);
+    set.Update(link.link_index, created, change);
   }
 }
 

@@ -148,9 +148,14 @@ class BoardSet {
   //    three values; later ones change only the values they move (SPEC §2's
   //    tie-break).
   void Update(uint32_t index, bool created, const Change& c) {
+    Update(mutable_entry(index), index, created, c);
+  }
+  //    The same for an entry at hand (EntryForUpdate(index): entries never
+  //    move), so that an event that reads it again finds it without a lookup.
+  Entry& EntryForUpdate(uint32_t index) { return mutable_entry(index); }
+  void Update(Entry& e, uint32_t index, bool created, const Change& c) {
     const unsigned moves = created ? kEveryMetric : c.moves;
     if (moves == 0) return;
-    Entry& e = mutable_entry(index);
     if (!(e.board_and_dirty & kDirtyBit)) MarkDirty(index, created);
     for (int m = 0; m < kMetricCount; ++m) e.value[m] += c.delta[m];  // 0: no move
     if (moves == kEveryMetric) {  // nearly always: events weigh and cost something
@@ -179,12 +184,6 @@ class BoardSet {
   std::optional<uint32_t> FindEntry(uint32_t scope, uint32_t entity) const {
     const uint32_t index = Find(scope, entity);
     return index == kNone ? std::nullopt : std::optional<uint32_t>(index);
-  }
-
-  void SetLink(uint32_t index, int32_t day, uint32_t day_index) {
-    Entry& e = mutable_entry(index);
-    e.link_day = day;
-    e.link_index = day_index;
   }
 
   // Restores one entry as it was serialized (values and seqs), dirty. Returns
