@@ -68,6 +68,27 @@ inline std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
 }
 
 
+// Hashes the event's names into hash[d] (present fields only) and starts
+// loading their slots in the interners.
+inline void HashNames(const EngineState& s, const Event& e, uint64_t hash[kDimensionCount]) {
+  const auto fields = FieldsOf(e);
+  for (int d = 0; d < kDimensionCount; ++d) {
+    if (fields[d].empty()) continue;
+    hash[d] = Interner::HashOf(fields[d]);
+    s.names[d].Prefetch(hash[d]);
+  }
+}
+
+// The event's ids into *id, its names interned in event order (ids are
+// handed out in order of first appearance). `hash`: from HashNames.
+inline void InternNames(EngineState& s, const Event& e, const uint64_t hash[kDimensionCount],
+                        EntityIds* id) {
+  const auto fields = FieldsOf(e);
+  for (int d = 0; d < kDimensionCount; ++d) {
+    (*id)[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hash[d]);
+  }
+}
+
 // What an event adds to each value it touches: a refund subtracts.
 inline BoardSet::Change ChangeOf(const Event& e, uint64_t seq) {
   const int64_t sign = e.refund ? -1 : 1;

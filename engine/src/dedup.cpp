@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "hash.h"
+#include "state_codec.h"
 
 namespace bangdan {
 
@@ -19,12 +20,6 @@ constexpr size_t kInitialShardSlots = 16;
 // functions of each other.
 constexpr uint64_t kSeedLo = 0x2d358dccaa6c78a5ull;
 constexpr uint64_t kSeedHi = 0x8bb84b93962eacc9ull;
-
-uint64_t LittleEndian64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
 }  // namespace
 
 Fingerprint FingerprintOf(std::string_view id) {
@@ -171,10 +166,11 @@ void Dedup::AppendUnindexed(const char* fingerprints, uint64_t n, std::span<cons
     fps_.append(fingerprints, n);  // the stored layout is the in-memory one
   } else {
     for (uint64_t i = 0; i < n; ++i, fingerprints += 16) {
-      fps_.push_back(Fingerprint{LittleEndian64(fingerprints), LittleEndian64(fingerprints + 8)});
+      fps_.push_back(Fingerprint{state_codec::LoadLittleEndian(fingerprints, 8),
+                                 state_codec::LoadLittleEndian(fingerprints + 8, 8)});
     }
   }
-  for (const Run& run : runs) runs_.push_back(run);
+  runs_.append(runs.data(), runs.size());
 }
 
 // Indexes the FIFO. Inserting the ids in FIFO order straight into the set

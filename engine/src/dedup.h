@@ -91,7 +91,7 @@ class Dedup {
   };
   // Loading a snapshot's window: appends admissions in bulk without indexing
   // them (the first gets seq `first_seq` if the window is empty, else the
-  // next), then Reindex() builds the set in one pass. Until Reindex,
+  // next), then Reindex() builds the set. Until Reindex,
   // nothing but more AppendUnindexed may be called.
   void AppendUnindexed(std::span<const Entry> entries, uint64_t first_seq);
   // The same from a snapshot's own layout: n fingerprints as 16 little-endian

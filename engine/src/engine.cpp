@@ -78,7 +78,6 @@ Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& 
   return a;
 }
 
-
 Admission Engine::Admit(const Event& e, int64_t recv_ms) {
   return AdmitFingerprinted(*impl_, e, FingerprintOf(e.id), recv_ms);
 }

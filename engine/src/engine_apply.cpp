@@ -112,14 +112,7 @@ namespace {
 namespace stage {
 
 // 1. The names' lookup slots.
-void HashNames(const EngineState& s, const Event& e, Warmed& w) {
-  const auto fields = FieldsOf(e);
-  for (int d = 0; d < kDimensionCount; ++d) {
-    if (fields[d].empty()) continue;
-    w.hash[d] = Interner::HashOf(fields[d]);
-    s.names[d].Prefetch(w.hash[d]);
-  }
-}
+void HashNames(const EngineState& s, const Event& e, Warmed& w) { apply::HashNames(s, e, w.hash); }
 
 // 2. The names' records (id and bytes).
 void LoadNames(const EngineState& s, const Event& e, const Warmed& w) {
@@ -132,10 +125,7 @@ void LoadNames(const EngineState& s, const Event& e, const Warmed& w) {
 // 3. The ids (interned in event order: ids are handed out in order of first
 //    appearance), hence the keys; their lookup slots in the total window.
 void InternNames(EngineState& s, const AdmittedEvent& a, Warmed& w) {
-  const auto fields = FieldsOf(*a.event);
-  for (int d = 0; d < kDimensionCount; ++d) {
-    w.id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], w.hash[d]);
-  }
+  apply::InternNames(s, *a.event, w.hash, &w.id);
   w.keys = KeysOf(w.id);
   w.day = DayOfEvent(s, a.admission);
   const Keys& k = w.keys;

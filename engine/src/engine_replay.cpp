@@ -84,27 +84,17 @@ struct Prepared {
 // before it are interned.
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, std::vector<Prepared>* out) {
   constexpr size_t kAhead = 8;  // events between hashing a name and interning it
+  constexpr size_t kRing = 16;  // > kAhead, a power of two
+  uint64_t hash[kRing][kDimensionCount];
   const size_t n = events.size();
-  std::vector<std::array<uint64_t, kDimensionCount>> hashes(n);
-  auto hash = [&](size_t i) {
-    const auto fields = FieldsOf(*events[i].event);
-    for (int d = 0; d < kDimensionCount; ++d) {
-      if (fields[d].empty()) continue;
-      hashes[i][d] = Interner::HashOf(fields[d]);
-      s.names[d].Prefetch(hashes[i][d]);
-    }
-  };
-  for (size_t i = 0; i < std::min(n, kAhead); ++i) hash(i);
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) HashNames(s, *events[i].event, hash[i]);
   out->clear();
   for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) hash(i + kAhead);
+    if (i + kAhead < n) HashNames(s, *events[i + kAhead].event, hash[(i + kAhead) % kRing]);
     const Event& e = *events[i].event;
     const Admission& a = events[i].admission;
-    const auto fields = FieldsOf(e);
     EntityIds id;
-    for (int d = 0; d < kDimensionCount; ++d) {
-      id[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hashes[i][d]);
-    }
+    InternNames(s, e, hash[i % kRing], &id);
     const int32_t day = DayOfEvent(s, a);
     const BoardSet::Change change = ChangeOf(e, a.seq);
     Window* window = ApplyToTotals(s, a, day, change);
