@@ -189,6 +189,41 @@ void BM_Erase(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// A board read after d of its N = 1,000,000 entries changed: d keys go back
+// into a tree of N - d. Arg 0: N / d; arg 1: 1 = RankTree::InsertMany (one
+// pass over the tree when d is large), 0 = Insert one by one, in order of
+// change. Time per key inserted.
+void BM_InsertMany(benchmark::State& state) {
+  constexpr size_t kN = 1'000'000;
+  const size_t d = kN / size_t(state.range(0));
+  const bool many = state.range(1) != 0;
+  std::vector<RankKey> keys = RandomKeys(kN, 5);
+  const std::vector<RankKey> changed(keys.end() - static_cast<ptrdiff_t>(d), keys.end());
+  keys.resize(kN - d);
+  std::sort(keys.begin(), keys.end(), RankBefore);
+  for (auto _ : state) {
+    state.PauseTiming();
+    RankTree tree;
+    tree.Assign(keys);
+    std::vector<RankKey> batch = changed;
+    state.ResumeTiming();
+    if (many) {
+      tree.InsertMany(batch);
+    } else {
+      for (const RankKey& k : batch) tree.Insert(k);
+    }
+    state.PauseTiming();
+    tree.Clear();
+    state.ResumeTiming();
+  }
+  state.counters["per_key"] =
+      benchmark::Counter(double(d) * double(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_InsertMany)
+    ->ArgsProduct({{1024, 256, 64, 32, 16, 4}, {0, 1}})
+    ->Unit(benchmark::kMillisecond);
+
 constexpr int64_t kSmall = 10000;
 constexpr int64_t kLarge = 1000000;
 

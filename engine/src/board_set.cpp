@@ -1,5 +1,8 @@
 #include "board_set.h"
 
+#include <algorithm>
+#include <bit>
+
 #include "hash.h"
 
 namespace bangdan {
@@ -14,6 +17,7 @@ int FamilyIndex(Dimension dim, ScopeKind scope) {
 namespace {
 // Slots per shard to begin with: 256 shards × 4 × 16 bytes = 16 KiB a scoped set.
 constexpr size_t kInitialShardSlots = 4;
+constexpr size_t kFlushInPlace = 256;
 }  // namespace
 
 BoardSet::BoardSet(bool scoped)
@@ -99,8 +103,10 @@ void BoardSet::MarkDirty(uint32_t index, bool created) {
   Entry& e = mutable_entry(index);
   Board& b = boards_[e.board_and_dirty];
   if (!created) {
-    // The entry is clean, so the trees hold exactly its current keys.
-    for (int m = 0; m < kMetricCount; ++m) b.trees[m].Erase(RankKey{e.value[m], e.seq[m], index});
+    // The entry is clean, so the kept trees hold exactly its current keys.
+    for (int m = 0; m < kMetricCount; ++m) {
+      if (b.ordered >> m & 1) b.trees[m].Erase(RankKey{e.value[m], e.seq[m], index});
+    }
   }
   e.board_and_dirty |= kDirtyBit;
   b.dirty.push_back(index);
@@ -138,21 +144,72 @@ uint64_t BoardSet::Version(uint32_t scope) const {
   return versions_[board_of_scope_[scope]];
 }
 
-BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope) {
+BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope, Metric metric) {
   Board* b = const_cast<Board*>(FindBoard(scope));
-  if (b != nullptr && !b->dirty.empty()) Flush(*b);
+  if (b == nullptr) return nullptr;
+  const int m = static_cast<int>(metric);
+  if (!(b->ordered >> m & 1)) {
+    Order(*b, m);
+  } else if (!b->dirty.empty()) {
+    Flush(*b);
+  }
   return b;
 }
 
 void BoardSet::Flush(Board& b) {
+  if (b.dirty.size() < kFlushInPlace) {
+    for (uint32_t index : b.dirty) {
+      Entry& e = mutable_entry(index);
+      e.board_and_dirty &= ~kDirtyBit;
+      for (int m = 0; m < kMetricCount; ++m) {
+        if (b.ordered >> m & 1) b.trees[m].Insert(RankKey{e.value[m], e.seq[m], index});
+      }
+    }
+    b.dirty.clear();
+    return;
+  }
+  std::vector<RankKey> keys[kMetricCount];
+  for (int m = 0; m < kMetricCount; ++m) {
+    if (b.ordered >> m & 1) keys[m].reserve(b.dirty.size());
+  }
   for (uint32_t index : b.dirty) {
     Entry& e = mutable_entry(index);
     e.board_and_dirty &= ~kDirtyBit;
-    for (int m = 0; m < kMetricCount; ++m) b.trees[m].Insert(RankKey{e.value[m], e.seq[m], index});
+    for (int m = 0; m < kMetricCount; ++m) {
+      if (b.ordered >> m & 1) keys[m].push_back(RankKey{e.value[m], e.seq[m], index});
+    }
+  }
+  for (int m = 0; m < kMetricCount; ++m) {
+    if (b.ordered >> m & 1) b.trees[m].InsertMany(keys[m]);
   }
   b.dirty.clear();
   // A burst of changes can leave a large, idle dirty list behind.
   if (b.dirty.capacity() > 4096) b.dirty.shrink_to_fit();
+}
+
+void BoardSet::Order(Board& b, int m) {
+  // Every entry of the board is either dirty (in its dirty list) or clean,
+  // and then in each kept tree; with no kept tree, every one is dirty.
+  std::vector<RankKey> keys;
+  keys.reserve(b.count);
+  auto take = [&](uint32_t index) {
+    const Entry& e = entry(index);
+    keys.push_back(RankKey{e.value[m], e.seq[m], index});
+  };
+  if (b.ordered == 0) {
+    for (uint32_t index : b.dirty) take(index);
+  } else if (!scoped_) {
+    // The one board holds every entry: read them in order, not at random.
+    for (uint32_t index = 0; index < entry_count_; ++index) take(index);
+  } else {
+    for (uint32_t index : b.dirty) take(index);
+    const RankTree& kept = b.trees[std::countr_zero(static_cast<unsigned>(b.ordered))];
+    kept.ForEach(0, kept.size(), [&](const RankKey& k) { take(k.id); });
+  }
+  Flush(b);  // the kept trees take the dirty entries
+  std::sort(keys.begin(), keys.end(), RankBefore);
+  b.trees[m].Assign(keys);
+  b.ordered |= 1u << m;
 }
 
 size_t BoardSet::MemoryBytes() const {

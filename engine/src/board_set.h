@@ -8,13 +8,17 @@
 // scope id << 32 | entity id, in 256 shards that grow one at a time
 // (ShardedSlots). Entries and boards live in pages: no growth moves them.
 //
-// Lazy ordering: each board (one per scope id) keeps three RankTrees, one per
-// metric, and a dirty list. Add() costs O(1): the first time an entry changes
-// after the board was last read, its three keys leave the trees (its values at
-// that moment are exactly the indexed ones) and it joins the dirty list; its
-// values then change in place, as often as events come. Prepare() puts the
-// dirty entries back with their current keys before a read. A hot entity thus
-// costs no tree work at all between two reads of its board.
+// Lazy ordering: each board (one per scope id) has a RankTree per metric and
+// a dirty list. A metric's tree is built the first time the board is read by
+// that metric, and kept from then on; one that nobody reads costs nothing
+// (dashboards read by weight: the other two would triple the work of every
+// read and of every change after it). Add() costs O(1): the first time an
+// entry changes after the board was last read, its keys leave the kept trees
+// (its values at that moment are exactly the indexed ones) and it joins the
+// dirty list; its values then change in place, as often as events come.
+// PrepareBoard() puts the dirty entries back with their current keys before a
+// read. A hot entity thus costs no tree work at all between two reads of its
+// board. Until a board has a kept tree, every entry of it is dirty.
 //
 // RankKey.id is the entry's index in this set. Within one board (value, seq)
 // is already unique — one event changes at most one entity of a board, so no
@@ -77,7 +81,8 @@ class BoardSet {
   struct Board {
     std::vector<uint32_t> dirty;  // entries changed since the last Prepare
     uint32_t scope = 0;
-    uint32_t count = 0;           // entries on the board
+    uint32_t count : 29 = 0;      // entries on the board (a set holds < 2^29)
+    uint32_t ordered : 3 = 0;     // bit m: trees[m] is kept
     RankTree trees[kMetricCount];
   };
 
@@ -193,8 +198,9 @@ class BoardSet {
 
   // The board of `scope` (unscoped: the one board), nullptr if it has none.
   const Board* FindBoard(uint32_t scope) const;
-  // As FindBoard, with its orderings brought up to date.
-  Board* PrepareBoard(uint32_t scope);
+  // As FindBoard, with its ordering by `metric` (built if need be) and its
+  // other kept orderings brought up to date.
+  Board* PrepareBoard(uint32_t scope, Metric metric);
   // The seq of the last event that changed the board of `scope`, 0 if it has
   // no board.
   uint64_t Version(uint32_t scope) const;
@@ -243,6 +249,8 @@ class BoardSet {
     return pages_[index >> kPageBits][index & (kPageSize - 1)];
   }
   void Flush(Board& b);
+  // Builds b's tree of metric m from all its entries, and keeps it.
+  void Order(Board& b, int m);
 
   bool scoped_;
   std::vector<std::unique_ptr<Entry[]>> pages_;

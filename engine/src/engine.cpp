@@ -191,7 +191,7 @@ Status Engine::Top(const BoardRef& board, Metric metric, uint64_t offset, uint64
   Located loc;
   Status st = Locate(*impl_, *this, board, now_ms, &loc);
   if (!st.ok() || loc.set == nullptr) return st;
-  BoardSet::Board* b = loc.set->PrepareBoard(loc.scope);
+  BoardSet::Board* b = loc.set->PrepareBoard(loc.scope, metric);
   if (b == nullptr) return st;
   out->count = b->count;
   AppendRows(*impl_, board.dim, *loc.set, *b, metric, offset, limit, &out->rows);
@@ -213,7 +213,7 @@ Status Engine::Entry(const BoardRef& board, Metric metric, std::string_view key,
   if (!entity) return not_found();
   auto index = loc.set->FindEntry(loc.scope, entity->id);
   if (!index) return not_found();
-  BoardSet::Board* b = loc.set->PrepareBoard(loc.scope);
+  BoardSet::Board* b = loc.set->PrepareBoard(loc.scope, metric);
   const BoardSet::Entry& e = loc.set->entry(*index);
   const int m = static_cast<int>(metric);
   auto pos = b->trees[m].Rank(RankKey{e.value[m], e.seq[m], *index});

@@ -18,7 +18,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace bangdan {
 
@@ -51,6 +53,17 @@ class RankTree {
   void Insert(const RankKey& key);
   // Returns false if key was not present.
   bool Erase(const RankKey& key);
+  // Replaces the contents with `keys`, which are in board order, without
+  // repeats. Builds the tree bottom-up in O(N), leaves ~5/6 full so that
+  // later inserts do not split at once: a board's ordering by a metric is
+  // made this way the first time that metric is read.
+  void Assign(std::span<const RankKey> keys);
+  // Inserts every key of `keys` (none present; reordered in place). Many
+  // keys against the tree's size — a busy board read after a while — are
+  // merged with the tree's own in one pass and the tree rebuilt: a walk of
+  // the leaves in order instead of a descent per key. Few are inserted one
+  // by one, in order, so that neighbouring descents share their nodes.
+  void InsertMany(std::span<RankKey> keys);
   size_t size() const;
   void Clear();
 
@@ -110,6 +123,14 @@ class RankTree {
   void FreeLeaf(Leaf* leaf);
   void FreeInner(Inner* inner);
   void FreeSubtree(Node* node, size_t level);
+  // Replaces root_, height_ and size_ with a tree of the n keys that
+  // next() gives in board order (the old nodes are the caller's to free).
+  template <typename NextKey>
+  void Build(size_t n, NextKey next);
+  // Build's levels above the leaves: groups `level` (nodes, their key
+  // counts and first keys) into inner nodes until one root is left.
+  void BuildInnerLevels(std::vector<Node*> level, std::vector<uint32_t> counts,
+                        std::vector<RankKey> firsts);
   std::string CheckSubtree(const Node* node, size_t level, const RankKey* lo, const RankKey* hi,
                            size_t* keys, size_t* bytes, const Leaf** prev_leaf) const;
 
