@@ -189,38 +189,46 @@ void BM_Erase(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// A board read after d of its N = 1,000,000 entries changed: d keys go back
-// into a tree of N - d. Arg 0: N / d; arg 1: 1 = RankTree::InsertMany (one
-// pass over the tree when d is large), 0 = Insert one by one, in order of
-// change. Time per key inserted.
-void BM_InsertMany(benchmark::State& state) {
+// A board read after d of its N = 1,000,000 entries changed: d old keys
+// leave the tree and d new ones go in. Arg 0: N / d; arg 1: 1 =
+// RankTree::Replace (sorted, one pass over the tree when d is large), 0 =
+// Erase and Insert one by one, in order of change. Time per changed key.
+void BM_Replace(benchmark::State& state) {
   constexpr size_t kN = 1'000'000;
   const size_t d = kN / size_t(state.range(0));
-  const bool many = state.range(1) != 0;
+  const bool replace = state.range(1) != 0;
   std::vector<RankKey> keys = RandomKeys(kN, 5);
-  const std::vector<RankKey> changed(keys.end() - static_cast<ptrdiff_t>(d), keys.end());
-  keys.resize(kN - d);
   std::sort(keys.begin(), keys.end(), RankBefore);
+  // d distinct keys change, in random order.
+  std::mt19937_64 rng(6);
+  std::vector<RankKey> old_keys = keys;
+  std::shuffle(old_keys.begin(), old_keys.end(), rng);
+  old_keys.resize(d);
+  std::vector<RankKey> new_keys(d);
+  for (size_t i = 0; i < d; ++i) {
+    new_keys[i] = {old_keys[i].value + int64_t(rng() % 1000), kN + 1 + i, old_keys[i].id};
+  }
   for (auto _ : state) {
     state.PauseTiming();
     RankTree tree;
     tree.Assign(keys);
-    std::vector<RankKey> batch = changed;
+    std::vector<RankKey> erase = old_keys, insert = new_keys;
     state.ResumeTiming();
-    if (many) {
-      tree.InsertMany(batch);
+    if (replace) {
+      tree.Replace(erase, insert);
     } else {
-      for (const RankKey& k : batch) tree.Insert(k);
+      for (const RankKey& k : erase) tree.Erase(k);
+      for (const RankKey& k : insert) tree.Insert(k);
     }
     state.PauseTiming();
     tree.Clear();
     state.ResumeTiming();
   }
   state.counters["per_key"] =
-      benchmark::Counter(double(d) * double(state.iterations()),
+      benchmark::Counter(double(old_keys.size()) * double(state.iterations()),
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_InsertMany)
+BENCHMARK(BM_Replace)
     ->ArgsProduct({{1024, 256, 64, 32, 16, 4}, {0, 1}})
     ->Unit(benchmark::kMillisecond);
 

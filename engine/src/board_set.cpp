@@ -17,7 +17,8 @@ int FamilyIndex(Dimension dim, ScopeKind scope) {
 namespace {
 // Slots per shard to begin with: 256 shards × 4 × 16 bytes = 16 KiB a scoped set.
 constexpr size_t kInitialShardSlots = 4;
-constexpr size_t kFlushInPlace = 256;
+// A read with fewer dirty entries than this puts them back one by one.
+constexpr size_t kFlushOneByOne = 64;
 }  // namespace
 
 BoardSet::BoardSet(bool scoped)
@@ -105,7 +106,7 @@ void BoardSet::MarkDirty(uint32_t index, bool created) {
   if (!created) {
     // The entry is clean, so the kept trees hold exactly its current keys.
     for (int m = 0; m < kMetricCount; ++m) {
-      if (b.ordered >> m & 1) b.trees[m].Erase(RankKey{e.value[m], e.seq[m], index});
+      if (b.ordered >> m & 1) b.stale.push_back(RankKey{e.value[m], e.seq[m], index});
     }
   }
   e.board_and_dirty |= kDirtyBit;
@@ -157,39 +158,59 @@ BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope, Metric metric) {
 }
 
 void BoardSet::Flush(Board& b) {
-  if (b.dirty.size() < kFlushInPlace) {
+  if (b.dirty.size() < kFlushOneByOne) {  // most reads: not worth sorting
+    int kept_count = 0;
+    int kept[kMetricCount];
+    for (int m = 0; m < kMetricCount; ++m) {
+      if (b.ordered >> m & 1) kept[kept_count++] = m;
+    }
+    for (size_t i = 0; i < b.stale.size(); ++i) {
+      b.trees[kept[i % static_cast<size_t>(kept_count)]].Erase(b.stale[i]);
+    }
     for (uint32_t index : b.dirty) {
       Entry& e = mutable_entry(index);
       e.board_and_dirty &= ~kDirtyBit;
-      for (int m = 0; m < kMetricCount; ++m) {
-        if (b.ordered >> m & 1) b.trees[m].Insert(RankKey{e.value[m], e.seq[m], index});
+      for (int k = 0; k < kept_count; ++k) {
+        b.trees[kept[k]].Insert(RankKey{e.value[kept[k]], e.seq[kept[k]], index});
       }
     }
     b.dirty.clear();
+    b.stale.clear();
     return;
   }
-  std::vector<RankKey> keys[kMetricCount];
+  // Per kept metric, the keys that leave its tree and those that go in.
+  std::vector<RankKey> erase[kMetricCount], insert[kMetricCount];
+  int kept[kMetricCount];
+  int kept_count = 0;
   for (int m = 0; m < kMetricCount; ++m) {
-    if (b.ordered >> m & 1) keys[m].reserve(b.dirty.size());
+    if (b.ordered >> m & 1) {
+      kept[kept_count++] = m;
+      erase[m].reserve(b.stale.size());
+      insert[m].reserve(b.dirty.size());
+    }
+  }
+  for (size_t i = 0; i < b.stale.size(); ++i) {
+    erase[kept[i % static_cast<size_t>(kept_count)]].push_back(b.stale[i]);
   }
   for (uint32_t index : b.dirty) {
     Entry& e = mutable_entry(index);
     e.board_and_dirty &= ~kDirtyBit;
-    for (int m = 0; m < kMetricCount; ++m) {
-      if (b.ordered >> m & 1) keys[m].push_back(RankKey{e.value[m], e.seq[m], index});
+    for (int k = 0; k < kept_count; ++k) {
+      const int m = kept[k];
+      insert[m].push_back(RankKey{e.value[m], e.seq[m], index});
     }
   }
-  for (int m = 0; m < kMetricCount; ++m) {
-    if (b.ordered >> m & 1) b.trees[m].InsertMany(keys[m]);
-  }
+  for (int k = 0; k < kept_count; ++k) b.trees[kept[k]].Replace(erase[kept[k]], insert[kept[k]]);
   b.dirty.clear();
-  // A burst of changes can leave a large, idle dirty list behind.
+  b.stale.clear();
+  // A burst of changes can leave large, idle lists behind.
   if (b.dirty.capacity() > 4096) b.dirty.shrink_to_fit();
+  if (b.stale.capacity() > 4096) b.stale.shrink_to_fit();
 }
 
 void BoardSet::Order(Board& b, int m) {
-  // Every entry of the board is either dirty (in its dirty list) or clean,
-  // and then in each kept tree; with no kept tree, every one is dirty.
+  // With no kept tree every entry of the board is dirty, in its dirty list;
+  // with one, after a flush, every entry is in it.
   std::vector<RankKey> keys;
   keys.reserve(b.count);
   auto take = [&](uint32_t index) {
@@ -198,15 +219,17 @@ void BoardSet::Order(Board& b, int m) {
   };
   if (b.ordered == 0) {
     for (uint32_t index : b.dirty) take(index);
-  } else if (!scoped_) {
-    // The one board holds every entry: read them in order, not at random.
-    for (uint32_t index = 0; index < entry_count_; ++index) take(index);
   } else {
-    for (uint32_t index : b.dirty) take(index);
-    const RankTree& kept = b.trees[std::countr_zero(static_cast<unsigned>(b.ordered))];
-    kept.ForEach(0, kept.size(), [&](const RankKey& k) { take(k.id); });
+    Flush(b);  // the kept trees up to date: each holds every entry
+    if (!scoped_) {
+      // The one board holds every entry: read them in order, not at random.
+      for (uint32_t index = 0; index < entry_count_; ++index) take(index);
+    } else {
+      const RankTree& kept = b.trees[std::countr_zero(static_cast<unsigned>(b.ordered))];
+      kept.ForEach(0, kept.size(), [&](const RankKey& k) { take(k.id); });
+    }
   }
-  Flush(b);  // the kept trees take the dirty entries
+  Flush(b);  // with no kept tree: every entry clean now
   std::sort(keys.begin(), keys.end(), RankBefore);
   b.trees[m].Assign(keys);
   b.ordered |= 1u << m;
@@ -220,7 +243,7 @@ size_t BoardSet::MemoryBytes() const {
                  versions_.capacity() * sizeof(uint64_t) + slots_.MemoryBytes();
   for (size_t i = 0; i < boards_.size(); ++i) {
     const Board& b = boards_[i];
-    bytes += b.dirty.capacity() * sizeof(uint32_t);
+    bytes += b.dirty.capacity() * sizeof(uint32_t) + b.stale.capacity() * sizeof(RankKey);
     for (const RankTree& t : b.trees) bytes += t.MemoryBytes();
   }
   return bytes;

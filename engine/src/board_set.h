@@ -13,12 +13,14 @@
 // that metric, and kept from then on; one that nobody reads costs nothing
 // (dashboards read by weight: the other two would triple the work of every
 // read and of every change after it). Add() costs O(1): the first time an
-// entry changes after the board was last read, its keys leave the kept trees
-// (its values at that moment are exactly the indexed ones) and it joins the
-// dirty list; its values then change in place, as often as events come.
-// PrepareBoard() puts the dirty entries back with their current keys before a
-// read. A hot entity thus costs no tree work at all between two reads of its
-// board. Until a board has a kept tree, every entry of it is dirty.
+// entry changes after the board was last read, its keys in the kept trees
+// (its values at that moment are exactly the indexed ones) are noted as
+// stale and it joins the dirty list; its values then change in place, as
+// often as events come. PrepareBoard() takes the stale keys out and puts the
+// dirty entries back with their current keys before a read, all sorted, in
+// one pass over a tree when they are many. A hot entity thus costs no tree
+// work at all between two reads of its board. Until a board has a kept tree,
+// every entry of it is dirty.
 //
 // RankKey.id is the entry's index in this set. Within one board (value, seq)
 // is already unique — one event changes at most one entity of a board, so no
@@ -80,6 +82,10 @@ class BoardSet {
 
   struct Board {
     std::vector<uint32_t> dirty;  // entries changed since the last Prepare
+    // The keys the kept trees hold for dirty entries that were clean: each
+    // one's old key in each kept tree, metric by metric. They leave the
+    // trees at the next read, sorted, with the new keys going in.
+    std::vector<RankKey> stale;
     uint32_t scope = 0;
     uint32_t count : 29 = 0;      // entries on the board (a set holds < 2^29)
     uint32_t ordered : 3 = 0;     // bit m: trees[m] is kept
@@ -241,8 +247,8 @@ class BoardSet {
   // `shard`.
   uint32_t CreateAt(Slots::Shard& shard, size_t slot, uint32_t scope, uint32_t entity);
   uint32_t NewEntry(uint32_t scope, uint32_t entity);
-  // A clean entry is about to change: its keys leave the trees (unless it is
-  // new) and it joins its board's dirty list.
+  // A clean entry is about to change: its keys in the kept trees become
+  // stale (unless it is new) and it joins its board's dirty list.
   void MarkDirty(uint32_t index, bool created);
   void GrowSlots(Slots::Shard& shard);
   Entry& mutable_entry(uint32_t index) {

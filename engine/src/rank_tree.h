@@ -58,12 +58,14 @@ class RankTree {
   // later inserts do not split at once: a board's ordering by a metric is
   // made this way the first time that metric is read.
   void Assign(std::span<const RankKey> keys);
-  // Inserts every key of `keys` (none present; reordered in place). Many
-  // keys against the tree's size — a busy board read after a while — are
-  // merged with the tree's own in one pass and the tree rebuilt: a walk of
-  // the leaves in order instead of a descent per key. Few are inserted one
-  // by one, in order, so that neighbouring descents share their nodes.
-  void InsertMany(std::span<RankKey> keys);
+  // Erases every key of `erase` (all present) and inserts every key of
+  // `insert` (none present once those are gone); both are reordered in
+  // place. Many keys against the tree's size — a busy board read after a
+  // while — are merged with the tree's own in one pass and the tree rebuilt:
+  // a walk of the leaves in order instead of a descent per key. Few are
+  // erased and inserted one by one, in order, so that neighbouring descents
+  // share their nodes.
+  void Replace(std::span<RankKey> erase, std::span<RankKey> insert);
   size_t size() const;
   void Clear();
 

@@ -77,32 +77,47 @@ void RankTree::Assign(std::span<const RankKey> keys) {
   Build(keys.size(), [&] { return keys[i++]; });
 }
 
-void RankTree::InsertMany(std::span<RankKey> keys) {
-  std::sort(keys.begin(), keys.end(), RankBefore);
-  // A rebuild writes every key once more; inserting one by one costs a
-  // descent each, mostly cache misses. Past about one new key in
+void RankTree::Replace(std::span<RankKey> erase, std::span<RankKey> insert) {
+  std::sort(erase.begin(), erase.end(), RankBefore);
+  std::sort(insert.begin(), insert.end(), RankBefore);
+  // A rebuild writes every key once more; a key erased or inserted one by
+  // one costs a descent, mostly cache misses. Past about one changed key in
   // kRebuildRatio the rebuild is cheaper (bench/rank_tree_bench.cpp,
   // BM_InsertMany).
   constexpr size_t kRebuildRatio = 16;
-  if (keys.size() * kRebuildRatio < size_) {
-    for (const RankKey& k : keys) Insert(k);
+  if ((erase.size() + insert.size()) * kRebuildRatio < size_) {
+    for (const RankKey& k : erase) Erase(k);
+    for (const RankKey& k : insert) Insert(k);
     return;
   }
-  // Merge the old leaves' keys, walked in order, with the new ones into a
-  // new tree; then free the old nodes.
+  // Merge the old leaves' keys, walked in order, less those erased, with the
+  // inserted ones into a new tree; then free the old nodes.
+  assert(erase.size() <= size_);
   Node* old_root = root_;
   const size_t old_height = height_;
-  Cursor c = size_ > 0 ? Seek(0) : Cursor{};
+  Cursor c{};
   bool old_left = size_ > 0;
-  auto next_key = keys.begin();
-  Build(size_ + keys.size(), [&] {
-    if (next_key != keys.end() && (!old_left || RankBefore(*next_key, KeyAt(c)))) {
-      return *next_key++;
+  if (old_left) c = Seek(0);
+  auto erased = erase.begin();
+  // Steps past the old keys that are erased (in the same order as the walk).
+  auto skip_erased = [&] {
+    while (old_left && erased != erase.end() && *erased == KeyAt(c)) {
+      ++erased;
+      old_left = Next(&c);
+    }
+  };
+  skip_erased();
+  auto inserted = insert.begin();
+  Build(size_ - erase.size() + insert.size(), [&] {
+    if (inserted != insert.end() && (!old_left || RankBefore(*inserted, KeyAt(c)))) {
+      return *inserted++;
     }
     const RankKey k = KeyAt(c);
     old_left = Next(&c);
+    skip_erased();
     return k;
   });
+  assert(erased == erase.end());
   if (old_root != nullptr) FreeSubtree(old_root, old_height - 1);
 }
 
