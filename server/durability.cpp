@@ -33,6 +33,11 @@ std::string Millis(uint64_t us) {
   return buf;
 }
 
+uint64_t AppliedSeq(Engine& engine, std::mutex& engine_mu) {
+  std::lock_guard lock(engine_mu);
+  return engine.applied_seq();
+}
+
 }  // namespace
 
 std::string RecoverySummary(const std::string& data_dir, const RecoveryStats& r) {
@@ -90,6 +95,11 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
   };
   s = Recover(env_, options_.data_dir, engine, stats, progress);
   if (!s.ok()) return s;
+  {
+    std::lock_guard lock(snapshot_mu_);
+    newest_snapshot_file_ = stats->snapshot_file;
+    newest_snapshot_seq_ = stats->snapshot_seq;
+  }
   if (!options_.wal) {
     // Benchmarks only: measures the server without its log. Nothing is
     // written per event; what the newest snapshot does not hold is lost at
@@ -132,7 +142,22 @@ Journal* Durability::journal() {
 Status Durability::Snapshot(Engine& engine, std::mutex& engine_mu, std::string* file,
                             uint64_t* seq) {
   std::lock_guard one_at_a_time(snapshot_mu_);
+  if (open_ && !newest_snapshot_file_.empty() && AppliedSeq(engine, engine_mu) == newest_snapshot_seq_ &&
+      env_->FileExists(JoinPath(options_.data_dir, newest_snapshot_file_))) {
+    // Rewriting it would take as long as the first time, for the same state.
+    LogInfo("snapshot not rewritten: " + newest_snapshot_file_ + " already holds seq " +
+            std::to_string(newest_snapshot_seq_));
+    if (file != nullptr) *file = newest_snapshot_file_;
+    if (seq != nullptr) *seq = newest_snapshot_seq_;
+    return Status::OK();
+  }
   return SnapshotLocked(engine, engine_mu, file, seq);
+}
+
+Status Durability::SnapshotIfChanged(Engine& engine, std::mutex& engine_mu) {
+  std::lock_guard one_at_a_time(snapshot_mu_);
+  if (AppliedSeq(engine, engine_mu) == newest_snapshot_seq_) return Status::OK();  // nothing new
+  return SnapshotLocked(engine, engine_mu, nullptr, nullptr);
 }
 
 Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file,
@@ -197,6 +222,8 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
   Status written = WriteSnapshot(env_, options_.data_dir, at_seq, writer->Pieces(), &name);
   if (!written.ok()) return Status::IOError("snapshot: " + written.ToString());
   snapshots_written_++;
+  newest_snapshot_file_ = name;
+  newest_snapshot_seq_ = at_seq;
   if (journal_ != nullptr) journal_->DeleteSegmentsBefore(at_seq);
   // One line per snapshot; bench/durability/run_snapshot_stall.sh reads it.
   LogInfo("snapshot " + name + " at seq " + std::to_string(at_seq) + " (up to seq " +
@@ -212,25 +239,14 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
 void Durability::StartPeriodic(Engine& engine, std::mutex& engine_mu) {
   if (options_.snapshot_interval_ms <= 0 || periodic_.joinable()) return;
   periodic_ = std::thread([this, &engine, &engine_mu] {
-    uint64_t last_seq = 0;
     std::unique_lock lock(periodic_mu_);
     for (;;) {
       periodic_cv_.wait_for(lock, std::chrono::milliseconds(options_.snapshot_interval_ms),
                             [&] { return stopping_; });
       if (stopping_) return;
-      {
-        std::lock_guard engine_lock(engine_mu);
-        if (engine.applied_seq() == last_seq) continue;  // nothing new to keep
-      }
       lock.unlock();
-      std::string file;
-      uint64_t seq = 0;
-      Status s = Snapshot(engine, engine_mu, &file, &seq);  // logs its own line
-      if (s.ok()) {
-        last_seq = seq;
-      } else {
-        LogError(s.message());
-      }
+      Status s = SnapshotIfChanged(engine, engine_mu);  // a snapshot written logs its own line
+      if (!s.ok()) LogError(s.message());
       lock.lock();
     }
   });

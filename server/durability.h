@@ -6,8 +6,10 @@
 //               that appends a group's records, fsyncs once (group commit)
 //               and only then reports the group durable;
 //   Snapshot()  writes the whole state beside the live one and lets the log
-//               segments it covers go;
-//   StartPeriodic() takes one every --snapshot-interval.
+//               segments it covers go (unless the newest snapshot already
+//               holds the state);
+//   StartPeriodic() takes one every --snapshot-interval when the state
+//               changed since the newest snapshot, whoever took it.
 //
 // --wal off (benchmarks only): Open() still locks the directory and recovers
 // what it holds, but opens no log; journal() is a NullJournal that reports
@@ -68,6 +70,9 @@ class Durability {
   // file name within the data directory and the sequence number it covers.
   // Logs one INFO line per snapshot written: how many steps, how long the
   // engine lock was held (longest step, all steps) and how long it all took.
+  // When nothing was applied since the newest snapshot (taken or recovered)
+  // and its file is still there, that one is returned and nothing written:
+  // it holds the same state.
   Status Snapshot(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
 
   // Takes a snapshot every --snapshot-interval on a thread of its own.
@@ -83,6 +88,8 @@ class Durability {
 
  private:
   Status SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
+  // The periodic snapshot: none when nothing was applied since the newest.
+  Status SnapshotIfChanged(Engine& engine, std::mutex& engine_mu);
 
   ServerOptions options_;
   Env* env_;
@@ -92,6 +99,10 @@ class Durability {
   NullJournal null_journal_;             // the journal with --wal off
 
   std::mutex snapshot_mu_;  // one snapshot at a time
+  // The newest snapshot, written or recovered ("" and 0: none, and the
+  // empty state needs none). Guarded by snapshot_mu_.
+  std::string newest_snapshot_file_;
+  uint64_t newest_snapshot_seq_ = 0;
   std::atomic<uint64_t> longest_stall_us_{0};
   std::atomic<uint64_t> snapshots_written_{0};
 

@@ -1,5 +1,6 @@
 #include "http_router.h"
 
+#include "bangdan/board.h"
 #include "json_writer.h"
 
 namespace bangdan {
@@ -80,11 +81,21 @@ bool RouteRequest(Method method, std::string_view target, std::string_view autho
     return false;
   }
   const Route r = out->route;
+  // A board that does not exist is an unknown resource like an unknown path:
+  // 404 whatever the method (a 405 would say it exists), and before the
+  // token, as for any path (the boards' names are public, SPEC §2).
+  if ((r == Route::kBoard || r == Route::kEntry) && !ParseDimension(out->segments[2])) {
+    *answer = ErrorAnswer(404, "unknown board '" + out->segments[2] + "'");
+    return false;
+  }
   const bool post_route = r == Route::kEvents || r == Route::kSnapshot;
   const bool ws_route = r == Route::kIngest || r == Route::kStream;
-  bool method_ok = post_route ? method == Method::kPost
-                   : ws_route ? method == Method::kGet
-                              : method == Method::kGet || method == Method::kHead;
+  // Which pages exist only the session knows (the dashboard's assets): it
+  // answers 404, or 405 to a method other than GET and HEAD, itself.
+  bool method_ok = r == Route::kPage ? true
+                   : post_route      ? method == Method::kPost
+                   : ws_route        ? method == Method::kGet
+                                     : method == Method::kGet || method == Method::kHead;
   if (!method_ok) {
     *answer = ErrorAnswer(405, "method not allowed");
     answer->allow = post_route ? "POST" : ws_route ? "GET" : "GET, HEAD";

@@ -4,9 +4,12 @@
 // Pure: no sockets, no engine. The HTTP session asks Route() first and either
 // sends the answer it got (404, 405, 401, 403, 400) or carries the request on
 // to its handler. Decisions (documented in docs/protocol.md):
+//   - A path that is not one of ours, a board that does not exist
+//     (/v1/boards/tem) and no dashboard asset: 404, whatever the method.
 //   - GET and HEAD are the read methods; POST only for /v1/events and
-//     /v1/admin/snapshot. Any other method: 405 with an Allow header.
-//   - A path that is not one of ours and no dashboard asset: 404.
+//     /v1/admin/snapshot. Any other method on a path that exists: 405 with
+//     an Allow header. For kPage the session decides (it alone knows the
+//     dashboard's assets): Route() lets every method through.
 //   - Tokens: `Authorization: Bearer T`, or `?token=T` where SPEC §3 allows it
 //     (WebSocket upgrades and reads; not POST /v1/events).
 #pragma once
@@ -21,7 +24,7 @@
 namespace bangdan {
 
 enum class Route : uint8_t {
-  kPage,      // "/" and the dashboard's assets
+  kPage,      // "/" and the dashboard's assets (any method: see above)
   kHealth,    // GET /healthz
   kMetrics,   // GET /metrics
   kBoard,     // GET /v1/boards/{board}

@@ -135,31 +135,16 @@ void HttpSession::Handle() {
   AccessTokens tokens{ctx_.options.ingest_token, ctx_.options.read_token, ctx_.options.admin_token};
   RoutedRequest routed;
   HttpAnswer answer;
-  if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization],
-                    beast::websocket::is_upgrade(req), tokens, &routed, &answer))
+  const bool is_upgrade = beast::websocket::is_upgrade(req);
+  if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization], is_upgrade,
+                    tokens, &routed, &answer)) {
+    if (is_upgrade || answer.status == 401 || answer.status == 403) LogRefused(routed.path, answer);
     return Send(std::move(answer));
+  }
 
   const int64_t now = ctx_.now_ms();
   switch (routed.route) {
-    case Route::kPage: {
-#if BANGDAN_HAVE_DASHBOARD
-      const DashboardAsset* asset = FindDashboardAsset(routed.path);
-      if (asset == nullptr) return Send(ErrorAnswer(404, "no such path"));
-      HttpAnswer page;
-      page.content_type = std::string(asset->content_type);
-      page.body = std::string(asset->body);
-      static constexpr std::string_view kTitle = "__BANGDAN_TITLE__";
-      for (size_t p = page.body.find(kTitle); p != std::string::npos; p = page.body.find(kTitle, p))
-        page.body.replace(p, kTitle.size(), ctx_.title_html), p += ctx_.title_html.size();
-      return Send(std::move(page));
-#else
-      if (routed.path != "/") return Send(ErrorAnswer(404, "no such path"));
-      HttpAnswer page;
-      page.content_type = "text/html; charset=utf-8";
-      page.body = PlaceholderPage(ctx_.title_html);
-      return Send(std::move(page));
-#endif
-    }
+    case Route::kPage: return Send(PageAnswer(routed.path, req.method()));
     case Route::kHealth:
       if (ctx_.shutting_down.load()) return Send(ErrorAnswer(503, "shutting down"));
       answer.body = "{\"status\":\"ok\"}";
@@ -200,14 +185,60 @@ void HttpSession::Handle() {
   }
 }
 
+void HttpSession::LogRefused(const std::string& path, const HttpAnswer& answer) {
+  if (!LogEnabled(LogLevel::kDebug)) return;
+  const Request& req = parser_->get();
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  // The decoded path only: the query may carry a token (?token=), and the
+  // answer's message never holds one.
+  std::string line = beast::websocket::is_upgrade(req) ? "refused WebSocket handshake " : "refused request ";
+  line += std::string(req.method_string()) + " " + (path.empty() ? "?" : path) + " from ";
+  line += ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port());
+  line += ": " + std::to_string(answer.status) + " " + answer.body;
+  LogDebug(line);
+}
+
+HttpAnswer HttpSession::PageAnswer(const std::string& path, http::verb method) const {
+  // The router lets every method through to a page: only here is it known
+  // whether the page exists (else 404) before a wrong method is a 405.
+  auto wrong_method = [] {
+    HttpAnswer a = ErrorAnswer(405, "method not allowed");
+    a.allow = "GET, HEAD";
+    return a;
+  };
+  const bool read_method = method == http::verb::get || method == http::verb::head;
+  HttpAnswer page;
+#if BANGDAN_HAVE_DASHBOARD
+  const DashboardAsset* asset = FindDashboardAsset(path);
+  if (asset == nullptr) return ErrorAnswer(404, "no such path");
+  if (!read_method) return wrong_method();
+  page.content_type = std::string(asset->content_type);
+  page.body = std::string(asset->body);
+  static constexpr std::string_view kTitle = "__BANGDAN_TITLE__";
+  for (size_t p = page.body.find(kTitle); p != std::string::npos; p = page.body.find(kTitle, p))
+    page.body.replace(p, kTitle.size(), ctx_.title_html), p += ctx_.title_html.size();
+#else
+  if (path != "/") return ErrorAnswer(404, "no such path");
+  if (!read_method) return wrong_method();
+  page.content_type = "text/html; charset=utf-8";
+  page.body = PlaceholderPage(ctx_.title_html);
+#endif
+  return page;
+}
+
 bool HttpSession::Upgrade(const RoutedRequest& routed) {
   const Request& req = parser_->get();
   if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins)) {
-    Send(ErrorAnswer(403, "origin not allowed"), true);
+    HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
+    LogRefused(routed.path, refused);
+    Send(std::move(refused), true);
     return false;
   }
   if (ctx_.shutting_down.load()) {
-    Send(ErrorAnswer(503, "shutting down"), true);
+    HttpAnswer refused = ErrorAnswer(503, "shutting down");
+    LogRefused(routed.path, refused);
+    Send(std::move(refused), true);
     return false;
   }
   // The connection changes hands: it is counted and shut down by its new

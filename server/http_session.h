@@ -37,7 +37,13 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void Handle();
+  // "/" or a dashboard asset; 404 if there is none at `path`, 405 for a
+  // method other than GET or HEAD.
+  HttpAnswer PageAnswer(const std::string& path, boost::beast::http::verb method) const;
   bool Upgrade(const RoutedRequest& routed);
+  // DEBUG line for a refused handshake, or a request refused for its token
+  // (401) or as forbidden (403): method, path, peer and answer, no token.
+  void LogRefused(const std::string& path, const HttpAnswer& answer);
   void PostEvents();
   std::string MetricsText();
   void Send(HttpAnswer answer, bool close = false);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <initializer_list>
+#include <vector>
 
 #include "json_writer.h"
 
@@ -48,7 +49,12 @@ Status ParseWindowParam(const std::vector<QueryParam>& params, WindowSpec* w) {
 }
 
 Status ParseBoardParams(const RoutedRequest& req, bool entry, BoardParams* p) {
-  const auto& q = req.params;
+  std::vector<QueryParam> q = req.params;
+  // A CSV download is the whole board: offset and limit are ignored (SPEC §4)
+  // without being checked, so that any page's link plus format=csv downloads.
+  if (!entry && FindParam(q, "format") == "csv") {
+    std::erase_if(q, [](const QueryParam& x) { return x.name == "offset" || x.name == "limit"; });
+  }
   Status s = entry ? CheckNames(q, {"metric", "window", "city", "firm", "team", "radius"})
                    : CheckNames(q, {"metric", "window", "city", "firm", "team", "offset", "limit", "format"});
   if (!s.ok()) return s;

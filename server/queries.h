@@ -6,7 +6,8 @@
 // Parameter decisions (documented in docs/protocol.md): unknown parameters
 // and parameters given twice are 400s; `token` is always allowed (it is the
 // read token's carrier); `limit` is 0 … 1000 (default 10); `offset` any
-// unsigned 64-bit number (default 0).
+// unsigned 64-bit number (default 0); with `format=csv` both are ignored
+// unchecked (the whole board).
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 #include "stream_protocol.h"
 
 #include <charconv>
+#include <initializer_list>
 #include <simdjson.h>
 
 #include "bangdan/event.h"
@@ -109,11 +110,15 @@ struct Fields {
   std::optional<int64_t> top, radius;
   ScopeFields scope;
   bool has_scope = false;
+  // metric, top and radius mean nothing to the totals board, where they are
+  // ignored unchecked: their errors wait until the board is known.
+  Status metric_error, top_error, radius_error;
 };
 
 // Reads every field; a field that breaks its rule does not stop the reading
 // (so that a later "sub" still names the error's subscription): the first
-// such error is returned at the end. Broken JSON stops at once.
+// such error is returned at the end, but for metric, top and radius (kept in
+// *f). Broken JSON stops at once.
 Status ReadFields(od::object obj, Fields* f) {
   Status first;
   for (auto field_result : obj) {
@@ -157,7 +162,11 @@ Status ReadFields(od::object obj, Fields* f) {
       s = ReadScope(v, &f->scope);
     }
     // Unknown fields are ignored, as in events (SPEC §1).
-    if (!s.ok() && first.ok()) first = std::move(s);
+    Status* error = name == "metric"   ? &f->metric_error
+                    : name == "top"    ? &f->top_error
+                    : name == "radius" ? &f->radius_error
+                                       : &first;
+    if (!s.ok() && error->ok()) *error = std::move(s);
   }
   return first;
 }
@@ -168,13 +177,13 @@ Status BuildSubscribe(const Fields& f, ViewSpec* spec) {
   WindowSpec window = WindowSpec::Total();
   if (f.window) {
     Status s = ParseWindow(*f.window, &window);
-    if (!s.ok()) return Invalid("window: " + s.message());
+    if (!s.ok()) return s;  // "window: 'week' is not total, day or …"
   }
   spec->board.window = window;
   if (*f.board == "totals") {
     // The grand totals have no scope, ranking or key; metric, top and radius
-    // are meaningless there and ignored, but a scope or a key would silently
-    // change what the client thinks it watches, so they are refused.
+    // are meaningless there and ignored, valid or not, but a scope or a key
+    // would silently change what the client thinks it watches: refused.
     if (f.scope.kind != ScopeKind::kNone) return Invalid("scope: the totals board has no scope");
     if (f.around) return Invalid("around: the totals board has no keys");
     spec->kind = ViewSpec::Kind::kTotals;
@@ -189,6 +198,9 @@ Status BuildSubscribe(const Fields& f, ViewSpec* spec) {
   }
   spec->board.scope = f.scope.kind;
   spec->board.scope_key = f.scope.key;
+  for (const Status* error : {&f.metric_error, &f.top_error, &f.radius_error}) {
+    if (!error->ok()) return *error;
+  }
   if (f.metric) {
     std::optional<Metric> m = ParseMetric(*f.metric);
     if (!m) return Invalid("metric: unknown metric '" + *f.metric + "'");

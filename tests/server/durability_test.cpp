@@ -70,8 +70,9 @@ struct DurableServer {
     EXPECT_TRUE(s.ok()) << s.message();
   }
   ~DurableServer() {
-    server.reset();  // stops the writer before the journal goes
-    durability.Stop();
+    server->Shutdown();  // stops the writer before the journal goes
+    durability.Stop();   // and the periodic snapshots before the engine goes
+    server.reset();
   }
   uint16_t port() const { return server->port(); }
 
@@ -183,6 +184,64 @@ TEST(Durability, SegmentsCoveredByTheNewestSnapshotGoAtTheNextStart) {
   EXPECT_FALSE(fs::exists(dir.path() + "/" + before[0]));
   EXPECT_EQ(dir.Files("wal-").size(), 1u);  // the new one
   EXPECT_NE(IngestOne(s.port(), "c-3").find(R"("seq":3})"), std::string::npos);
+}
+
+// Waits up to `limit` for `done`.
+template <typename Done>
+bool WaitFor(Done done, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  for (auto until = std::chrono::steady_clock::now() + limit; !done();) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// A periodic snapshot is taken only when something was applied since the
+// newest one, whoever wrote it; an admin snapshot is always answered, with
+// the newest one when it already holds the state.
+TEST(Durability, SnapshotsAreWrittenOnlyWhenTheStateChanged) {
+  DataDir dir;
+  ServerOptions on = WalOffOptions(dir.path());
+  on.wal = true;
+  on.snapshot_interval_ms = 100;
+  const std::vector<std::pair<std::string, std::string>> admin = {{"Authorization", "Bearer adm"}};
+  {
+    DurableServer s(on);
+    s.durability.StartPeriodic(s.server->engine(), s.server->engine_mu());
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    EXPECT_EQ(s.durability.snapshots_written(), 0u);  // the empty state needs none
+    EXPECT_NE(IngestOne(s.port(), "p-1").find(R"("seq":1})"), std::string::npos);
+    HttpResult first = Post(s.port(), "/v1/admin/snapshot", "", admin);
+    EXPECT_EQ(first.status, 200u) << first.body;
+    EXPECT_NE(first.body.find(R"("seq":1})"), std::string::npos) << first.body;
+    // The periodic one may have come first; either way seq 1 is written once.
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    EXPECT_EQ(s.durability.snapshots_written(), 1u);
+    HttpResult again = Post(s.port(), "/v1/admin/snapshot", "", admin);
+    EXPECT_EQ(again.status, 200u);
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(s.durability.snapshots_written(), 1u);
+
+    EXPECT_NE(IngestOne(s.port(), "p-2").find(R"("seq":2})"), std::string::npos);
+    EXPECT_TRUE(WaitFor([&] { return s.durability.snapshots_written() == 2; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    EXPECT_EQ(s.durability.snapshots_written(), 2u);
+  }
+  // A snapshot found at start-up counts as the newest one too.
+  DurableServer s(on);
+  EXPECT_EQ(s.recovery.snapshot_seq, 2u);
+  s.durability.StartPeriodic(s.server->engine(), s.server->engine_mu());
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  EXPECT_EQ(s.durability.snapshots_written(), 0u);
+  HttpResult snap = Post(s.port(), "/v1/admin/snapshot", "", admin);
+  EXPECT_EQ(snap.body, R"({"snapshot":")" + s.recovery.snapshot_file + R"(","seq":2})");
+  EXPECT_EQ(s.durability.snapshots_written(), 0u);
+  // Unless its file is gone: then the state is written again.
+  fs::remove(dir.path() + "/" + s.recovery.snapshot_file);
+  snap = Post(s.port(), "/v1/admin/snapshot", "", admin);
+  EXPECT_EQ(snap.status, 200u);
+  EXPECT_EQ(s.durability.snapshots_written(), 1u);
+  EXPECT_TRUE(fs::exists(dir.path() + "/" + s.recovery.snapshot_file));
 }
 
 // The lines start-up logs: every few seconds while replaying, then the summary.

@@ -94,6 +94,36 @@ TEST(Router, UnknownPathsAre404AndWrongMethods405) {
   EXPECT_EQ(a.status, 426u);
 }
 
+TEST(Router, UnknownPathsAndBoardsAre404WhateverTheMethod) {
+  RoutedRequest r;
+  HttpAnswer a;
+  for (Method m : {Method::kGet, Method::kPost, Method::kOther}) {
+    EXPECT_FALSE(Route_(m, "/v1/nothing", &r, &a));
+    EXPECT_EQ(a.status, 404u);
+    EXPECT_TRUE(a.allow.empty());
+    EXPECT_FALSE(Route_(m, "/v1/boards/zzz", &r, &a));
+    EXPECT_EQ(a.status, 404u);
+    EXPECT_EQ(a.body, R"({"error":"unknown board 'zzz'"})");
+    EXPECT_FALSE(Route_(m, "/v1/boards/zzz/entries/k", &r, &a));
+    EXPECT_EQ(a.status, 404u);
+  }
+  // Before the token: the names of the boards are no secret (SPEC §2).
+  EXPECT_FALSE(Route_(Method::kGet, "/v1/boards/zzz", &r, &a, "", false, {"", "read-secret", ""}));
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_FALSE(Route_(Method::kOther, "/v1/boards/city/entries/k", &r, &a));
+  EXPECT_EQ(a.status, 405u);
+  EXPECT_EQ(a.allow, "GET, HEAD");
+  EXPECT_FALSE(Route_(Method::kGet, "/v1/admin/snapshot", &r, &a));
+  EXPECT_EQ(a.status, 405u);
+  EXPECT_EQ(a.allow, "POST");
+  EXPECT_FALSE(Route_(Method::kPost, "/v1/stream", &r, &a));
+  EXPECT_EQ(a.status, 405u);
+  EXPECT_EQ(a.allow, "GET");
+  // Only the session knows which pages exist: it answers 404 or 405 itself.
+  ASSERT_TRUE(Route_(Method::kPost, "/nope", &r, &a));
+  EXPECT_EQ(r.route, Route::kPage);
+}
+
 TEST(Router, BadPercentEncodingIs400) {
   RoutedRequest r;
   HttpAnswer a;

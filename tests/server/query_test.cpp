@@ -69,6 +69,23 @@ TEST_F(QueryTest, CsvIsTheWholeBoardWithBomAndRfc4180Quoting) {
             "2,万科物业,700,80,2\r\n");
 }
 
+TEST_F(QueryTest, CsvIgnoresOffsetAndLimitWithoutCheckingThem) {
+  const std::string whole =
+      "\xEF\xBB\xBFrank,key,weight_g,amount_fen,orders\r\n"
+      "1,合肥,1200,60,2\r\n"
+      "2,上海,500,70,1\r\n";
+  for (const char* ignored : {"limit=5000", "offset=abc", "limit=-1&offset=1", "limit=1&limit=2"}) {
+    HttpResult r = Get(port(), std::string("/v1/boards/city?format=csv&") + ignored);
+    EXPECT_EQ(r.status, 200u) << ignored << " " << r.body;
+    EXPECT_EQ(r.body, whole) << ignored;
+  }
+  // Everything else is checked as usual.
+  HttpResult r = Get(port(), "/v1/boards/city?format=csv&limit=5000&metric=jin");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.body.find("metric"), std::string::npos) << r.body;
+  EXPECT_EQ(Get(port(), "/v1/boards/city?format=json&limit=5000").status, 400u);
+}
+
 TEST_F(QueryTest, EntryAnswersRankRowAndNeighbours) {
   HttpResult r = Get(port(), "/v1/boards/city/entries/" + kShanghai + "?radius=1");
   EXPECT_EQ(r.status, 200u);
@@ -127,6 +144,44 @@ TEST_F(QueryTest, UnknownPathsAndBoardsAre404AndWrongMethods405) {
   r = HttpCall(port(), http::verb::head, "/v1/totals");
   EXPECT_EQ(r.status, 200u);
   EXPECT_TRUE(r.body.empty());
+}
+
+TEST_F(QueryTest, UnknownPathsAre404WhateverTheMethod) {
+  struct Case {
+    http::verb verb;
+    std::string target;
+  } not_found[] = {
+      {http::verb::post, "/nope"},
+      {http::verb::delete_, "/nope"},
+      {http::verb::put, "/v1/nothing"},
+      {http::verb::patch, "/v1/boards/zzz"},
+      {http::verb::post, "/v1/boards/zzz"},
+      {http::verb::delete_, "/v1/boards/zzz/entries/k"},
+  };
+  for (const Case& c : not_found) {
+    HttpResult r = HttpCall(port(), c.verb, c.target);
+    EXPECT_EQ(r.status, 404u) << c.target << " " << r.body;
+    EXPECT_EQ(r.raw[http::field::allow], "") << c.target;
+  }
+  EXPECT_EQ(HttpCall(port(), http::verb::post, "/v1/boards/zzz").body, R"({"error":"unknown board 'zzz'"})");
+  // Paths that exist answer 405 to a method they do not take, with the ones they do.
+  struct Known {
+    http::verb verb;
+    std::string target, allow;
+  } wrong_method[] = {
+      {http::verb::post, "/v1/totals", "GET, HEAD"},
+      {http::verb::patch, "/v1/boards/city", "GET, HEAD"},
+      {http::verb::post, "/", "GET, HEAD"},
+      {http::verb::delete_, "/healthz", "GET, HEAD"},
+      {http::verb::get, "/v1/admin/snapshot", "POST"},
+      {http::verb::get, "/v1/events", "POST"},
+      {http::verb::post, "/v1/stream", "GET"},
+  };
+  for (const Known& c : wrong_method) {
+    HttpResult r = HttpCall(port(), c.verb, c.target);
+    EXPECT_EQ(r.status, 405u) << c.target << " " << r.body;
+    EXPECT_EQ(r.raw[http::field::allow], c.allow) << c.target;
+  }
 }
 
 TEST_F(QueryTest, ReadYourWritesAfterEveryAck) {
@@ -193,6 +248,7 @@ TEST(ReadToken, GuardsReadsButNotHealthOrPage) {
   EXPECT_EQ(Get(s.port(), "/v1/totals", {{"Authorization", "Bearer r"}}).status, 200u);
   EXPECT_EQ(Get(s.port(), "/healthz").status, 200u);
   EXPECT_EQ(Get(s.port(), "/").status, 200u);
+  EXPECT_EQ(Get(s.port(), "/v1/boards/tem").status, 404u);  // an unknown path, token or not
   WsClient c;
   EXPECT_TRUE(c.Connect(s.port(), "/v1/stream"));
   EXPECT_EQ(c.response().result_int(), 401u);

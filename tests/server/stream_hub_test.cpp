@@ -299,6 +299,9 @@ TEST_F(StreamHubTest, BadRequestsGetErrorsAndTheConnectionStays) {
   EXPECT_EQ(c->Read(), R"({"type":"error","sub":null,"error":"invalid JSON"})");
   c->Send(R"({"op":"subscribe","sub":"s1","board":"tem"})");
   EXPECT_EQ(c->Read(), R"({"type":"error","sub":"s1","error":"board: unknown board 'tem'"})");
+  c->Send(R"({"op":"subscribe","sub":"d","board":"city","window":"week"})");
+  EXPECT_EQ(c->Read(),
+            R"({"type":"error","sub":"d","error":"window: 'week' is not total, day or day:YYYY-MM-DD"})");
   c->Send(R"({"op":"subscribe","sub":"a","board":"city"})");
   c->Send(R"({"op":"subscribe","sub":"b","board":"city"})");
   c->Send(R"({"op":"subscribe","sub":"c","board":"city"})");

@@ -109,12 +109,27 @@ TEST_F(StreamProtocolTest, ScopeWithTwoKeysOrAnUnknownKeyIsRefused) {
 TEST_F(StreamProtocolTest, BadMetricAndWindowAreNamed) {
   EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","metric":"jin"})"),
             "metric: unknown metric 'jin'");
-  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","window":"week"})")
-                .rfind("window: ", 0),
-            0u);
-  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","window":"day:2026-13-01"})")
-                .rfind("window: ", 0),
-            0u);
+  // The field is named once, as every error does ("field: reason").
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","window":"week"})"),
+            "window: 'week' is not total, day or day:YYYY-MM-DD");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","window":"day:2026-13-01"})"),
+            "window: 'day:2026-13-01' is not total, day or day:YYYY-MM-DD");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"d","board":"totals","window":"day:2026-02-31"})"),
+            "window: 'day:2026-02-31' is not total, day or day:YYYY-MM-DD");
+}
+
+TEST_F(StreamProtocolTest, TotalsIgnoreMetricTopAndRadiusEvenWhenInvalid) {
+  for (const char* ignored : {R"("top":5000)", R"("radius":900)", R"("metric":"zzz")", R"("top":"x")",
+                              R"("metric":7,"top":0,"radius":-1)"}) {
+    ASSERT_EQ(Parse(std::string(R"({"op":"subscribe","sub":"i","board":"totals",)") + ignored + "}"), "")
+        << ignored;
+    EXPECT_EQ(req_.spec.kind, ViewSpec::Kind::kTotals);
+  }
+  // The same fields still count on a board that ranks.
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"i","board":"city","top":5000})"),
+            "top: must be an integer from 1 to 1000");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"i","board":"city","metric":"zzz"})"),
+            "metric: unknown metric 'zzz'");
 }
 
 TEST_F(StreamProtocolTest, TopMustBeAnIntegerFromOneToAThousand) {

@@ -68,12 +68,13 @@ def run(coro):
 class RawClient:
     """A WebSocket client over a plain socket that sends any frame we craft."""
 
-    def __init__(self, port, path="/v1/ingest"):
+    def __init__(self, port, path="/v1/ingest", headers=()):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+                           f"Sec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(4096)
@@ -211,6 +212,28 @@ class IngestProtocol(unittest.TestCase):
         self.assertEqual(c.status, 101)
         c.send_frame(0x2, b"\x00\x01")
         self.assertEqual(c.close_code(), 1003)
+
+
+class DebugLog(unittest.TestCase):
+    def test_refused_handshakes_are_logged_without_tokens(self):
+        server = ServerProcess("--log-level", "debug", "--read-token", "read-secret",
+                               "--ingest-token", "ingest-secret")
+        try:
+            wrong_token = RawClient(server.port, "/v1/ingest?token=guess-1")
+            self.addCleanup(wrong_token.sock.close)
+            self.assertEqual(wrong_token.status, 401)
+            bad_origin = RawClient(server.port, "/v1/stream?token=read-secret",
+                                   [("Origin", "http://elsewhere.example")])
+            self.addCleanup(bad_origin.sock.close)
+            self.assertEqual(bad_origin.status, 403)
+        finally:
+            self.assertEqual(server.stop(), 0)
+        log = "".join(server.log)
+        self.assertRegex(log, r"DEBUG refused WebSocket handshake GET /v1/ingest from 127\.0\.0\.1:\d+: 401 ")
+        self.assertRegex(log, r"DEBUG refused WebSocket handshake GET /v1/stream from 127\.0\.0\.1:\d+: 403 "
+                              r".*origin not allowed")
+        for token in ("guess-1", "read-secret", "ingest-secret"):
+            self.assertNotIn(token, log)
 
 
 class GracefulShutdown(unittest.TestCase):
