@@ -178,13 +178,11 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
     held_total_us += us;
     return us;
   };
-  std::unique_ptr<StateWriter> writer;
-  {
-    std::lock_guard lock(engine_mu);  // only to note where the state begins
-    const auto from = std::chrono::steady_clock::now();
-    writer = std::make_unique<StateWriter>(engine);
-    held(from);
-  }
+  // Made and its memory reserved without the lock: the writer reads the
+  // engine only in its steps. (An admin snapshot runs on a thread of its own,
+  // whose first allocations came from a fresh allocator arena: up to 40 ms
+  // of page faults, bench/RESULTS.md "Snapshot stall", once under the lock.)
+  auto writer = std::make_unique<StateWriter>(engine);
   // Steps finish as long as each writes more than ingest adds meanwhile
   // (by far, at 1 MiB a step). Should ingest ever outpace them, the rest is
   // written in one step after kMaxStepping rather than chased for ever.

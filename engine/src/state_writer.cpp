@@ -55,6 +55,7 @@ struct StateWriter::Cursor {
 
   explicit Cursor(size_t first_chunk) : w(first_chunk) {}
 
+  // Notes where the state begins and writes the header: at the first Step.
   void Begin(const EngineState& s);
   void Dedup(const EngineState& s, size_t stop);
   void Windows(const EngineState& s, size_t stop);
@@ -62,6 +63,7 @@ struct StateWriter::Cursor {
 
   Phase phase = Phase::kDedup;
   Writer w;
+  bool begun = false;
   uint64_t begin_seq = 0;
   uint64_t end_seq = 0;
   size_t end_seq_at = 0;     // where the header's end_seq goes
@@ -89,6 +91,7 @@ struct StateWriter::Cursor {
 };
 
 void StateWriter::Cursor::Begin(const EngineState& s) {
+  begun = true;
   begin_seq = end_seq = s.applied_seq;
   w.Bytes(std::string_view(state_codec::kMagic, sizeof state_codec::kMagic));
   w.U32(state_codec::kVersion);
@@ -231,15 +234,14 @@ void StateWriter::Cursor::Names(const EngineState& s, size_t stop) {
 StateWriter::StateWriter(const Engine& engine) : StateWriter(engine, Writer::kChunk) {}
 
 StateWriter::StateWriter(const Engine& engine, size_t first_chunk)
-    : engine_(&engine), cursor_(std::make_unique<Cursor>(first_chunk)) {
-  cursor_->Begin(*engine.impl_);
-}
+    : engine_(&engine), cursor_(std::make_unique<Cursor>(first_chunk)) {}
 
 StateWriter::~StateWriter() = default;
 
 bool StateWriter::Step(size_t budget_bytes) {
   const EngineState& s = *engine_->impl_;
   Cursor& c = *cursor_;
+  if (!c.begun) c.Begin(s);
   // At least one byte, whatever the budget; never past the end of memory.
   const size_t stop = c.w.pos() + std::clamp<size_t>(budget_bytes, 1, SIZE_MAX - c.w.pos());
   c.end_seq = std::max(s.applied_seq, s.catch_up_seq);

@@ -153,6 +153,22 @@ void RunRound(uint32_t seed, int before, size_t budget, int between, int after) 
   EXPECT_EQ(a.seq, b.seq);
 }
 
+// A writer reads nothing of the engine until its first step (a server makes
+// it, and reserves its memory, without the engine's lock): events applied in
+// between are in the state.
+TEST(StateWriter, TheStateBeginsAtTheFirstStep) {
+  LoggedEngine live(Options());
+  Stream stream(4);
+  int64_t recv_ms = 0;
+  SendMany(live, stream, 500, &recv_ms);
+  StateWriter writer(live.engine);
+  writer.Reserve(1 << 20);
+  SendMany(live, stream, 500, &recv_ms);
+  ASSERT_TRUE(writer.Step(SIZE_MAX));
+  EXPECT_EQ(writer.begin_seq(), live.engine.applied_seq());
+  EXPECT_EQ(writer.Take(), Bytes(live.engine));
+}
+
 TEST(StateWriter, OneStepIsSerialize) {
   LoggedEngine live(Options());
   Stream stream(3);
