@@ -54,7 +54,7 @@ class RankTree {
   // Returns false if key was not present.
   bool Erase(const RankKey& key);
   // Replaces the contents with `keys`, which are in board order, without
-  // repeats. Builds the tree bottom-up in O(N), leaves ~5/6 full so that
+  // repeats. Builds the tree bottom-up in O(N), leaves 22 of 24 full so that
   // later inserts do not split at once: a board's ordering by a metric is
   // made this way the first time that metric is read.
   void Assign(std::span<const RankKey> keys);

@@ -15,8 +15,9 @@ using namespace rank_tree_internal;
 namespace {
 
 // Keys a built leaf gets, about: full leaves would split at the first insert
-// into them, and the leaves of random inserts settle at ~80 % (docs/rank_tree.md).
-constexpr unsigned kBuildLeafFill = 20;
+// into them, while two free places let a neighbour lend first. 20 cost 6 more
+// bytes an entry in the engine's memory, at the same speed (bench/RESULTS.md).
+constexpr unsigned kBuildLeafFill = 22;
 // Children a built inner node gets, about.
 constexpr unsigned kBuildInnerFill = 28;
 
