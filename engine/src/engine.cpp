@@ -177,9 +177,30 @@ void AppendRows(const EngineState& s, Dimension dim, const BoardSet& set,
   count = std::min<uint64_t>(count, tree.size() - from);
   rows->reserve(rows->size() + count);
   uint64_t rank = from + 1;
-  tree.ForEach(from, count, [&](const RankKey& k) {
-    rows->push_back(RowOf(s, dim, set, k.id, rank++));
-  });
+  constexpr uint64_t kAhead = 8;
+  if (count <= 4 * kAhead) {
+    tree.ForEach(from, count, [&](const RankKey& k) {
+      rows->push_back(RowOf(s, dim, set, k.id, rank++));
+    });
+    return;
+  }
+  // Many rows (a CSV download: the whole board, under the engine's lock):
+  // each reads an entry, its name's reference and the name's record, all
+  // over memory. The entries' indexes first, from a walk of the leaves; then
+  // each row with those three loaded ahead of it, in stages kAhead rows apart.
+  std::vector<uint32_t> index;
+  index.reserve(count);
+  tree.ForEach(from, count, [&](const RankKey& k) { index.push_back(k.id); });
+  const Interner& names = s.names[static_cast<int>(dim)];
+  const uint64_t n = index.size();
+  for (uint64_t i = 0; i < n + 3 * kAhead; ++i) {
+    if (i < n) __builtin_prefetch(&set.entry(index[i]));
+    if (i >= kAhead && i - kAhead < n) names.PrefetchRef(set.entry(index[i - kAhead]).entity);
+    if (i >= 2 * kAhead && i - 2 * kAhead < n) {
+      names.PrefetchName(set.entry(index[i - 2 * kAhead]).entity);
+    }
+    if (i >= 3 * kAhead) rows->push_back(RowOf(s, dim, set, index[i - 3 * kAhead], rank++));
+  }
 }
 
 }  // namespace
