@@ -19,6 +19,25 @@ namespace {
 constexpr size_t kInitialShardSlots = 4;
 // A read with fewer dirty entries than this puts them back one by one.
 constexpr size_t kFlushOneByOne = 64;
+
+RankKey KeyOf(const BoardSet::Entry& e, int m, uint32_t index) {
+  return RankKey{e.value[m], e.seq[m], index};
+}
+
+// The metrics whose trees a board keeps, in order: b.stale holds, for each
+// entry that was clean when it changed, its old key in each of them in turn.
+struct Kept {
+  int metric[kMetricCount];
+  size_t count = 0;
+};
+Kept KeptOf(const BoardSet::Board& b) {
+  Kept k;
+  for (int m = 0; m < kMetricCount; ++m) {
+    if (b.ordered >> m & 1) k.metric[k.count++] = m;
+  }
+  return k;
+}
+
 }  // namespace
 
 BoardSet::BoardSet(bool scoped)
@@ -106,7 +125,7 @@ void BoardSet::MarkDirty(uint32_t index, bool created) {
   if (!created) {
     // The entry is clean, so the kept trees hold exactly its current keys.
     for (int m = 0; m < kMetricCount; ++m) {
-      if (b.ordered >> m & 1) b.stale.push_back(RankKey{e.value[m], e.seq[m], index});
+      if (b.ordered >> m & 1) b.stale.push_back(KeyOf(e, m, index));
     }
   }
   e.board_and_dirty |= kDirtyBit;
@@ -158,49 +177,40 @@ BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope, Metric metric) {
 }
 
 void BoardSet::Flush(Board& b) {
+  const Kept kept = KeptOf(b);
   if (b.dirty.size() < kFlushOneByOne) {  // most reads: not worth sorting
-    int kept_count = 0;
-    int kept[kMetricCount];
-    for (int m = 0; m < kMetricCount; ++m) {
-      if (b.ordered >> m & 1) kept[kept_count++] = m;
-    }
     for (size_t i = 0; i < b.stale.size(); ++i) {
-      b.trees[kept[i % static_cast<size_t>(kept_count)]].Erase(b.stale[i]);
+      b.trees[kept.metric[i % kept.count]].Erase(b.stale[i]);
     }
     for (uint32_t index : b.dirty) {
       Entry& e = mutable_entry(index);
       e.board_and_dirty &= ~kDirtyBit;
-      for (int k = 0; k < kept_count; ++k) {
-        b.trees[kept[k]].Insert(RankKey{e.value[kept[k]], e.seq[kept[k]], index});
+      for (size_t k = 0; k < kept.count; ++k) {
+        b.trees[kept.metric[k]].Insert(KeyOf(e, kept.metric[k], index));
       }
     }
-    b.dirty.clear();
-    b.stale.clear();
-    return;
-  }
-  // Per kept metric, the keys that leave its tree and those that go in.
-  std::vector<RankKey> erase[kMetricCount], insert[kMetricCount];
-  int kept[kMetricCount];
-  int kept_count = 0;
-  for (int m = 0; m < kMetricCount; ++m) {
-    if (b.ordered >> m & 1) {
-      kept[kept_count++] = m;
-      erase[m].reserve(b.stale.size());
-      insert[m].reserve(b.dirty.size());
+  } else {
+    // Per kept metric, the keys that leave its tree and those that go in.
+    std::vector<RankKey> erase[kMetricCount], insert[kMetricCount];
+    for (size_t k = 0; k < kept.count; ++k) {
+      erase[kept.metric[k]].reserve(b.stale.size() / kept.count);
+      insert[kept.metric[k]].reserve(b.dirty.size());
+    }
+    for (size_t i = 0; i < b.stale.size(); ++i) {
+      erase[kept.metric[i % kept.count]].push_back(b.stale[i]);
+    }
+    for (uint32_t index : b.dirty) {
+      Entry& e = mutable_entry(index);
+      e.board_and_dirty &= ~kDirtyBit;
+      for (size_t k = 0; k < kept.count; ++k) {
+        insert[kept.metric[k]].push_back(KeyOf(e, kept.metric[k], index));
+      }
+    }
+    for (size_t k = 0; k < kept.count; ++k) {
+      const int m = kept.metric[k];
+      b.trees[m].Replace(erase[m], insert[m]);
     }
   }
-  for (size_t i = 0; i < b.stale.size(); ++i) {
-    erase[kept[i % static_cast<size_t>(kept_count)]].push_back(b.stale[i]);
-  }
-  for (uint32_t index : b.dirty) {
-    Entry& e = mutable_entry(index);
-    e.board_and_dirty &= ~kDirtyBit;
-    for (int k = 0; k < kept_count; ++k) {
-      const int m = kept[k];
-      insert[m].push_back(RankKey{e.value[m], e.seq[m], index});
-    }
-  }
-  for (int k = 0; k < kept_count; ++k) b.trees[kept[k]].Replace(erase[kept[k]], insert[kept[k]]);
   b.dirty.clear();
   b.stale.clear();
   // A burst of changes can leave large, idle lists behind.
@@ -213,20 +223,20 @@ void BoardSet::Order(Board& b, int m) {
   // with one, after a flush, every entry is in it.
   std::vector<RankKey> keys;
   keys.reserve(b.count);
-  auto take = [&](uint32_t index) {
-    const Entry& e = entry(index);
-    keys.push_back(RankKey{e.value[m], e.seq[m], index});
-  };
   if (b.ordered == 0) {
-    for (uint32_t index : b.dirty) take(index);
+    for (uint32_t index : b.dirty) keys.push_back(KeyOf(entry(index), m, index));
   } else {
     Flush(b);  // the kept trees up to date: each holds every entry
     if (!scoped_) {
       // The one board holds every entry: read them in order, not at random.
-      for (uint32_t index = 0; index < entry_count_; ++index) take(index);
+      for (uint32_t index = 0; index < entry_count_; ++index) {
+        keys.push_back(KeyOf(entry(index), m, index));
+      }
     } else {
       const RankTree& kept = b.trees[std::countr_zero(static_cast<unsigned>(b.ordered))];
-      kept.ForEach(0, kept.size(), [&](const RankKey& k) { take(k.id); });
+      kept.ForEach(0, kept.size(), [&](const RankKey& k) {
+        keys.push_back(KeyOf(entry(k.id), m, k.id));
+      });
     }
   }
   Flush(b);  // with no kept tree: every entry clean now
