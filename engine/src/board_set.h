@@ -87,8 +87,8 @@ class BoardSet {
     // trees at the next read, sorted, with the new keys going in.
     std::vector<RankKey> stale;
     uint32_t scope = 0;
-    uint32_t count : 29 = 0;      // entries on the board (a set holds < 2^29)
-    uint32_t ordered : 3 = 0;     // bit m: trees[m] is kept
+    uint32_t count = 0;           // entries on the board
+    uint8_t ordered = 0;          // bit m: trees[m] is kept
     RankTree trees[kMetricCount];
   };
 
