@@ -266,6 +266,27 @@ BENCHMARK(BM_MemoryPerEntry)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
+// Boards read once, then changed without being read again: memory per entry
+// after the second 2,000,000 events (the same draws), every board having
+// been read by weight after the first.
+void BM_MemoryAfterChangesUnread(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  const int64_t now = w.recv_ms_again.back();
+  uint64_t entries = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    Engine engine;
+    Feed(engine, w, 0, kEvents);
+    entries = PrepareAllBoards(engine, now, Metric::kWeight);
+    Feed(engine, w.events_again, w.recv_ms_again, 0, kEvents, 100);
+    bytes = engine.MemoryBytes();
+  }
+  state.counters["entries"] = static_cast<double>(entries);
+  state.counters["memory_MiB"] = static_cast<double>(bytes) / (1 << 20);
+  state.counters["bytes_per_entry"] = static_cast<double>(bytes) / static_cast<double>(entries);
+}
+BENCHMARK(BM_MemoryAfterChangesUnread)->Unit(benchmark::kMillisecond)->Iterations(1);
+
 void BM_Top10(benchmark::State& state) {
   Engine& engine = FullEngine();
   const int64_t now = GetWorkload().recv_ms.back();

@@ -130,6 +130,17 @@ void BoardSet::MarkDirty(uint32_t index, bool created) {
   }
   e.board_and_dirty |= kDirtyBit;
   b.dirty.push_back(index);
+  if (b.ordered != 0 && b.dirty.size() == b.count) {
+    // Every entry changed since the board was last read: its trees hold
+    // nothing current. The next read builds what it needs from the dirty
+    // list (Order) for less than replacing every key would cost, and until
+    // then the trees and the stale keys free their memory — a board that
+    // stopped being read stops costing its orderings.
+    for (RankTree& t : b.trees) t.Clear();
+    b.stale.clear();
+    b.stale.shrink_to_fit();
+    b.ordered = 0;
+  }
 }
 
 bool BoardSet::Restore(uint32_t scope, uint32_t entity, const int64_t value[kMetricCount],

@@ -121,5 +121,36 @@ TEST(BoardSetTest, ReadsAfterFewAndAfterManyChangesAgree) {
   }
 }
 
+// Once every entry of a board has changed since its last read, its trees
+// hold nothing current: they are freed, and the next read builds its
+// ordering afresh.
+TEST(BoardSetTest, ABoardWhoseEveryEntryChangedSinceItsLastReadFreesItsTrees) {
+  BoardSet set(false);
+  Model model;
+  uint64_t seq = 0;
+  auto add = [&](uint32_t entity, int64_t weight) {
+    const int64_t delta[kMetricCount] = {weight, 2 * weight, 1};
+    set.Add(0, entity, delta, ++seq);
+    Add(model, 0, entity, delta, seq);
+  };
+  for (uint32_t e = 0; e < 500; ++e) add(e, e % 7);
+  BoardSet::Board* b = set.PrepareBoard(0, Metric::kWeight);
+  b = set.PrepareBoard(0, Metric::kAmount);
+  ASSERT_EQ(b->ordered, 0b011);
+  for (uint32_t e = 0; e < 499; ++e) add(e, 3);
+  EXPECT_EQ(b->ordered, 0b011) << "one entry has not changed: the trees stay";
+  EXPECT_GT(b->trees[0].MemoryBytes(), 0u);
+  add(499, 3);
+  EXPECT_EQ(b->ordered, 0);
+  EXPECT_EQ(b->trees[0].MemoryBytes() + b->trees[1].MemoryBytes(), 0u);
+  EXPECT_EQ(b->stale.capacity(), 0u);
+  add(500, 9);  // a new entry meanwhile
+  for (int m : {1, 0, 2}) {
+    b = set.PrepareBoard(0, static_cast<Metric>(m));
+    ASSERT_EQ(TreeOrder(set, *b, m), ModelOrder(model, 0, m)) << "metric " << m;
+    ASSERT_EQ(b->trees[m].CheckInvariants(), "");
+  }
+}
+
 }  // namespace
 }  // namespace bangdan
