@@ -189,17 +189,21 @@ BoardSet::Board* BoardSet::PrepareBoard(uint32_t scope, Metric metric) {
 
 void BoardSet::Flush(Board& b) {
   const Kept kept = KeptOf(b);
-  if (b.dirty.size() < kFlushOneByOne) {  // most reads: not worth sorting
-    for (size_t i = 0; i < b.stale.size(); ++i) {
-      b.trees[kept.metric[i % kept.count]].Erase(b.stale[i]);
-    }
+  // Hands each stale key to erase(m, key), then each dirty entry's key in
+  // each kept tree to insert(m, key), leaving the entries clean.
+  auto changes = [&](auto&& erase, auto&& insert) {
+    for (size_t i = 0; i < b.stale.size(); ++i) erase(kept.metric[i % kept.count], b.stale[i]);
     for (uint32_t index : b.dirty) {
       Entry& e = mutable_entry(index);
       e.board_and_dirty &= ~kDirtyBit;
       for (size_t k = 0; k < kept.count; ++k) {
-        b.trees[kept.metric[k]].Insert(KeyOf(e, kept.metric[k], index));
+        insert(kept.metric[k], KeyOf(e, kept.metric[k], index));
       }
     }
+  };
+  if (b.dirty.size() < kFlushOneByOne) {  // most reads: not worth sorting
+    changes([&](int m, const RankKey& k) { b.trees[m].Erase(k); },
+            [&](int m, const RankKey& k) { b.trees[m].Insert(k); });
   } else {
     // Per kept metric, the keys that leave its tree and those that go in.
     std::vector<RankKey> erase[kMetricCount], insert[kMetricCount];
@@ -207,16 +211,8 @@ void BoardSet::Flush(Board& b) {
       erase[kept.metric[k]].reserve(b.stale.size() / kept.count);
       insert[kept.metric[k]].reserve(b.dirty.size());
     }
-    for (size_t i = 0; i < b.stale.size(); ++i) {
-      erase[kept.metric[i % kept.count]].push_back(b.stale[i]);
-    }
-    for (uint32_t index : b.dirty) {
-      Entry& e = mutable_entry(index);
-      e.board_and_dirty &= ~kDirtyBit;
-      for (size_t k = 0; k < kept.count; ++k) {
-        insert[kept.metric[k]].push_back(KeyOf(e, kept.metric[k], index));
-      }
-    }
+    changes([&](int m, const RankKey& k) { erase[m].push_back(k); },
+            [&](int m, const RankKey& k) { insert[m].push_back(k); });
     for (size_t k = 0; k < kept.count; ++k) {
       const int m = kept.metric[k];
       b.trees[m].Replace(erase[m], insert[m]);
@@ -236,6 +232,7 @@ void BoardSet::Order(Board& b, int m) {
   keys.reserve(b.count);
   if (b.ordered == 0) {
     for (uint32_t index : b.dirty) keys.push_back(KeyOf(entry(index), m, index));
+    Flush(b);  // no tree to put them in: the entries are clean now
   } else {
     Flush(b);  // the kept trees up to date: each holds every entry
     if (!scoped_) {
@@ -250,7 +247,6 @@ void BoardSet::Order(Board& b, int m) {
       });
     }
   }
-  Flush(b);  // with no kept tree: every entry clean now
   std::sort(keys.begin(), keys.end(), RankBefore);
   b.trees[m].Assign(keys);
   b.ordered |= 1u << m;
