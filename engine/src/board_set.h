@@ -38,6 +38,7 @@
 #include "bangdan/board.h"
 #include "hash.h"
 #include "paged_vector.h"
+#include "prefetch.h"
 #include "rank_tree.h"
 #include "sharded_slots.h"
 
@@ -126,13 +127,13 @@ class BoardSet {
   // 1. starts loading the lookup slot of (scope, entity) and its board's index;
   void Prefetch(uint32_t scope, uint32_t entity) const {
     if (!scoped_) {
-      if (entity < by_entity_.size()) __builtin_prefetch(&by_entity_[entity]);
+      if (entity < by_entity_.size()) PrefetchLine(&by_entity_[entity]);
       return;
     }
     const uint64_t h = HashInt(Key(scope, entity));
     const auto& shard = slots_.For(h);
-    __builtin_prefetch(&shard.slots[h & shard.mask]);
-    if (scope < board_of_scope_.size()) __builtin_prefetch(&board_of_scope_[scope]);
+    PrefetchLine(&shard.slots[h & shard.mask]);
+    if (scope < board_of_scope_.size()) PrefetchLine(&board_of_scope_[scope]);
   }
   // 2. once that is in cache: the entry's index (kNone if it has none yet),
   //    its entry and board starting to load. Indexes never change.
@@ -143,8 +144,8 @@ class BoardSet {
   }
   //    The same for an entry whose index is known (a day link).
   void PrefetchEntry(uint32_t index, uint32_t scope) const {
-    __builtin_prefetch(&entry(index));
-    if (scoped_) __builtin_prefetch(&versions_[board_of_scope_[scope]]);
+    PrefetchLine(&entry(index));
+    if (scoped_) PrefetchLine(&versions_[board_of_scope_[scope]]);
   }
   // 3. finds or creates the entry;
   uint32_t Locate(uint32_t scope, uint32_t entity, bool* created) {

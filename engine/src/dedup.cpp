@@ -217,7 +217,7 @@ void Dedup::Reindex() {
     shard.count = 0;
     for (size_t k = 0; k < staged.size(); ++k) {
       if (k + kAhead < staged.size()) {
-        __builtin_prefetch(&shard.slots[HashBitsOf(staged[k + kAhead]) & shard.mask]);
+        PrefetchLine(&shard.slots[HashBitsOf(staged[k + kAhead]) & shard.mask]);
       }
       InsertSlot(shard, staged[k]);
     }

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "block_queue.h"
+#include "prefetch.h"
 #include "sharded_slots.h"
 
 namespace bangdan {
@@ -73,7 +74,7 @@ class Dedup {
   // Starts loading the slot where `fp` is looked up (for batches).
   void Prefetch(const Fingerprint& fp) const {
     const auto& shard = set_.For(fp.lo);
-    __builtin_prefetch(&shard.slots[HashBits(fp.lo) & shard.mask]);
+    PrefetchLine(&shard.slots[HashBits(fp.lo) & shard.mask]);
   }
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
   // empty and seq is the first sequence number it will hold).

@@ -194,7 +194,7 @@ void AppendRows(const EngineState& s, Dimension dim, const BoardSet& set,
   const Interner& names = s.names[static_cast<int>(dim)];
   const uint64_t n = index.size();
   for (uint64_t i = 0; i < n + 3 * kAhead; ++i) {
-    if (i < n) __builtin_prefetch(&set.entry(index[i]));
+    if (i < n) PrefetchLine(&set.entry(index[i]));
     if (i >= kAhead && i - kAhead < n) names.PrefetchRef(set.entry(index[i - kAhead]).entity);
     if (i >= 2 * kAhead && i - 2 * kAhead < n) {
       names.PrefetchName(set.entry(index[i - 2 * kAhead]).entity);

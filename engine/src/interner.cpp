@@ -64,7 +64,7 @@ void Interner::Grow(Slots::Shard& shard) {
   slots_.Resize(
       shard, shard.slots.size() * 2, [](const Slot& slot) { return slot.ref_plus_one == 0; },
       [this](const Slot& slot) { return Hash64(RecordAt(slot.ref_plus_one - 1).name()); },
-      [this](const Slot& slot) { __builtin_prefetch(&RecordAt(slot.ref_plus_one - 1)); });
+      [this](const Slot& slot) { PrefetchLine(&RecordAt(slot.ref_plus_one - 1)); });
 }
 
 void Interner::Clear() {

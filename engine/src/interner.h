@@ -25,6 +25,7 @@
 
 #include "hash.h"
 #include "paged_vector.h"
+#include "prefetch.h"
 #include "sharded_slots.h"
 
 namespace bangdan {
@@ -48,7 +49,7 @@ class Interner {
   // Starts loading the slot where a string of this hash is looked up.
   void Prefetch(uint64_t hash) const {
     const auto& shard = slots_.For(hash);
-    __builtin_prefetch(&shard.slots[hash & shard.mask]);
+    PrefetchLine(&shard.slots[hash & shard.mask]);
   }
   // The next level of a lookup, for batches (see Engine::ApplyBatch): reads
   // only the slots (which Prefetch brought into cache) and starts loading the
@@ -68,8 +69,8 @@ class Interner {
         // in it, the next. Not further: a line fetched for nothing costs as
         // much as one used (bench/memory_ceiling_bench.cpp, decoys).
         const char* r = reinterpret_cast<const char*>(&RecordAt(slot.ref_plus_one - 1));
-        __builtin_prefetch(r);
-        __builtin_prefetch(r + sizeof(Record) + 31);
+        PrefetchLine(r);
+        PrefetchLine(r + sizeof(Record) + 31);
         return;
       }
     }
@@ -93,8 +94,8 @@ class Interner {
   std::string_view Name(uint32_t id) const { return RecordAt(refs_[id]).name(); }
   // For a walk over many names (a whole board): start loading id's reference
   // to its record; once that is in cache, the record.
-  void PrefetchRef(uint32_t id) const { __builtin_prefetch(&refs_[id]); }
-  void PrefetchName(uint32_t id) const { __builtin_prefetch(&RecordAt(refs_[id])); }
+  void PrefetchRef(uint32_t id) const { PrefetchLine(&refs_[id]); }
+  void PrefetchName(uint32_t id) const { PrefetchLine(&RecordAt(refs_[id])); }
   uint32_t size() const { return static_cast<uint32_t>(refs_.size()); }
 
   void Clear();

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "prefetch.h"
 #include "rank_tree_nodes.h"
 
 namespace bangdan {
@@ -85,7 +86,7 @@ namespace {
 // probe; asked for at once, the lines arrive together.
 void PrefetchLines(const void* p, size_t bytes) {
   const char* c = static_cast<const char*>(p);
-  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
+  for (size_t off = 0; off < bytes; off += 64) PrefetchLine(c + off);
 }
 
 }  // namespace
