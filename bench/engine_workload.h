@@ -1,6 +1,7 @@
 // The engine benchmarks' workload: 2,000,000 events over 300 cities, 10,000
 // firms, 100,000 teams, 1,000,000 users, 2,000 products, Zipf(s = 1.0) over
-// each; every optional field present; timestamps today. Two shapes:
+// each (BANGDAN_WORKLOAD_DIVISOR: fewer, below); every optional field
+// present; timestamps today. Two shapes:
 //  - independent: each field of each event drawn on its own (a user buys
 //    for a random team each time: the most distinct scoped entries, the
 //    harshest case for the engine);
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <span>
 #include <string>
@@ -58,7 +60,13 @@ enum class Shape { kIndependent, kHierarchical };
 
 inline Workload* BuildWorkload(Shape shape) {
   auto* w = new Workload;
-  const size_t sizes[kDimensionCount] = {300, 10'000, 100'000, 1'000'000, 2'000};
+  // BANGDAN_WORKLOAD_DIVISOR=d divides the firms, teams and users by d: with
+  // 1,000, the boards (not the dedup window) fit in cache, which separates
+  // what instructions cost from what memory does.
+  const char* divisor_env = std::getenv("BANGDAN_WORKLOAD_DIVISOR");
+  const size_t divisor = divisor_env != nullptr ? std::max(1L, std::atol(divisor_env)) : 1;
+  const size_t sizes[kDimensionCount] = {300, 10'000 / divisor, 100'000 / divisor,
+                                         1'000'000 / divisor, 2'000};
   const char* prefixes[kDimensionCount] = {"城市", "物业公司", "战队", "用户", "产品"};
   std::mt19937_64 rng(42);
   std::vector<uint32_t> picks[kDimensionCount];
