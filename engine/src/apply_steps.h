@@ -135,14 +135,50 @@ inline Window* ApplyToTotals(EngineState& s, const Admission& a, int32_t day,
   return window;
 }
 
+// What the warm-up stages of a pipeline (ApplyBatch's, replay's) learned of
+// an event's entries in the total window, per key of its Keys: the lookup
+// hash, and the entry with its index if it existed then (nullptr: not yet).
+struct TotalEntries {
+  uint64_t hash[kFamilyCount];
+  uint32_t index[kFamilyCount];
+  BoardSet::Entry* entry[kFamilyCount];
+};
+
+// Warm-up, in three steps each reading what the one before loaded:
+// 1. the total entries' lookup slots;
+inline void PrefetchTotalSlots(const Window& total, const Keys& k, TotalEntries* t) {
+  for (int i = 0; i < k.count; ++i) {
+    t->hash[i] = total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
+  }
+}
+// 2. the total entries that exist (an index found stays right: entries never
+//    move);
+inline void FindTotalEntries(Window& total, const Keys& k, TotalEntries* t) {
+  for (int i = 0; i < k.count; ++i) {
+    t->entry[i] = total.sets[k.family[i]].FindAndPrefetch(k.scope[i], k.entity[i], t->hash[i],
+                                                          &t->index[i]);
+  }
+}
+// 3. through their links, their entries in the window of `day`. Only a hint:
+//    apply follows the links again (an event before may have moved one).
+inline void PrefetchDayEntries(const Window& day_window, int32_t day, const Keys& k,
+                               const TotalEntries& t) {
+  for (int i = 0; i < k.count; ++i) {
+    const BoardSet::Entry* e = t.entry[i];
+    if (e != nullptr && e->link_day == day) {
+      day_window.sets[k.family[i]].PrefetchEntry(e->link_index, k.scope[i]);
+    }
+  }
+}
+
 // The entries' share: each family's entry in the total window and, if
-// day_window, in it (through the total entry's day link). `total_index`, if
-// given, holds the indexes of the total entries found ahead (BoardSet::kNone:
-// not found); they are still right, as entries never move. Touches nothing
-// but the sets of the two windows.
+// day_window, in it (through the total entry's day link). `found`, if
+// given, holds what the warm-up found; an entry it did not find (created
+// since by an earlier event of the batch, or new) is located here. Touches
+// nothing but the sets of the two windows.
 inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
-                            const BoardSet::Change& change, const uint32_t* total_index) {
-  if (total_index == nullptr) {
+                            const BoardSet::Change& change, const TotalEntries* found) {
+  if (found == nullptr) {
     // Their misses overlap: prefetch every slot before the first lookup.
     for (int i = 0; i < k.count; ++i) total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
   }
@@ -151,9 +187,14 @@ inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, cons
   for (int i = 0; i < k.count; ++i) {
     BoardSet& set = total.sets[k.family[i]];
     bool created = false;
-    uint32_t index = total_index != nullptr ? total_index[i] : BoardSet::kNone;
-    if (index == BoardSet::kNone) index = set.Locate(k.scope[i], k.entity[i], &created);
-    entry[i] = &set.EntryForUpdate(index);
+    uint32_t index;
+    if (found != nullptr && found->entry[i] != nullptr) {
+      index = found->index[i];
+      entry[i] = found->entry[i];
+    } else {
+      index = set.Locate(k.scope[i], k.entity[i], &created);
+      entry[i] = &set.EntryForUpdate(index);
+    }
     set.Update(*entry[i], index, created, change);
   }
   if (day_window == nullptr) return;

@@ -124,23 +124,30 @@ class BoardSet {
   // The steps of Add, apart so that the engine can interleave the memory
   // accesses of the many entries a batch of events touches (cold entries are
   // cache misses; issued together they overlap):
-  // 1. starts loading the lookup slot of (scope, entity) and its board's index;
-  void Prefetch(uint32_t scope, uint32_t entity) const {
+  // 1. starts loading the lookup slot of (scope, entity) and its board's
+  //    index. Returns the key's hash, which step 2 takes instead of hashing
+  //    again (unscoped sets have none: 0);
+  uint64_t Prefetch(uint32_t scope, uint32_t entity) const {
     if (!scoped_) {
       if (entity < by_entity_.size()) PrefetchLine(&by_entity_[entity]);
-      return;
+      return 0;
     }
     const uint64_t h = HashInt(Key(scope, entity));
     const auto& shard = slots_.For(h);
     PrefetchLine(&shard.slots[h & shard.mask]);
     if (scope < board_of_scope_.size()) PrefetchLine(&board_of_scope_[scope]);
+    return h;
   }
-  // 2. once that is in cache: the entry's index (kNone if it has none yet),
-  //    its entry and board starting to load. Indexes never change.
-  uint32_t FindAndPrefetch(uint32_t scope, uint32_t entity) const {
-    const uint32_t index = Find(scope, entity);
-    if (index != kNone) PrefetchEntry(index, scope);
-    return index;
+  // 2. once that is in cache: the entry (nullptr if it has none yet), its
+  //    index in *index (kNone), the entry and its board's version starting
+  //    to load. Entries never move: the pointer stays right.
+  Entry* FindAndPrefetch(uint32_t scope, uint32_t entity, uint64_t hash, uint32_t* index) {
+    *index = Find(scope, entity, hash);
+    if (*index == kNone) return nullptr;
+    Entry& e = mutable_entry(*index);
+    PrefetchLine(&e);
+    if (scoped_) PrefetchLine(&versions_[board_of_scope_[scope]]);
+    return &e;
   }
   //    The same for an entry whose index is known (a day link).
   void PrefetchEntry(uint32_t index, uint32_t scope) const {
@@ -182,9 +189,12 @@ class BoardSet {
 
   // The entry of (scope, entity), kNone if there is none.
   uint32_t Find(uint32_t scope, uint32_t entity) const {
+    return Find(scope, entity, scoped_ ? HashInt(Key(scope, entity)) : 0);
+  }
+  //    The same with the hash that Prefetch returned.
+  uint32_t Find(uint32_t scope, uint32_t entity, uint64_t h) const {
     if (!scoped_) return entity < by_entity_.size() ? by_entity_[entity] : kNone;
     const uint64_t key = Key(scope, entity);
-    const uint64_t h = HashInt(key);
     const Slots::Shard& shard = slots_.For(h);
     const std::vector<Slot>& slots = shard.slots;
     const size_t mask = shard.mask;

@@ -43,13 +43,13 @@ namespace {
 using namespace apply;
 
 // What the warm-up stages learned of one event: its ids and keys, its day,
-// and the indexes of its total entries that existed then (kNone: not yet).
+// and its total entries that existed then.
 struct Warmed {
   uint64_t hash[kDimensionCount];  // of each present field's name
   EntityIds id;
   Keys keys;
   int32_t day;
-  uint32_t index[kFamilyCount];
+  TotalEntries totals;
 };
 
 // Replay of an event that a state loaded from a snapshot written in steps
@@ -77,14 +77,14 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
   Applied(s, a);
 }
 
-// Puts one event, of day `day`, on the boards. `total_index`: as
-// ApplyToFamilies takes it.
+// Puts one event, of day `day`, on the boards. `found`: as ApplyToFamilies
+// takes it.
 void ApplyInterned(EngineState& s, const Event& e, const Admission& a, const Keys& k,
-                   int32_t day, const uint32_t* total_index) {
+                   int32_t day, const TotalEntries* found) {
   if (a.seq <= s.catch_up_seq) return ApplyCatchingUp(s, e, a, k);
   const BoardSet::Change change = ChangeOf(e, a.seq);
   Window* window = ApplyToTotals(s, a, day, change);
-  ApplyToFamilies(s.total, window, day, k, change, total_index);
+  ApplyToFamilies(s.total, window, day, k, change, found);
   Applied(s, a);
 }
 
@@ -128,28 +128,21 @@ void InternNames(EngineState& s, const AdmittedEvent& a, Warmed& w) {
   apply::InternNames(s, *a.event, w.hash, &w.id);
   w.keys = KeysOf(w.id);
   w.day = DayOfEvent(s, a.admission);
-  const Keys& k = w.keys;
-  for (int t = 0; t < k.count; ++t) s.total.sets[k.family[t]].Prefetch(k.scope[t], k.entity[t]);
+  PrefetchTotalSlots(s.total, w.keys, &w.totals);
 }
 
 // 4. The total entries that exist already.
-void FindTotals(const EngineState& s, Warmed& w) {
-  const Keys& k = w.keys;
-  for (int t = 0; t < k.count; ++t) {
-    w.index[t] = s.total.sets[k.family[t]].FindAndPrefetch(k.scope[t], k.entity[t]);
-  }
-}
+void FindTotals(EngineState& s, Warmed& w) { FindTotalEntries(s.total, w.keys, &w.totals); }
 
-// 5. Through their links, the day entries.
+// 5. Through their links, the day entries (if the day has a window yet).
 void FollowLinks(const EngineState& s, const Warmed& w) {
-  auto it = s.days.find(w.day);
-  if (it == s.days.end()) return;
-  const Keys& k = w.keys;
-  for (int t = 0; t < k.count; ++t) {
-    if (w.index[t] == BoardSet::kNone) continue;
-    const BoardSet::Entry& e = s.total.sets[k.family[t]].entry(w.index[t]);
-    if (e.link_day == w.day) it->second->sets[k.family[t]].PrefetchEntry(e.link_index, k.scope[t]);
+  const Window* window = nullptr;
+  if (w.day == s.last_day && s.last_day_window != nullptr) {
+    window = s.last_day_window;  // nearly always: today
+  } else if (auto it = s.days.find(w.day); it != s.days.end()) {
+    window = it->second.get();
   }
+  if (window != nullptr) PrefetchDayEntries(*window, w.day, w.keys, w.totals);
 }
 
 }  // namespace stage
@@ -183,7 +176,7 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
     if (at(4, &i)) stage::FollowLinks(s, warm[i % kRing]);
     if (at(5, &i)) {
       const Warmed& w = warm[i % kRing];
-      ApplyInterned(s, *events[i].event, events[i].admission, w.keys, w.day, w.index);
+      ApplyInterned(s, *events[i].event, events[i].admission, w.keys, w.day, &w.totals);
     }
   }
 }

@@ -109,38 +109,23 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, std::vector<
 void ApplyPrepared(Window& total, std::span<const Prepared> events) {
   constexpr size_t kStride = 4;
   constexpr size_t kRing = 16;  // > 3 * kStride, a power of two
-  uint32_t index[kRing][kFamilyCount];
+  TotalEntries found[kRing];
   const size_t n = events.size();
   for (size_t step = 0; step < n + 3 * kStride; ++step) {
-    if (step < n) {  // the total entries' lookup slots
-      const Keys& k = events[step].keys;
-      for (int t = 0; t < k.count; ++t) total.sets[k.family[t]].Prefetch(k.scope[t], k.entity[t]);
-    }
-    if (step >= kStride && step - kStride < n) {  // the total entries
+    if (step < n) PrefetchTotalSlots(total, events[step].keys, &found[step % kRing]);
+    if (step >= kStride && step - kStride < n) {
       const size_t i = step - kStride;
-      const Keys& k = events[i].keys;
-      for (int t = 0; t < k.count; ++t) {
-        index[i % kRing][t] = total.sets[k.family[t]].FindAndPrefetch(k.scope[t], k.entity[t]);
-      }
+      FindTotalEntries(total, events[i].keys, &found[i % kRing]);
     }
-    if (step >= 2 * kStride && step - 2 * kStride < n) {  // the day entries, by link
+    if (step >= 2 * kStride && step - 2 * kStride < n) {
       const size_t i = step - 2 * kStride;
       const Prepared& p = events[i];
-      if (p.day_window != nullptr) {
-        for (int t = 0; t < p.keys.count; ++t) {
-          const uint32_t at = index[i % kRing][t];
-          if (at == BoardSet::kNone) continue;
-          const BoardSet::Entry& e = total.sets[p.keys.family[t]].entry(at);
-          if (e.link_day == p.day) {
-            p.day_window->sets[p.keys.family[t]].PrefetchEntry(e.link_index, p.keys.scope[t]);
-          }
-        }
-      }
+      if (p.day_window != nullptr) PrefetchDayEntries(*p.day_window, p.day, p.keys, found[i % kRing]);
     }
     if (step >= 3 * kStride) {
       const size_t i = step - 3 * kStride;
       const Prepared& p = events[i];
-      ApplyToFamilies(total, p.day_window, p.day, p.keys, p.change, index[i % kRing]);
+      ApplyToFamilies(total, p.day_window, p.day, p.keys, p.change, &found[i % kRing]);
     }
   }
 }
