@@ -130,6 +130,9 @@ Status ReadFingerprintsAndRuns(Reader& r, uint64_t n, uint64_t front, Dedup* ded
   std::vector<Dedup::Run> runs(run_count);
   for (uint64_t i = 0; i < run_count; ++i) {
     runs[i] = Dedup::Run{r.U64(), r.I64()};
+    if (r.ok() && !state_codec::IsTimeInRange(runs[i].recv_ms)) {
+      return Corrupt(r, "dedup receive time " + std::to_string(runs[i].recv_ms) + " out of range");
+    }
     const bool in_order = i == 0 ? runs[i].first_seq == front
                                  : runs[i].first_seq > runs[i - 1].first_seq &&
                                        runs[i].first_seq < front + n;
@@ -153,6 +156,10 @@ Status ReadIdsWithTimes(Reader& r, uint64_t n, uint64_t front, Dedup* dedup) {
     for (uint64_t i = 0; i < count; ++i, at += 24) {
       chunk[i] = Dedup::Entry{Fingerprint{LoadLittleEndian(at, 8), LoadLittleEndian(at + 8, 8)},
                               static_cast<int64_t>(LoadLittleEndian(at + 16, 8))};
+      if (!state_codec::IsTimeInRange(chunk[i].recv_ms)) {
+        return Corrupt(r, "dedup receive time " + std::to_string(chunk[i].recv_ms) +
+                              " out of range");
+      }
     }
     dedup->AppendUnindexed(std::span(chunk).first(count), front);
   }
@@ -198,6 +205,9 @@ Status Engine::Deserialize(std::string_view in) {
   s.clock_ms = r.I64();
   if (!r.ok()) return Corrupt(r, "truncated header");
   if (has_clock > 1) return Corrupt(r, "bad clock flag");
+  if (!state_codec::IsTimeInRange(s.clock_ms)) {
+    return Corrupt(r, "clock_ms " + std::to_string(s.clock_ms) + " out of range");
+  }
   if (limits.seq < s.applied_seq) return Corrupt(r, "end_seq before begin_seq");
   limits.fuzzy = limits.seq > s.applied_seq;
   s.catch_up_seq = limits.seq;

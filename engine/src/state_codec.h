@@ -32,6 +32,14 @@ namespace bangdan::state_codec {
 constexpr char kMagic[8] = {'B', 'D', 'E', 'N', 'G', 'I', 'N', 'E'};
 constexpr uint32_t kVersion = 3;
 
+// The receive times a state may hold (its clock, the dedup window's), and so
+// a logged event too, as its receive time becomes the clock: years 0 to 9999
+// (UTC). Wider than any clock; narrow enough that the day arithmetic (DayOf,
+// today minus keep_days) cannot overflow on a corrupt value.
+constexpr int64_t kMinTimeMs = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+constexpr int64_t kMaxTimeMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+inline bool IsTimeInRange(int64_t ms) { return ms >= kMinTimeMs && ms <= kMaxTimeMs; }
+
 // The n-byte little-endian integer at p.
 inline uint64_t LoadLittleEndian(const char* p, int n) {
   uint64_t v = 0;

@@ -1,6 +1,7 @@
 // The engine's state as bytes: round trip, determinism, corrupt input.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -184,6 +185,32 @@ TEST_F(EngineStateTest, DedupRunsOutOfOrderAreCorruption) {
   EXPECT_TRUE(target.Deserialize(with_first_seq(1, front + n)).IsCorruption());
   const Status st = target.Deserialize(with_first_seq(1, front - 1));
   EXPECT_NE(st.ToString().find("dedup run"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(target.Deserialize(s).ok());
+}
+
+// A far-off clock overflowed the day arithmetic of loading (today minus
+// keep_days), and a far-off dedup receive time would become every later
+// event's (receive times never go back).
+TEST_F(EngineStateTest, ATimeOutOfRangeIsCorruption) {
+  Fill(engine_);
+  std::string s;
+  engine_.Serialize(&s);
+  constexpr size_t kClockAt = kDedupAt - 5 * 4 - 8;
+  ASSERT_EQ(U64At(s, kClockAt), static_cast<uint64_t>(kNow + 299));  // Fill's last recv_ms
+  const uint64_t runs_at = kDedupAt + 16 + U64At(s, kDedupAt) * 16;
+  auto with_time = [&](size_t at, int64_t ms) {
+    std::string g = s;
+    for (int i = 0; i < 8; ++i) g[at + i] = static_cast<char>(static_cast<uint64_t>(ms) >> (8 * i));
+    return g;
+  };
+  Engine target;
+  for (int64_t ms : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                     int64_t{86'400'000} << 31}) {
+    Status st = target.Deserialize(with_time(kClockAt, ms));
+    EXPECT_NE(st.ToString().find("clock_ms"), std::string::npos) << st.ToString();
+    st = target.Deserialize(with_time(runs_at + 8 + 8, ms));
+    EXPECT_NE(st.ToString().find("dedup receive time"), std::string::npos) << st.ToString();
+  }
   EXPECT_TRUE(target.Deserialize(s).ok());
 }
 

@@ -3,9 +3,11 @@
 // leveldb's db/log_test.cc: a file in memory, and functions that damage it.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "state_codec.h"
 #include "storage/crc32c.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
@@ -371,6 +373,75 @@ TEST(EventRecordTest, MalformedRecordsAreCorruption) {
   bad = good;
   bad[42] = 9;  // the id's length no longer matches the record
   EXPECT_TRUE(decode(bad).IsCorruption());
+}
+
+// Decodes the record of `e`, received at recv_ms.
+Status DecodeEncoded(const Event& e, int64_t recv_ms) {
+  std::string record;
+  EncodeEvent(e, 1, recv_ms, &record);
+  Event d;
+  uint64_t seq = 0;
+  int64_t decoded_recv_ms = 0;
+  return DecodeEvent(record, &d, &seq, &decoded_recv_ms);
+}
+
+Event MinimalEvent() {
+  Event e;
+  e.id = "x";
+  e.city = "c";
+  e.firm = "f";
+  return e;
+}
+
+// Found by the log_segment fuzzer: replaying a record with an empty city
+// grew the city board to 2^32 entries (an empty string is an absent name).
+TEST(EventRecordTest, ARecordWithoutARequiredStringIsCorruption) {
+  for (std::string_view Event::*field : {&Event::id, &Event::city, &Event::firm}) {
+    Event e = MinimalEvent();
+    e.*field = "";
+    const Status s = DecodeEncoded(e, 2);
+    EXPECT_TRUE(s.IsCorruption());
+    EXPECT_NE(std::string::npos, s.message().find("empty")) << s.message();
+  }
+}
+
+// On replay, a weight beyond SPEC §1's overflowed the engine's sums (found by
+// the log_segment fuzzer), and a far-off time its day arithmetic.
+TEST(EventRecordTest, AValueOrTimeNoValidEventHasIsCorruption) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  Event e = MinimalEvent();
+  for (int64_t w : {int64_t{-1}, kMaxWeightG + 1, kMax}) {
+    e.weight_g = w;
+    const Status s = DecodeEncoded(e, 2);
+    EXPECT_TRUE(s.IsCorruption()) << w;
+    EXPECT_NE(std::string::npos, s.message().find("weight_g")) << s.message();
+  }
+  e = MinimalEvent();
+  for (int64_t a : {int64_t{-1}, kMaxAmountFen + 1}) {
+    e.amount_fen = a;
+    EXPECT_NE(std::string::npos, DecodeEncoded(e, 2).message().find("amount_fen")) << a;
+  }
+  e = MinimalEvent();
+  for (int64_t t : {std::numeric_limits<int64_t>::min(), state_codec::kMinTimeMs - 1,
+                    state_codec::kMaxTimeMs + 1, kMax}) {
+    EXPECT_NE(std::string::npos, DecodeEncoded(e, t).message().find("recv_ms")) << t;
+    e.has_ts = true;
+    e.ts_ms = t;
+    EXPECT_NE(std::string::npos, DecodeEncoded(e, 2).message().find("ts_ms")) << t;
+    e.has_ts = false;  // then ts_ms is not the event's time, and not read
+    EXPECT_TRUE(DecodeEncoded(e, 2).ok()) << t;
+  }
+}
+
+TEST(EventRecordTest, TheBoundsThemselvesDecode) {
+  Event e = MinimalEvent();
+  e.weight_g = kMaxWeightG;
+  e.amount_fen = kMaxAmountFen;
+  e.has_ts = true;
+  for (int64_t t : {state_codec::kMinTimeMs, int64_t{-5}, state_codec::kMaxTimeMs}) {
+    e.ts_ms = t;
+    EXPECT_TRUE(DecodeEncoded(e, t).ok()) << t;
+  }
 }
 
 }  // namespace

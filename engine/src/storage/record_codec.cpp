@@ -4,6 +4,9 @@
 
 #include <bit>
 #include <cstring>
+#include <utility>
+
+#include "state_codec.h"
 
 namespace bangdan::log {
 namespace {
@@ -27,6 +30,37 @@ uint64_t GetFixed64(const char* p) {
     for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   }
   return v;
+}
+
+// Only valid events are logged (ValidateEvent), so a record that holds
+// another was not written by a Wal, and the engine must not see it: it takes
+// an empty string for an absent name, which a required one cannot be (an
+// absent city would be entity 2^32 - 1, and the city board would grow to hold
+// it), its sums rely on the values' bounds not to overflow, and its day
+// arithmetic on the times' (state_codec.h: a receive time becomes the clock).
+Status CheckLoggable(const Event& e, int64_t recv_ms) {
+  const std::pair<const char*, std::string_view> required[] = {
+      {"id", e.id}, {"city", e.city}, {"firm", e.firm}};
+  for (const auto& [name, value] : required) {
+    if (value.empty()) return Status::Corruption(std::string("event record with an empty ") + name);
+  }
+  if (e.weight_g < 0 || e.weight_g > kMaxWeightG) {
+    return Status::Corruption("event record with weight_g " + std::to_string(e.weight_g) +
+                              " out of range");
+  }
+  if (e.amount_fen < 0 || e.amount_fen > kMaxAmountFen) {
+    return Status::Corruption("event record with amount_fen " + std::to_string(e.amount_fen) +
+                              " out of range");
+  }
+  if (!state_codec::IsTimeInRange(recv_ms)) {
+    return Status::Corruption("event record with recv_ms " + std::to_string(recv_ms) +
+                              " out of range");
+  }
+  if (e.has_ts && !state_codec::IsTimeInRange(e.ts_ms)) {
+    return Status::Corruption("event record with ts_ms " + std::to_string(e.ts_ms) +
+                              " out of range");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -89,7 +123,7 @@ Status DecodeEvent(std::string_view record, Event* e, uint64_t* seq, int64_t* re
     *fields[i] = std::string_view(q, n);
     q += n;
   }
-  return Status::OK();
+  return CheckLoggable(*e, *recv_ms);
 }
 
 }  // namespace bangdan::log

@@ -23,7 +23,9 @@ inline constexpr size_t kMaxEventStringBytes = 255;
 void EncodeEvent(const Event& e, uint64_t seq, int64_t recv_ms, std::string* out);
 
 // Decodes a record; e's strings are views into `record`. Corruption (without
-// file or offset: the caller knows them) if the record is malformed.
+// file or offset: the caller knows them) if the record is malformed or holds
+// what no Wal logs: an empty id, city or firm, a weight or amount outside
+// SPEC §1's bounds, a time outside state_codec::IsTimeInRange.
 Status DecodeEvent(std::string_view record, Event* e, uint64_t* seq, int64_t* recv_ms);
 
 }  // namespace bangdan::log
