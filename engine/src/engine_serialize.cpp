@@ -72,6 +72,19 @@ struct Limits {
   bool fuzzy;                       // end_seq > begin_seq (StateWriter in steps)
 };
 
+// Whether `sum` can be the sum of `events` values each within ±max: a state
+// holds only sums the engine could have reached (SPEC §1 bounds every value),
+// so that the events after it cannot overflow them sooner than the live
+// engine's could.
+bool Reachable(int64_t sum, uint64_t events, int64_t max) {
+  const unsigned __int128 magnitude =
+      sum < 0 ? static_cast<unsigned __int128>(-static_cast<__int128>(sum)) : sum;
+  return magnitude <= static_cast<unsigned __int128>(events) * static_cast<uint64_t>(max);
+}
+
+constexpr int64_t kMaxValue[kMetricCount] = {kMaxWeightG, kMaxAmountFen, 1};
+constexpr const char* kValueName[kMetricCount] = {"weight_g", "amount_fen", "orders"};
+
 Status ReadWindow(Reader& r, const Limits& limits, Window* win) {
   win->weight_g = r.I64();
   win->amount_fen = r.I64();
@@ -80,6 +93,12 @@ Status ReadWindow(Reader& r, const Limits& limits, Window* win) {
   win->last_seq = r.U64();
   if (!r.ok()) return Corrupt(r, "truncated window");
   if (win->last_seq > limits.seq) return Corrupt(r, "window newer than the state");
+  const int64_t totals[kMetricCount] = {win->weight_g, win->amount_fen, win->orders};
+  for (int m = 0; m < kMetricCount; ++m) {
+    if (!Reachable(totals[m], win->events, kMaxValue[m])) {
+      return Corrupt(r, std::string("window ") + kValueName[m] + " beyond its events");
+    }
+  }
   for (int f = 0; f < kFamilyCount; ++f) {
     BoardSet& set = win->sets[f];
     const uint32_t entity_limit = limits.names[static_cast<int>(kFamilies[f].dim)];
@@ -96,6 +115,12 @@ Status ReadWindow(Reader& r, const Limits& limits, Window* win) {
       for (uint64_t& q : seq) q = r.U64();
       if (!r.ok()) return Corrupt(r, "truncated entry");
       if (entity >= entity_limit || scope >= scope_limit) return Corrupt(r, "unknown name id");
+      for (int m = 0; m < kMetricCount; ++m) {
+        // No more events than the state's sequence can have changed it.
+        if (!Reachable(value[m], limits.seq, kMaxValue[m])) {
+          return Corrupt(r, std::string("entry ") + kValueName[m] + " beyond the events");
+        }
+      }
       for (uint64_t q : seq) {
         // Written at one instant, an entry is never newer than its window.
         if (q == 0 || q > (limits.fuzzy ? limits.seq : win->last_seq)) {

@@ -214,5 +214,40 @@ TEST_F(EngineStateTest, ATimeOutOfRangeIsCorruption) {
   EXPECT_TRUE(target.Deserialize(s).ok());
 }
 
+// A sum no sequence of valid events reaches is refused, in a window's
+// totals and in an entry: the events after such a state could overflow it.
+TEST_F(EngineStateTest, ASumBeyondItsEventsIsCorruption) {
+  Ev ev;
+  ev.id = "only";
+  ev.city = "合肥";
+  ev.firm = "万科物业";
+  ev.weight_g = 2500;
+  ev.amount_fen = 3990;
+  Send(engine_, ev, kNow);
+  std::string s;
+  engine_.Serialize(&s);
+  // Every window total and entry holds (2500, 3990, 1): find them as bytes.
+  std::string sums;
+  for (int64_t v : {int64_t{2500}, int64_t{3990}, int64_t{1}}) {
+    for (int i = 0; i < 8; ++i) sums.push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+  }
+  std::vector<size_t> at;
+  for (size_t p = s.find(sums); p != std::string::npos; p = s.find(sums, p + 1)) at.push_back(p);
+  ASSERT_GE(at.size(), 2u);  // the total window's totals first, then its city entry
+  auto with_weight = [&](size_t pos, int64_t w) {
+    std::string g = s;
+    for (int i = 0; i < 8; ++i) g[pos + i] = static_cast<char>(static_cast<uint64_t>(w) >> (8 * i));
+    return g;
+  };
+  Engine target;
+  // One event weighs at most kMaxWeightG: that much is fine, one gram more is not.
+  EXPECT_TRUE(target.Deserialize(with_weight(at[0], kMaxWeightG)).ok());
+  Status st = target.Deserialize(with_weight(at[0], kMaxWeightG + 1));
+  EXPECT_NE(st.ToString().find("window weight_g beyond its events"), std::string::npos) << st.ToString();
+  st = target.Deserialize(with_weight(at[1], std::numeric_limits<int64_t>::min()));
+  EXPECT_NE(st.ToString().find("entry weight_g beyond the events"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(target.Deserialize(s).ok());
+}
+
 }  // namespace
 }  // namespace bangdan
