@@ -79,6 +79,16 @@ inline void HashNames(const EngineState& s, const Event& e, uint64_t hash[kDimen
   }
 }
 
+// Starts loading the records of the event's names, once HashNames' slots
+// are in cache: Intern compares the name's bytes with them.
+inline void PrefetchNameRecords(const EngineState& s, const Event& e,
+                                const uint64_t hash[kDimensionCount]) {
+  const auto fields = FieldsOf(e);
+  for (int d = 0; d < kDimensionCount; ++d) {
+    if (!fields[d].empty()) s.names[d].PrefetchRecord(hash[d]);
+  }
+}
+
 // The event's ids into *id, its names interned in event order (ids are
 // handed out in order of first appearance). `hash`: from HashNames.
 inline void InternNames(EngineState& s, const Event& e, const uint64_t hash[kDimensionCount],

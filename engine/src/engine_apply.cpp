@@ -116,10 +116,7 @@ void HashNames(const EngineState& s, const Event& e, Warmed& w) { apply::HashNam
 
 // 2. The names' records (id and bytes).
 void LoadNames(const EngineState& s, const Event& e, const Warmed& w) {
-  const auto fields = FieldsOf(e);
-  for (int d = 0; d < kDimensionCount; ++d) {
-    if (!fields[d].empty()) s.names[d].PrefetchRecord(w.hash[d]);
-  }
+  PrefetchNameRecords(s, e, w.hash);
 }
 
 // 3. The ids (interned in event order: ids are handed out in order of first

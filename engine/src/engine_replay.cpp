@@ -81,16 +81,18 @@ struct Prepared {
 // The caller's half of `events`: everything but the entries, which are left
 // to ApplyPrepared with what *out says of each event. Names are interned in
 // a pipeline as in ApplyBatch: an event's name slots load while the events
-// before it are interned.
+// before it are interned, then its names' records.
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, std::vector<Prepared>* out) {
-  constexpr size_t kAhead = 8;  // events between hashing a name and interning it
-  constexpr size_t kRing = 16;  // > kAhead, a power of two
+  constexpr size_t kAhead = 8;   // events between hashing a name and interning it
+  constexpr size_t kRecord = 4;  // events between loading its record and interning it
+  constexpr size_t kRing = 16;   // > kAhead, a power of two
   uint64_t hash[kRing][kDimensionCount];
   const size_t n = events.size();
   for (size_t i = 0; i < std::min(n, kAhead); ++i) HashNames(s, *events[i].event, hash[i]);
   out->clear();
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) HashNames(s, *events[i + kAhead].event, hash[(i + kAhead) % kRing]);
+    if (i + kRecord < n) PrefetchNameRecords(s, *events[i + kRecord].event, hash[(i + kRecord) % kRing]);
     const Event& e = *events[i].event;
     const Admission& a = events[i].admission;
     EntityIds id;
