@@ -11,20 +11,25 @@
 
 // jemalloc's settings, read when it starts (the MALLOC_CONF environment
 // variable still overrides them).
-// - Transparent huge pages for the heap: fresh memory costs one page fault
-//   per 2 MiB rather than per 4 KiB, and the engine's random accesses miss
-//   the TLB far less (docs/durability.md, bench/RESULTS.md "Engine"). Takes
-//   effect where the kernel's transparent_hugepage/enabled is "madvise" or
-//   "always".
+// - No transparent huge pages. A huge page is faulted in, and zeroed, 2 MiB
+//   at once, on whichever thread first touches it — as the state grows,
+//   often the engine's writer thread, with every producer's acks waiting: on
+//   the measuring machine (a virtual machine, where fresh memory is dear)
+//   each such fault stalled acks ~3–4 ms, and ack latency p99 at 330,000
+//   events/s was 7.8–11.5 ms with huge pages, 2.5–3.9 ms (one run 8.2)
+//   without. Ingest and replay kept their speed; the engine alone, applying
+//   into a million users' entries, is 7–21 % faster on huge pages (TLB), which
+//   end to end does not show (bench/RESULTS.md, "Huge pages and ack latency").
+//   MALLOC_CONF=thp:always,metadata_thp:always puts them back.
 // - No decay: freed pages stay with jemalloc for reuse instead of being
 //   returned to the kernel a few seconds later. Returning them (madvise) runs
 //   on whichever thread allocates or frees at the time — often the engine's,
-//   holding the lock ingest waits on — and splits huge pages; with it, ack
-//   latency p99 at 180,000 events/s measured 12–19 ms, without it 8–11 ms
-//   (bench/RESULTS.md, "End to end"). The price: the server's RSS stays at
-//   its high-water mark, which for a state that only grows is where it is.
+//   holding the lock ingest waits on; with it, ack latency p99 at 180,000
+//   events/s measured 12–19 ms, without it 8–11 ms (bench/RESULTS.md, "End to
+//   end"). The price: the server's RSS stays at its high-water mark, which
+//   for a state that only grows is where it is.
 extern "C" {
-const char* malloc_conf = "thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1";
+const char* malloc_conf = "thp:never,metadata_thp:disabled,dirty_decay_ms:-1,muzzy_decay_ms:-1";
 }
 
 int main(int argc, char** argv) {
