@@ -58,7 +58,7 @@ Status Server::Start() {
   so.max_subscriptions = options_.max_subscriptions;
   so.max_frame_bytes = options_.max_frame_bytes;
   so.now_ms = now_ms_;
-  hub_ = std::make_unique<StreamHub>(ioc_, engine_, engine_mu_, so);
+  hub_ = std::make_unique<StreamHub>(push_ioc_, engine_, engine_mu_, so);
   ctx_.reset(new ServerContext{options_, engine_, engine_mu_, *writer_, *hub_, metrics_, registry_,
                                now_ms_, snapshot_, HtmlEscape(options_.title)});
   listener_ = std::make_shared<Listener>(ioc_, *ctx_);
@@ -71,6 +71,10 @@ Status Server::Start() {
   listener_->Run();
   work_.emplace(ioc_.get_executor());
   for (uint32_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  push_work_.emplace(push_ioc_.get_executor());
+  for (uint32_t i = 0; i < options_.threads; ++i) {
+    push_threads_.emplace_back([this] { push_ioc_.run(); });
+  }
   started_ = true;
 
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "[" + std::string.
@@ -109,9 +113,13 @@ void Server::Shutdown() {
   ctx_->blocking.JoinAll();  // an admin snapshot still being written
   writer_->Stop();
   work_.reset();
+  push_work_.reset();
   ioc_.stop();
+  push_ioc_.stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  for (auto& t : push_threads_) t.join();
+  push_threads_.clear();
   uint64_t applied = 0;
   {
     std::lock_guard lk(engine_mu_);

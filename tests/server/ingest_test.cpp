@@ -1,6 +1,11 @@
 // Integration tests of ingest (SPEC §3): a real server on a free port, driven
 // by a Beast WebSocket client and plain HTTP.
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <string>
+
+#include <boost/asio/post.hpp>
 
 #include <gtest/gtest.h>
 
@@ -199,6 +204,57 @@ TEST(Ingest, AcksComeInFrameOrderUnderLoad) {
     std::string ack = c.Read();
     ASSERT_EQ(ack.rfind(R"({"type":"ack","batch":)" + std::to_string(read) + ",", 0), 0u) << ack;
   }
+}
+
+// Dashboards' connections run on threads of their own: with every one of
+// them held up (as a push to 10,000 subscribers holds them), producers are
+// still acked and queries answered; the stream catches up afterwards.
+TEST(Ingest, AcksAndQueriesDoNotWaitForTheStreamThreads) {
+  ServerOptions o = TestOptions();
+  TestServer s(o);
+  WsClient dashboard;
+  ASSERT_FALSE(dashboard.Connect(s.port(), "/v1/stream"));
+
+  std::mutex mu;
+  std::condition_variable cv;
+  uint32_t holding = 0;
+  bool release = false;
+  auto let_go = [&] {
+    {
+      std::lock_guard lk(mu);
+      release = true;
+    }
+    cv.notify_all();
+  };
+  // Let go however the test ends: the server's shutdown waits for them.
+  std::shared_ptr<void> let_go_at_exit(nullptr, [&](void*) { let_go(); });
+  for (uint32_t i = 0; i < o.threads; ++i) {
+    net::post(s.server().push_context(), [&] {
+      std::unique_lock lk(mu);
+      ++holding;
+      cv.notify_all();
+      cv.wait(lk, [&] { return release; });
+    });
+  }
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, kCallTimeout, [&] { return holding == o.threads; }));
+  }
+  // Nothing can come back on the stream while its threads are held.
+  ASSERT_FALSE(dashboard.Send(R"({"op":"subscribe","sub":"t","board":"totals"})"));
+
+  WsClient producer;
+  ASSERT_FALSE(producer.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(producer.Send(EventJson("held-1")));
+  EXPECT_EQ(producer.Read(), R"({"type":"ack","batch":1,"accepted":1,"duplicates":0,"rejected":[],"seq":1})");
+  HttpResult r = Get(s.port(), "/v1/boards/city");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("合肥"), std::string::npos) << r.body;
+
+  let_go();
+  const std::string snapshot = dashboard.Read();
+  EXPECT_NE(snapshot.find(R"("type":"snapshot")"), std::string::npos) << snapshot;
+  EXPECT_NE(snapshot.find(R"("events":1)"), std::string::npos) << snapshot;
 }
 
 TEST(Ingest, ShutdownAnswersEveryFrameAlreadySentThenCloses1001) {
