@@ -216,7 +216,7 @@ void StreamHub::Accept(boost::beast::tcp_stream stream,
   if (ec || impl_->stopped.load()) return;  // `from` closes as it goes
   tcp::socket::native_handle_type fd = from.release(ec);
   if (ec) return;
-  tcp::socket socket(net::make_strand(impl_->ioc));
+  StreamSession::Socket socket(net::make_strand(impl_->ioc));
   socket.assign(protocol, fd, ec);
   if (ec) return;
   auto session = std::make_shared<StreamSession>(impl_, std::move(socket));

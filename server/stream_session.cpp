@@ -145,7 +145,7 @@ StreamRequestParser& ParserForThisThread(uint32_t max_depth) {
 }  // namespace
 
 StreamSession::StreamSession(std::shared_ptr<StreamRegistry> hub,
-                             boost::asio::ip::tcp::socket socket)
+                             Socket socket)
     : hub_(std::move(hub)), ws_(std::move(socket)), send_timer_(ws_.get_executor()) {}
 
 StreamSession::~StreamSession() { hub_->Disconnected(this); }
@@ -154,8 +154,6 @@ void StreamSession::Run(beast::http::request<beast::http::string_body> req) {
   req_ = std::move(req);
   net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
     const StreamOptions& o = self->hub_->options();
-    // The WebSocket layer has its own timeouts; the TCP stream's must be off.
-    beast::get_lowest_layer(self->ws_).expires_never();
     auto timeout = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeout.idle_timeout = 2 * std::chrono::duration_cast<std::chrono::seconds>(o.idle_ping);
     timeout.keep_alive_pings = true;
