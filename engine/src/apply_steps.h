@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <utility>
 #include <string_view>
 
 #include "bangdan/engine.h"
@@ -17,42 +18,40 @@ constexpr uint32_t kAbsent = 0xffffffffu;
 
 using EntityIds = std::array<uint32_t, kDimensionCount>;  // indexed by Dimension
 
-// The (scope, entity) of each family the event touches (those whose field is
-// present), in family order: an event's touches in any window are these.
+// The (scope, entity) of each family, and which families the event touches
+// (those whose fields are present): an event's touches in any window are
+// these. Indexed by family, so that the loops over them (ForEachFamily) know
+// each family, and whether it is scoped, at compile time.
 struct Keys {
-  int count;
-  uint8_t family[kFamilyCount];
+  uint32_t present;  // bit f: the event touches family f
   uint32_t scope[kFamilyCount];
   uint32_t entity[kFamilyCount];
 };
 
 inline Keys KeysOf(const EntityIds& id) {
   const uint32_t city = id[0], firm = id[1], team = id[2], user = id[3], product = id[4];
-  Keys k;
-  k.count = 0;
-  auto add = [&k](int family, uint32_t scope, uint32_t entity) {
-    k.family[k.count] = static_cast<uint8_t>(family);
-    k.scope[k.count] = scope;
-    k.entity[k.count] = entity;
-    ++k.count;
-  };
-  add(0, 0, city);     // city
-  add(1, 0, firm);     // firm
-  add(2, city, firm);  // firm / city
-  if (team != kAbsent) {
-    add(3, 0, team);     // team
-    add(4, city, team);  // team / city
-    add(5, firm, team);  // team / firm
-  }
-  if (user != kAbsent) {
-    add(6, 0, user);                          // user
-    if (team != kAbsent) add(7, team, user);  // user / team
-  }
-  if (product != kAbsent) {
-    add(8, 0, product);     // product
-    add(9, city, product);  // product / city
-  }
+  const bool has_team = team != kAbsent, has_user = user != kAbsent;
+  const bool has_product = product != kAbsent;
+  // In kFamilies' order: city; firm, firm/city; team, team/city, team/firm;
+  // user, user/team; product, product/city.
+  Keys k{0b111u | (has_team ? 0b111000u : 0) | (has_user ? 1u << 6 : 0) |
+             (has_user && has_team ? 1u << 7 : 0) | (has_product ? 0b11u << 8 : 0),
+         {0, 0, city, 0, city, firm, 0, team, 0, city},
+         {city, firm, firm, team, team, team, user, user, product, product}};
   return k;
+}
+
+// Whether family F is scoped, at compile time.
+template <int F>
+inline constexpr bool kScoped = kFamilies[F].scope != ScopeKind::kNone;
+
+// fn(std::integral_constant<int, F>{}) for each family F the event touches,
+// in family order.
+template <typename Fn>
+inline void ForEachFamily(const Keys& k, Fn&& fn) {
+  [&]<int... F>(std::integer_sequence<int, F...>) {
+    ((k.present >> F & 1 ? fn(std::integral_constant<int, F>{}) : void()), ...);
+  }(std::make_integer_sequence<int, kFamilyCount>{});
 }
 
 inline void AddToTotals(Window& w, const BoardSet::Change& c) {
@@ -146,8 +145,8 @@ inline Window* ApplyToTotals(EngineState& s, const Admission& a, int32_t day,
 }
 
 // What the warm-up stages of a pipeline (ApplyBatch's, replay's) learned of
-// an event's entries in the total window, per key of its Keys: the lookup
-// hash, and the entry with its index if it existed then (nullptr: not yet).
+// an event's entries in the total window, per family: the lookup hash, and
+// the entry with its index if it existed then (nullptr: not yet).
 struct TotalEntries {
   uint64_t hash[kFamilyCount];
   uint32_t index[kFamilyCount];
@@ -157,28 +156,28 @@ struct TotalEntries {
 // Warm-up, in three steps each reading what the one before loaded:
 // 1. the total entries' lookup slots;
 inline void PrefetchTotalSlots(const Window& total, const Keys& k, TotalEntries* t) {
-  for (int i = 0; i < k.count; ++i) {
-    t->hash[i] = total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
-  }
+  ForEachFamily(k, [&](auto f) {
+    t->hash[f] = total.sets[f].template PrefetchAs<kScoped<f>>(k.scope[f], k.entity[f]);
+  });
 }
 // 2. the total entries that exist (an index found stays right: entries never
 //    move);
 inline void FindTotalEntries(Window& total, const Keys& k, TotalEntries* t) {
-  for (int i = 0; i < k.count; ++i) {
-    t->entry[i] = total.sets[k.family[i]].FindAndPrefetch(k.scope[i], k.entity[i], t->hash[i],
-                                                          &t->index[i]);
-  }
+  ForEachFamily(k, [&](auto f) {
+    t->entry[f] = total.sets[f].template FindAndPrefetchAs<kScoped<f>>(k.scope[f], k.entity[f],
+                                                                      t->hash[f], &t->index[f]);
+  });
 }
 // 3. through their links, their entries in the window of `day`. Only a hint:
 //    apply follows the links again (an event before may have moved one).
 inline void PrefetchDayEntries(const Window& day_window, int32_t day, const Keys& k,
                                const TotalEntries& t) {
-  for (int i = 0; i < k.count; ++i) {
-    const BoardSet::Entry* e = t.entry[i];
+  ForEachFamily(k, [&](auto f) {
+    const BoardSet::Entry* e = t.entry[f];
     if (e != nullptr && e->link_day == day) {
-      day_window.sets[k.family[i]].PrefetchEntry(e->link_index, k.scope[i]);
+      day_window.sets[f].template PrefetchEntryAs<kScoped<f>>(e->link_index, k.scope[f]);
     }
-  }
+  });
 }
 
 // The entries' share: each family's entry in the total window and, if
@@ -190,34 +189,36 @@ inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, cons
                             const BoardSet::Change& change, const TotalEntries* found) {
   if (found == nullptr) {
     // Their misses overlap: prefetch every slot before the first lookup.
-    for (int i = 0; i < k.count; ++i) total.sets[k.family[i]].Prefetch(k.scope[i], k.entity[i]);
+    ForEachFamily(k, [&](auto f) {
+      total.sets[f].template PrefetchAs<kScoped<f>>(k.scope[f], k.entity[f]);
+    });
   }
   // The total entries, kept at hand for their day links below.
   BoardSet::Entry* entry[kFamilyCount];
-  for (int i = 0; i < k.count; ++i) {
-    BoardSet& set = total.sets[k.family[i]];
+  ForEachFamily(k, [&](auto f) {
+    BoardSet& set = total.sets[f];
     bool created = false;
     uint32_t index;
-    if (found != nullptr && found->entry[i] != nullptr) {
-      index = found->index[i];
-      entry[i] = found->entry[i];
+    if (found != nullptr && found->entry[f] != nullptr) {
+      index = found->index[f];
+      entry[f] = found->entry[f];
     } else {
-      index = set.Locate(k.scope[i], k.entity[i], &created);
-      entry[i] = &set.EntryForUpdate(index);
+      index = set.template LocateAs<kScoped<f>>(k.scope[f], k.entity[f], &created);
+      entry[f] = &set.EntryForUpdate(index);
     }
-    set.Update(*entry[i], index, created, change);
-  }
+    set.Update(*entry[f], index, created, change);
+  });
   if (day_window == nullptr) return;
-  for (int i = 0; i < k.count; ++i) {
-    BoardSet& set = day_window->sets[k.family[i]];
-    BoardSet::Entry& link = *entry[i];
+  ForEachFamily(k, [&](auto f) {
+    BoardSet& set = day_window->sets[f];
+    BoardSet::Entry& link = *entry[f];
     bool created = false;
     if (link.link_day != day) {
-      link.link_index = set.Locate(k.scope[i], k.entity[i], &created);
+      link.link_index = set.template LocateAs<kScoped<f>>(k.scope[f], k.entity[f], &created);
       link.link_day = day;
     }
     set.Update(link.link_index, created, change);
-  }
+  });
 }
 
 }  // namespace bangdan::apply

@@ -63,14 +63,14 @@ void ApplyCatchingUp(EngineState& s, const Event& e, const Admission& a, const K
   s.AdvanceClock(a.recv_ms);
   auto catch_up = [&](Window& w) {
     if (w.last_seq < a.seq) AddToTotals(w, change);
-    for (int i = 0; i < k.count; ++i) {
-      BoardSet& set = w.sets[k.family[i]];
+    ForEachFamily(k, [&](auto f) {
+      BoardSet& set = w.sets[f];
       bool created;
-      const uint32_t index = set.Locate(k.scope[i], k.entity[i], &created);
+      const uint32_t index = set.Locate(k.scope[f], k.entity[f], &created);
       if (created || set.entry(index).seq[kOrders] < a.seq) {
         set.Update(index, created, change);
       }
-    }
+    });
   };
   catch_up(s.total);
   if (Window* window = KeptDayWindow(s, DayOfEvent(s, a))) catch_up(*window);
