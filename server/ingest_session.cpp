@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
 
 #include "bangdan/event_parser.h"
 #include "log.h"
@@ -12,8 +13,27 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
+namespace {
+
+// The descriptor of `stream`, now owned by a socket on a new strand of the
+// same io_context.
+IngestSession::Socket OnStrand(beast::tcp_stream&& stream) {
+  auto& ioc = static_cast<net::io_context&>(
+      net::query(stream.get_executor(), net::execution::context));
+  IngestSession::Socket socket(net::make_strand(ioc));
+  net::ip::tcp::socket from = stream.release_socket();
+  beast::error_code ec;
+  const net::ip::tcp protocol = from.local_endpoint(ec).protocol();
+  if (ec) return socket;  // closed: the accept fails and the session ends
+  const auto fd = from.release(ec);
+  if (!ec) socket.assign(protocol, fd, ec);
+  return socket;
+}
+
+}  // namespace
+
 IngestSession::IngestSession(beast::tcp_stream&& stream, ServerContext& ctx)
-    : ws_(std::move(stream)), ctx_(ctx) {
+    : ws_(OnStrand(std::move(stream))), ctx_(ctx) {
   ctx_.metrics.ingest_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -25,19 +45,21 @@ IngestSession::~IngestSession() {
 void IngestSession::Run(beast::http::request<beast::http::string_body> req) {
   registry_id_ = ctx_.registry.Add(weak_from_this());
   req_ = std::move(req);
-  // The HTTP layer's timer must not cut the WebSocket: it has its own.
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout t;
-  t.handshake_timeout = std::chrono::seconds(30);
-  t.idle_timeout = std::chrono::milliseconds(ctx_.options.send_timeout_ms);
-  t.keep_alive_pings = true;
-  ws_.set_option(t);
-  ws_.set_option(websocket::permessage_deflate{});  // off: compression costs CPU and opens zip bombs
-  ws_.read_message_max(ctx_.options.max_frame_bytes);
-  ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "bangdan"); }));
-  ws_.async_accept(req_, beast::bind_front_handler(&IngestSession::OnAccept, shared_from_this()));
+  net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::seconds(30);
+    t.idle_timeout = std::chrono::milliseconds(self->ctx_.options.send_timeout_ms);
+    t.keep_alive_pings = true;
+    self->ws_.set_option(t);
+    // Off: compression costs CPU and opens zip bombs.
+    self->ws_.set_option(websocket::permessage_deflate{});
+    self->ws_.read_message_max(self->ctx_.options.max_frame_bytes);
+    self->ws_.auto_fragment(false);
+    self->ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "bangdan"); }));
+    self->ws_.async_accept(self->req_,
+                           beast::bind_front_handler(&IngestSession::OnAccept, self));
+  });
 }
 
 void IngestSession::OnAccept(beast::error_code ec) {

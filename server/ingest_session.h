@@ -20,6 +20,9 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -32,6 +35,11 @@ class IngestSession : public Connection, public std::enable_shared_from_this<Ing
  public:
   static constexpr size_t kMaxPending = 64;
 
+  // The socket's executor is a strand, by type (StreamSession says why).
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
+
+  // Takes the connection over from `stream` onto a strand of its own.
   IngestSession(boost::beast::tcp_stream&& stream, ServerContext& ctx);
   ~IngestSession() override;
 
@@ -49,7 +57,8 @@ class IngestSession : public Connection, public std::enable_shared_from_this<Ing
   void MaybeFinish();
   void Close(boost::beast::websocket::close_code code);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // A plain socket below: the WebSocket layer keeps the timeouts itself.
+  boost::beast::websocket::stream<Socket> ws_;
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request<boost::beast::http::string_body> req_;
   ServerContext& ctx_;
