@@ -33,9 +33,28 @@ const PushQueue::Subscription* PushQueue::Find(const std::string& sub) const {
   return it == by_name_.end() ? nullptr : &it->second;
 }
 
-const PushQueue::Subscription* PushQueue::FindById(uint64_t id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second;
+const PushQueue::Subscription* PushQueue::FindById(uint64_t id) const { return LookUp(id); }
+
+PushQueue::Subscription* PushQueue::LookUp(uint64_t id) const {
+  for (const auto& [sub_id, s] : by_id_) {
+    if (sub_id == id) return s;
+  }
+  return nullptr;
+}
+
+void PushQueue::Ready(Subscription& s) {
+  s.ready_prev = ready_tail_;
+  s.ready_next = nullptr;
+  (ready_tail_ ? ready_tail_->ready_next : ready_head_) = &s;
+  ready_tail_ = &s;
+  ++ready_count_;
+}
+
+void PushQueue::Unready(Subscription& s) {
+  (s.ready_prev ? s.ready_prev->ready_next : ready_head_) = s.ready_next;
+  (s.ready_next ? s.ready_next->ready_prev : ready_tail_) = s.ready_prev;
+  s.ready_prev = s.ready_next = nullptr;
+  --ready_count_;
 }
 
 void PushQueue::Add(const std::string& sub, uint64_t id, std::string canonical,
@@ -45,7 +64,7 @@ void PushQueue::Add(const std::string& sub, uint64_t id, std::string canonical,
   s.id = id;
   s.canonical = std::move(canonical);
   s.kind = kind;
-  by_id_[id] = &s;
+  by_id_.emplace_back(id, &s);
   Offer(snapshot);
 }
 
@@ -54,10 +73,16 @@ std::optional<PushQueue::Subscription> PushQueue::Remove(const std::string& sub)
   if (it == by_name_.end()) return std::nullopt;
   Subscription& s = it->second;
   if (s.has_pending) {
-    ready_.erase(s.ready_pos);
+    Unready(s);
     pending_bytes_ -= HeldBytes(s);
   }
-  by_id_.erase(s.id);
+  for (auto& entry : by_id_) {
+    if (entry.first == s.id) {
+      entry = by_id_.back();
+      by_id_.pop_back();
+      break;
+    }
+  }
   Subscription out = std::move(s);
   out.has_pending = false;
   out.body.reset();
@@ -71,20 +96,22 @@ std::vector<PushQueue::Subscription> PushQueue::RemoveAll() {
   for (auto& [name, s] : by_name_) {
     s.has_pending = false;
     s.body.reset();
+    s.ready_prev = s.ready_next = nullptr;
     out.push_back(std::move(s));
   }
   by_name_.clear();
   by_id_.clear();
-  ready_.clear();
+  ready_head_ = ready_tail_ = nullptr;
+  ready_count_ = 0;
   control_.clear();
   pending_bytes_ = 0;
   return out;
 }
 
 PushQueue::Offered PushQueue::Offer(const PushDelivery& d) {
-  auto it = by_id_.find(d.sub_id);
-  if (it == by_id_.end()) return Offered::kStale;  // unsubscribed meanwhile
-  Subscription& s = *it->second;
+  Subscription* found = LookUp(d.sub_id);
+  if (found == nullptr) return Offered::kStale;  // unsubscribed meanwhile
+  Subscription& s = *found;
   if (d.version <= s.version) return Offered::kStale;
   // A client must see a snapshot before any update: an update cannot replace
   // an unsent snapshot (its prev_ranks refer to a version never shown).
@@ -93,7 +120,7 @@ PushQueue::Offered PushQueue::Offer(const PushDelivery& d) {
   if (replaced) {
     pending_bytes_ -= HeldBytes(s);
   } else {
-    s.ready_pos = ready_.insert(ready_.end(), &s);
+    Ready(s);
   }
   s.has_pending = true;
   s.pending_snapshot = d.snapshot;
@@ -117,9 +144,9 @@ bool PushQueue::Pop(OutFrame* out) {
     control_.pop_front();
     return true;
   }
-  if (ready_.empty()) return false;
-  Subscription& s = *ready_.front();
-  ready_.pop_front();
+  if (ready_head_ == nullptr) return false;
+  Subscription& s = *ready_head_;
+  Unready(s);
   pending_bytes_ -= HeldBytes(s);
   out->prefix = FramePrefix(s.pending_snapshot, s.sub);
   out->body = std::move(s.body);
