@@ -2,7 +2,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/query.hpp>
 
 #include "bangdan/event_parser.h"
 #include "log.h"
@@ -13,27 +12,8 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
-namespace {
-
-// The descriptor of `stream`, now owned by a socket on a new strand of the
-// same io_context.
-IngestSession::Socket OnStrand(beast::tcp_stream&& stream) {
-  auto& ioc = static_cast<net::io_context&>(
-      net::query(stream.get_executor(), net::execution::context));
-  IngestSession::Socket socket(net::make_strand(ioc));
-  net::ip::tcp::socket from = stream.release_socket();
-  beast::error_code ec;
-  const net::ip::tcp protocol = from.local_endpoint(ec).protocol();
-  if (ec) return socket;  // closed: the accept fails and the session ends
-  const auto fd = from.release(ec);
-  if (!ec) socket.assign(protocol, fd, ec);
-  return socket;
-}
-
-}  // namespace
-
 IngestSession::IngestSession(beast::tcp_stream&& stream, ServerContext& ctx)
-    : ws_(OnStrand(std::move(stream))), ctx_(ctx) {
+    : ws_(MoveOntoStrand(std::move(stream))), ctx_(ctx) {
   ctx_.metrics.ingest_connections.fetch_add(1, std::memory_order_relaxed);
 }
 

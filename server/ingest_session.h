@@ -20,24 +20,18 @@
 #include <optional>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "server_context.h"
+#include "strand_socket.h"
 
 namespace bangdan {
 
 class IngestSession : public Connection, public std::enable_shared_from_this<IngestSession> {
  public:
   static constexpr size_t kMaxPending = 64;
-
-  // The socket's executor is a strand, by type (StreamSession says why).
-  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
-  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
 
   // Takes the connection over from `stream` onto a strand of its own.
   IngestSession(boost::beast::tcp_stream&& stream, ServerContext& ctx);
@@ -57,8 +51,7 @@ class IngestSession : public Connection, public std::enable_shared_from_this<Ing
   void MaybeFinish();
   void Close(boost::beast::websocket::close_code code);
 
-  // A plain socket below: the WebSocket layer keeps the timeouts itself.
-  boost::beast::websocket::stream<Socket> ws_;
+  boost::beast::websocket::stream<StrandSocket> ws_;
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request<boost::beast::http::string_body> req_;
   ServerContext& ctx_;

@@ -23,7 +23,6 @@
 namespace bangdan {
 
 namespace net = boost::asio;
-using tcp = net::ip::tcp;
 
 struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_this<Impl> {
   struct View {
@@ -208,17 +207,9 @@ void StreamHub::Stop() {
 
 void StreamHub::Accept(boost::beast::tcp_stream stream,
                        boost::beast::http::request<boost::beast::http::string_body> req) {
-  // The session must run on a strand of its own whatever executor the
-  // listener accepted on: move the descriptor onto a fresh strand.
-  tcp::socket from = stream.release_socket();
-  boost::system::error_code ec;
-  const tcp protocol = from.local_endpoint(ec).protocol();
-  if (ec || impl_->stopped.load()) return;  // `from` closes as it goes
-  tcp::socket::native_handle_type fd = from.release(ec);
-  if (ec) return;
-  StreamSession::Socket socket(net::make_strand(impl_->ioc));
-  socket.assign(protocol, fd, ec);
-  if (ec) return;
+  // The session runs on a strand of its own, on the stream threads.
+  StrandSocket socket = MoveOntoStrand(std::move(stream), impl_->ioc);
+  if (!socket.is_open() || impl_->stopped.load()) return;  // the socket closes as it goes
   auto session = std::make_shared<StreamSession>(impl_, std::move(socket));
   {
     std::lock_guard<std::mutex> lock(impl_->sessions_mu);

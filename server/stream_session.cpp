@@ -172,7 +172,7 @@ StreamRequestParser& ParserForThisThread(uint32_t max_depth) {
 }  // namespace
 
 StreamSession::StreamSession(std::shared_ptr<StreamRegistry> hub,
-                             Socket socket)
+                             StrandSocket socket)
     : hub_(std::move(hub)), ws_(std::move(socket)), send_timer_(ws_.get_executor()) {}
 
 StreamSession::~StreamSession() { hub_->Disconnected(this); }

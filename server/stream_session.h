@@ -31,15 +31,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/container/small_vector.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include "bangdan/live_view.h"
 #include "stream_hub.h"
+#include "strand_socket.h"
 #include "stream_protocol.h"
 
 namespace bangdan {
@@ -156,14 +154,8 @@ class PushQueue {
 
 class StreamSession : public StreamSink, public std::enable_shared_from_this<StreamSession> {
  public:
-  // The socket's executor is a strand of its own, by type: with 10,000
-  // subscribers every push is one write a connection, and the
-  // type-erased executor of tcp::socket and beast::tcp_stream (copied at
-  // each step of each write) cost more than the strand itself.
-  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
-  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
-
-  StreamSession(std::shared_ptr<StreamRegistry> hub, Socket socket);
+  // REQUIRES: the socket's strand is the session's own.
+  StreamSession(std::shared_ptr<StreamRegistry> hub, StrandSocket socket);
   ~StreamSession() override;
 
   // Accepts the upgrade and runs until the connection ends.
@@ -188,8 +180,7 @@ class StreamSession : public StreamSink, public std::enable_shared_from_this<Str
   void PublishStats();
 
   std::shared_ptr<StreamRegistry> hub_;
-  // A plain socket below: the WebSocket layer keeps the timeouts itself.
-  boost::beast::websocket::stream<Socket> ws_;
+  boost::beast::websocket::stream<StrandSocket> ws_;
   boost::beast::http::request<boost::beast::http::string_body> req_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer send_timer_;

@@ -1,0 +1,24 @@
+#include "strand_socket.h"
+
+#include <boost/asio/query.hpp>
+
+namespace bangdan {
+
+StrandSocket MoveOntoStrand(boost::beast::tcp_stream&& stream, boost::asio::io_context& ioc) {
+  StrandSocket socket(boost::asio::make_strand(ioc));
+  boost::asio::ip::tcp::socket from = stream.release_socket();
+  boost::system::error_code ec;
+  const boost::asio::ip::tcp protocol = from.local_endpoint(ec).protocol();
+  if (ec) return socket;  // `from` closes as it goes
+  const auto fd = from.release(ec);
+  if (!ec) socket.assign(protocol, fd, ec);
+  return socket;
+}
+
+StrandSocket MoveOntoStrand(boost::beast::tcp_stream&& stream) {
+  auto& ioc = static_cast<boost::asio::io_context&>(
+      boost::asio::query(stream.get_executor(), boost::asio::execution::context));
+  return MoveOntoStrand(std::move(stream), ioc);
+}
+
+}  // namespace bangdan
