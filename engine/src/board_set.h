@@ -30,6 +30,7 @@
 // Thread safety: none.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -198,6 +199,39 @@ class BoardSet {
       }
     }
     versions_[e.board_and_dirty & ~kDirtyBit] = c.seq;
+  }
+
+  // What a run of events did to one entry, summed before it is touched
+  // (replay does, engine_replay.cpp): their changes added up, the last of
+  // them that moved each value (0: none did) and the first of them.
+  struct Run {
+    int64_t delta[kMetricCount];
+    uint64_t moved_seq[kMetricCount];
+    uint64_t first_seq;
+  };
+  // Adds a run, leaving the entry (and its board's version) as Update with
+  // each of the run's events in turn would: a new entry's first event counts
+  // as a change of all three values, later ones of those they move. An
+  // entry's events may be spread over several runs that interleave in time,
+  // added in any order, as long as the run that holds the entry's first
+  // event creates it (seqs are kept as the newest of the runs').
+  void AddRun(uint32_t index, bool created, const Run& r) {
+    Entry& e = mutable_entry(index);
+    uint64_t seq[kMetricCount];
+    uint64_t newest = 0;
+    for (int m = 0; m < kMetricCount; ++m) {
+      seq[m] = created ? std::max(r.first_seq, r.moved_seq[m]) : r.moved_seq[m];
+      newest = std::max(newest, seq[m]);
+    }
+    if (newest == 0) return;  // nothing moved
+    if (!(e.board_and_dirty & kDirtyBit)) MarkDirty(index, created);
+    for (int m = 0; m < kMetricCount; ++m) {
+      e.value[m] += r.delta[m];
+      // Another run of this entry may hold later events than this one.
+      e.seq[m] = std::max(e.seq[m], seq[m]);
+    }
+    uint64_t& version = versions_[e.board_and_dirty & ~kDirtyBit];
+    version = std::max(version, newest);
   }
 
   // The entry of (scope, entity), kNone if there is none.

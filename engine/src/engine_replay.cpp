@@ -1,30 +1,37 @@
 // Engine::ReplayBatch and ReplayPipeline: logged events back on the boards.
 //
 // ReplayBatch admits a run of logged events (checking that the log agrees
-// with itself) and applies them with ApplyBatch. ReplayPipeline splits that
-// work in two halves that can run at once, because they touch disjoint parts
-// of the state:
-//  - the caller's half: admission (the dedup window), the names (interned in
-//    event order), the clock, the windows' totals and the day windows' map —
-//    everything but the board entries. It writes down, per event, what the
-//    entries need: keys, change, day and day window (`Prepared`).
-//  - the helper's half: from those notes, the entries of every family in the
-//    total window and the day window, nothing else.
-// So while the helper puts batch k on the boards, the caller prepares batch
-// k + 1. Each board set sees the same updates in the same order as under
-// ReplayBatch, and the names are interned in the same order: the state is
-// the same, byte for byte (tests/engine/engine_replay_test.cpp).
+// with itself) and applies them with ApplyBatch, as the server applies a
+// frame. ReplayPipeline does the same work differently, because during
+// recovery nothing reads the boards until the end:
+//  - it sums before it touches a board. An event's ten families follow from
+//    two keys, (city, firm, team, user) and (city, product), so each event
+//    is added to one sum of each key per window (replay_sums.h), and the
+//    sums go on the boards when the run ends or the sums grow large
+//    (RollUp: each key's families once, through BoardSet::AddRun). A long
+//    log holds the same few hundred thousand keys millions of times.
+//  - it works in two halves that can run at once, because they touch
+//    disjoint parts of the state. The caller's: admission (the dedup
+//    window), the names (interned in event order), the clock, the windows'
+//    totals and the day windows' map — everything but the boards — and a
+//    note per event of its keys, change and day. The helper's: those notes
+//    into the sums. While the helper sums batch k, the caller prepares
+//    batch k + 1; roll-ups run on the caller's thread, the helper idle.
+// Sums are created in order of their keys' first events and rolled up in
+// that order, and the names are interned in the same order as by
+// ReplayBatch: the state ends the same, byte for byte
+// (tests/engine/engine_replay_test.cpp).
 //
-// Two things would make the halves meet, and a batch that has either runs
-// alone, as ReplayBatch, once the one before is done: a new day on the
-// clock (retention may free a day window the helper is still writing to),
-// and events a fuzzy snapshot may hold already (ApplyCatchingUp reads the
-// entries to decide).
-#include <optional>
+// Events a snapshot written in steps may hold already go through
+// ReplayBatch, once every sum is on the boards: ApplyCatchingUp reads the
+// entries to decide.
+#include <map>
+#include <memory>
 
 #include "apply_steps.h"
 #include "bangdan/engine.h"
 #include "engine_impl.h"
+#include "replay_sums.h"
 
 namespace bangdan {
 
@@ -70,19 +77,25 @@ Status CheckNothingPending(const EngineState& s) {
                             " admissions are pending");
 }
 
-// One event, as the helper's half needs it.
-struct Prepared {
-  Keys keys;
+// What the sums need of one event, noted by the caller's half.
+struct Note {
+  SumTable::Key people;    // (city, firm, team, user)
+  SumTable::Key products;  // (city, product, 0, 0); product kAbsent: none
   BoardSet::Change change;
   int32_t day;
-  Window* day_window;  // nullptr: the day is not kept
+  WindowSums* day_sums;  // nullptr: the day is not kept
 };
 
-// The caller's half of `events`: everything but the entries, which are left
-// to ApplyPrepared with what *out says of each event. Names are interned in
-// a pipeline as in ApplyBatch: an event's name slots load while the events
-// before it are interned, then its names' records.
-void Prepare(EngineState& s, std::span<const AdmittedEvent> events, std::vector<Prepared>* out) {
+// The sums of the day windows, by day. A day's sums outlive its window
+// until the next roll-up (notes may still point to them), which drops them.
+using DaySums = std::map<int32_t, std::unique_ptr<WindowSums>>;
+
+// The caller's half of `events`: everything but the boards — names (in a
+// pipeline as in ApplyBatch: an event's name slots load while the events
+// before it are interned, then its names' records), the clock, the windows'
+// totals, the dedup window's eviction — and a note of what the sums need.
+void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
+             std::vector<Note>* out) {
   constexpr size_t kAhead = 8;   // events between hashing a name and interning it
   constexpr size_t kRecord = 4;  // events between loading its record and interning it
   constexpr size_t kRing = 16;   // > kAhead, a power of two
@@ -90,6 +103,8 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, std::vector<
   const size_t n = events.size();
   for (size_t i = 0; i < std::min(n, kAhead); ++i) HashNames(s, *events[i].event, hash[i]);
   out->clear();
+  int32_t last_day = BoardSet::kNoDay;
+  WindowSums* last_sums = nullptr;
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) HashNames(s, *events[i + kAhead].event, hash[(i + kAhead) % kRing]);
     if (i + kRecord < n) PrefetchNameRecords(s, *events[i + kRecord].event, hash[(i + kRecord) % kRing]);
@@ -99,37 +114,151 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, std::vector<
     InternNames(s, e, hash[i % kRing], &id);
     const int32_t day = DayOfEvent(s, a);
     const BoardSet::Change change = ChangeOf(e, a.seq);
-    Window* window = ApplyToTotals(s, a, day, change);
-    out->push_back(Prepared{KeysOf(id), change, day, window});
+    WindowSums* sums = nullptr;
+    if (ApplyToTotals(s, a, day, change) != nullptr) {
+      if (day != last_day) {
+        std::unique_ptr<WindowSums>& d = (*day_sums)[day];
+        if (!d) d = std::make_unique<WindowSums>();
+        last_day = day;
+        last_sums = d.get();
+      }
+      sums = last_sums;
+    }
+    out->push_back(Note{{{id[0], id[1], id[2], id[3]}},
+                        {{id[0], id[4], 0, 0}},
+                        change,
+                        day,
+                        sums});
     Applied(s, a);
   }
 }
 
-// The helper's half: the entries, as ApplyBatch's last stages put them — the
-// total entries' slots, then the entries, then the day entries through their
-// links load a few events ahead of the event being applied.
-void ApplyPrepared(Window& total, std::span<const Prepared> events) {
+// Adds one event to the sums of its two keys in the total window and, if its
+// day is kept, through the total sums' links in its day's window.
+struct SumSlots {
+  uint64_t hash[2];
+  uint32_t index[2];  // in the total window's tables, kNone: not (yet) there
+};
+
+// The helper's half: the notes into the sums, in a pipeline like ApplyBatch's
+// — the total tables' slots, then the sums, then the day sums through their
+// links load a few events ahead of the event being added.
+void SumNotes(WindowSums& total, std::span<const Note> notes) {
   constexpr size_t kStride = 4;
   constexpr size_t kRing = 16;  // > 3 * kStride, a power of two
-  TotalEntries found[kRing];
-  const size_t n = events.size();
+  SumSlots at[kRing];
+  const size_t n = notes.size();
+  auto has_product = [](const Note& note) { return note.products.id[1] != kAbsent; };
   for (size_t step = 0; step < n + 3 * kStride; ++step) {
-    if (step < n) PrefetchTotalSlots(total, events[step].keys, &found[step % kRing]);
+    if (step < n) {
+      const Note& note = notes[step];
+      SumSlots& a = at[step % kRing];
+      a.hash[0] = SumTable::HashOf(note.people);
+      total.people.Prefetch(a.hash[0]);
+      if (has_product(note)) {
+        a.hash[1] = SumTable::HashOf(note.products);
+        total.products.Prefetch(a.hash[1]);
+      }
+    }
     if (step >= kStride && step - kStride < n) {
       const size_t i = step - kStride;
-      FindTotalEntries(total, events[i].keys, &found[i % kRing]);
+      const Note& note = notes[i];
+      SumSlots& a = at[i % kRing];
+      a.index[0] = total.people.Find(note.people, a.hash[0]);
+      if (a.index[0] != SumTable::kNone) PrefetchLine(&total.people.sum(a.index[0]));
+      a.index[1] = SumTable::kNone;
+      if (has_product(note)) {
+        a.index[1] = total.products.Find(note.products, a.hash[1]);
+        if (a.index[1] != SumTable::kNone) PrefetchLine(&total.products.sum(a.index[1]));
+      }
     }
     if (step >= 2 * kStride && step - 2 * kStride < n) {
       const size_t i = step - 2 * kStride;
-      const Prepared& p = events[i];
-      if (p.day_window != nullptr) PrefetchDayEntries(*p.day_window, p.day, p.keys, found[i % kRing]);
+      const Note& note = notes[i];
+      const SumSlots& a = at[i % kRing];
+      if (note.day_sums != nullptr) {
+        SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
+        SumTable* tot[2] = {&total.people, &total.products};
+        for (int k = 0; k < 2; ++k) {
+          if (a.index[k] == SumTable::kNone) continue;
+          const SumTable::Sum& sum = tot[k]->sum(a.index[k]);
+          if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
+        }
+      }
     }
     if (step >= 3 * kStride) {
       const size_t i = step - 3 * kStride;
-      const Prepared& p = events[i];
-      ApplyToFamilies(total, p.day_window, p.day, p.keys, p.change, &found[i % kRing]);
+      const Note& note = notes[i];
+      const SumSlots& a = at[i % kRing];
+      SumTable* tot[2] = {&total.people, &total.products};
+      const SumTable::Key* key[2] = {&note.people, &note.products};
+      for (int k = 0; k < (has_product(note) ? 2 : 1); ++k) {
+        // Found ahead, unless an earlier event of the batch created it since.
+        const uint32_t index = a.index[k] != SumTable::kNone ? a.index[k]
+                                                             : tot[k]->Locate(*key[k], a.hash[k]);
+        SumTable::Sum& sum = tot[k]->sum(index);
+        AddToRun(sum.run, note.change);
+        if (note.day_sums == nullptr) continue;
+        SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
+        if (sum.link_day != note.day) {  // another day, or a new key: look it up once
+          sum.link_index = day.Locate(*key[k], a.hash[k]);
+          sum.link_day = note.day;
+        }
+        AddToRun(day.sum(sum.link_index).run, note.change);
+      }
     }
   }
+}
+
+// Puts one table's sums on a window's boards, each on the families its key
+// names (`families`: a mask of them), in the order the sums were created —
+// which creates every entry where the events one by one would have. The
+// entries' slots and lines load a few sums ahead, as in ApplyBatch.
+void RollUpTable(const SumTable& table, uint32_t families, Window& w) {
+  constexpr size_t kStride = 4;
+  constexpr size_t kRing = 16;
+  Keys keys[kRing];
+  TotalEntries found[kRing];
+  const size_t n = table.size();
+  for (size_t step = 0; step < n + 2 * kStride; ++step) {
+    if (step < n) {
+      const SumTable::Key& k = table.key(static_cast<uint32_t>(step));
+      const bool people = families & 1;
+      Keys& keys_now = keys[step % kRing];
+      keys_now = KeysOf(people ? EntityIds{k.id[0], k.id[1], k.id[2], k.id[3], kAbsent}
+                               : EntityIds{k.id[0], kAbsent, kAbsent, kAbsent, k.id[1]});
+      keys_now.present &= families;
+      PrefetchTotalSlots(w, keys_now, &found[step % kRing]);
+    }
+    if (step >= kStride && step - kStride < n) {
+      const size_t i = step - kStride;
+      FindTotalEntries(w, keys[i % kRing], &found[i % kRing]);
+    }
+    if (step >= 2 * kStride) {
+      const size_t i = step - 2 * kStride;
+      const Keys& k = keys[i % kRing];
+      const TotalEntries& f = found[i % kRing];
+      const BoardSet::Run& run = table.sum(static_cast<uint32_t>(i)).run;
+      ForEachFamily(k, [&](auto fam) {
+        BoardSet& set = w.sets[fam];
+        bool created = false;
+        // Found ahead, unless an earlier sum created it since.
+        const uint32_t index =
+            f.entry[fam] != nullptr
+                ? f.index[fam]
+                : set.template LocateAs<kScoped<fam>>(k.scope[fam], k.entity[fam], &created);
+        set.AddRun(index, created, run);
+      });
+    }
+  }
+}
+
+constexpr uint32_t kPeopleFamilies = 0xffu;     // city … user/team
+constexpr uint32_t kProductFamilies = 0x300u;   // product, product/city
+
+void RollUp(WindowSums& sums, Window& w) {
+  RollUpTable(sums.people, kPeopleFamilies, w);
+  RollUpTable(sums.products, kProductFamilies, w);
 }
 
 }  // namespace
@@ -150,42 +279,73 @@ struct ReplayPipeline::Impl {
   Engine* engine;
   EngineState* state;
   Helper* helper;
+  size_t max_sums;
   std::vector<AdmittedEvent> admitted;
-  std::vector<Prepared> prepared[2];  // the batch in flight and the next
-  int next = 0;                       // the one Add fills
+  std::vector<Note> notes[2];  // the batch in flight and the next
+  int next = 0;                // the one Add fills
   bool in_flight = false;
+  WindowSums total_sums;
+  DaySums day_sums;
 
-  // Whether `events` must run alone (see the top of this file).
-  bool MustRunAlone(std::span<const LoggedEvent> events) const {
-    const EngineState& s = *state;
-    if (!s.has_clock || events.empty()) return true;
-    int64_t latest = s.clock_ms;
-    for (const LoggedEvent& e : events) {
-      if (e.seq <= s.catch_up_seq) return true;
-      latest = std::max(latest, e.recv_ms);
+  size_t SumCount() const {
+    size_t n = total_sums.size();
+    for (const auto& [day, sums] : day_sums) n += sums->size();
+    return n;
+  }
+
+  // Returns once the helper's batch is in the sums.
+  void Wait() {
+    if (!in_flight) return;
+    helper->Wait();
+    in_flight = false;
+  }
+
+  // Puts every sum on the boards and empties them. The helper must be idle;
+  // it rolls up the total window while the caller's thread does the days
+  // (the windows' sets are disjoint). A day whose window retention has freed
+  // since is dropped with its sums; `drop_days`: every day's sums go (no
+  // note points to them any more).
+  void RollUpAll(bool drop_days) {
+    EngineState& s = *state;
+    WindowSums* sums = &total_sums;
+    Window* total = &s.total;
+    if (helper != nullptr && !day_sums.empty()) {
+      helper->Start([sums, total] { RollUp(*sums, *total); });
+      in_flight = true;
+    } else {
+      RollUp(*sums, *total);
     }
-    return DayOf(latest, s.options.tz_offset_minutes) != s.Today();
+    for (auto it = day_sums.begin(); it != day_sums.end();) {
+      const auto window = s.days.find(it->first);
+      if (window != s.days.end()) RollUp(*it->second, *window->second);
+      it->second->Clear(/*release=*/drop_days || window == s.days.end());
+      it = drop_days ? day_sums.erase(it) : std::next(it);
+    }
+    Wait();
+    total_sums.Clear(drop_days);
   }
 };
 
-ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper)
+ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, size_t max_sums)
     : impl_(std::make_unique<Impl>()) {
   impl_->engine = engine;
   impl_->state = engine->impl_.get();
   impl_->helper = helper;
+  impl_->max_sums = max_sums;
 }
 
 ReplayPipeline::~ReplayPipeline() { Finish(); }
 
 void ReplayPipeline::Finish() {
-  if (!impl_->in_flight) return;
-  impl_->helper->Wait();
-  impl_->in_flight = false;
+  impl_->Wait();
+  impl_->RollUpAll(/*drop_days=*/true);
 }
 
 Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) {
   Impl& p = *impl_;
-  if (p.helper == nullptr || p.MustRunAlone(events)) {
+  // Events a state written in steps may hold already: ApplyCatchingUp reads
+  // the entries to decide, so they must be on the boards.
+  if (!events.empty() && events.front().seq <= p.state->catch_up_seq) {
     Finish();
     return p.engine->ReplayBatch(events, failed);
   }
@@ -195,11 +355,16 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   p.admitted.clear();
   status = AdmitLogged(*p.state, events, &p.admitted);
   *failed = p.admitted.size();
-  std::vector<Prepared>& batch = p.prepared[p.next];
-  Prepare(*p.state, p.admitted, &batch);
-  Finish();  // the batch before is on the boards: its notes may be reused
-  Window* total = &p.state->total;
-  p.helper->Start([total, &batch] { ApplyPrepared(*total, batch); });
+  std::vector<Note>& batch = p.notes[p.next];
+  Prepare(*p.state, p.admitted, &p.day_sums, &batch);
+  p.Wait();  // the batch before is in the sums: its notes may be reused
+  if (p.SumCount() >= p.max_sums) p.RollUpAll(/*drop_days=*/false);
+  WindowSums* total = &p.total_sums;
+  if (p.helper == nullptr) {
+    SumNotes(*total, batch);
+    return status;
+  }
+  p.helper->Start([total, &batch] { SumNotes(*total, batch); });
   p.in_flight = true;
   p.next ^= 1;
   return status;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <random>
 #include <vector>
 
@@ -149,6 +150,73 @@ TEST(BoardSetTest, ABoardWhoseEveryEntryChangedSinceItsLastReadFreesItsTrees) {
     b = set.PrepareBoard(0, static_cast<Metric>(m));
     ASSERT_EQ(TreeOrder(set, *b, m), ModelOrder(model, 0, m)) << "metric " << m;
     ASSERT_EQ(b->trees[m].CheckInvariants(), "");
+  }
+}
+
+// AddRun: events summed per run, runs added in order of their first events,
+// each entity's events spread over several runs that interleave (as replay's
+// sums: one entity's events belong to many keys). Interleaved with reads, the
+// set must hold exactly what Add of each event in turn leaves: values, seqs,
+// entry order, counts, versions and the boards' order.
+TEST(BoardSetTest, RunsOfEventsLeaveWhatTheEventsOneByOneLeave) {
+  for (bool scoped : {false, true}) {
+    std::mt19937_64 rng(scoped ? 11 : 12);
+    BoardSet by_event(scoped), by_run(scoped);
+    uint64_t seq = 0;
+    for (int round = 0; round < 40; ++round) {
+      // A run is (scope, entity, group): the group splits one entity's
+      // events over several runs.
+      std::map<std::tuple<uint32_t, uint32_t, int>, BoardSet::Run> runs;
+      std::vector<std::tuple<uint32_t, uint32_t, int>> run_order;  // by first event
+      for (int i = 0; i < 500; ++i) {
+        const uint32_t scope = scoped ? static_cast<uint32_t>(rng() % 6) : 0;
+        const auto entity = static_cast<uint32_t>(rng() % 40);
+        const int group = static_cast<int>(rng() % 3);
+        const int64_t sign = rng() % 5 == 0 ? -1 : 1;
+        const int64_t delta[kMetricCount] = {sign * static_cast<int64_t>(rng() % 3),
+                                             sign * static_cast<int64_t>(rng() % 2), sign};
+        ++seq;
+        by_event.Add(scope, entity, delta, seq);
+        const auto key = std::make_tuple(scope, entity, group);
+        auto [it, fresh] = runs.try_emplace(key, BoardSet::Run{{0, 0, 0}, {0, 0, 0}, 0});
+        if (fresh) run_order.push_back(key);
+        BoardSet::Run& r = it->second;
+        if (r.first_seq == 0) r.first_seq = seq;
+        for (int m = 0; m < kMetricCount; ++m) {
+          r.delta[m] += delta[m];
+          if (delta[m] != 0) r.moved_seq[m] = seq;
+        }
+      }
+      for (const auto& key : run_order) {
+        bool created;
+        const uint32_t index = by_run.Locate(std::get<0>(key), std::get<1>(key), &created);
+        by_run.AddRun(index, created, runs[key]);
+      }
+      ASSERT_EQ(by_run.entry_count(), by_event.entry_count());
+      for (uint32_t i = 0; i < by_event.entry_count(); ++i) {
+        const BoardSet::Entry& want = by_event.entry(i);
+        const BoardSet::Entry& got = by_run.entry(i);
+        ASSERT_EQ(got.entity, want.entity) << "entry " << i;
+        ASSERT_EQ(by_run.ScopeOf(i), by_event.ScopeOf(i));
+        for (int m = 0; m < kMetricCount; ++m) {
+          ASSERT_EQ(got.value[m], want.value[m]) << "entry " << i << " metric " << m;
+          ASSERT_EQ(got.seq[m], want.seq[m]) << "entry " << i << " metric " << m;
+        }
+      }
+      for (uint32_t scope = 0; scope < (scoped ? 6u : 1u); ++scope) {
+        ASSERT_EQ(by_run.Version(scope), by_event.Version(scope)) << "scope " << scope;
+        // Read now and then, so that later runs meet kept trees.
+        if (rng() % 2 == 0) continue;
+        const auto m = static_cast<Metric>(rng() % kMetricCount);
+        BoardSet::Board* want = by_event.PrepareBoard(scope, m);
+        BoardSet::Board* got = by_run.PrepareBoard(scope, m);
+        ASSERT_EQ(got == nullptr, want == nullptr);
+        if (want == nullptr) continue;
+        ASSERT_EQ(got->count, want->count);
+        ASSERT_EQ(TreeOrder(by_run, *got, static_cast<int>(m)),
+                  TreeOrder(by_event, *want, static_cast<int>(m)));
+      }
+    }
   }
 }
 

@@ -1,7 +1,8 @@
-// ReplayPipeline: replay on two threads must leave the engine exactly as
-// ReplayBatch does — the same bytes — across days, retention, refunds,
-// duplicates that count again and absent fields; and stop where ReplayBatch
-// stops when the log disagrees with itself.
+// ReplayPipeline: replay through sums, on one thread or two, must leave the
+// engine exactly as the live engine (and ReplayBatch) does — the same bytes —
+// across days, retention, refunds, duplicates that count again, absent
+// fields and roll-ups at any point; and stop where ReplayBatch stops when the
+// log disagrees with itself.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -74,7 +75,7 @@ TEST(ReplayPipelineTest, TwoThreadsGiveTheLiveEnginesStateByteForByte) {
   }
 }
 
-TEST(ReplayPipelineTest, WithoutAHelperItIsReplayBatch) {
+TEST(ReplayPipelineTest, WithoutAHelperTheSameBytes) {
   const Log log(5'000, 6);
   Engine engine(Options());
   ReplayPipeline replay(&engine, nullptr);
@@ -85,6 +86,61 @@ TEST(ReplayPipelineTest, WithoutAHelperItIsReplayBatch) {
   }
   replay.Finish();
   EXPECT_EQ(StateOf(engine), log.state);
+}
+
+// The sums go on the boards whenever they grow past max_sums, and at every
+// Finish, after which Add may go on: each roll-up must continue the entries
+// (order, values, the seqs of their last changes) exactly. Small limits roll
+// up after nearly every batch, across midnights and dropped days.
+TEST(ReplayPipelineTest, RollingUpMidwayChangesNothing) {
+  const Log log(20'000, 8);
+  std::unique_ptr<Helper> helper = Env::Default()->NewHelper();
+  for (size_t max_sums : {1, 50, 3'000}) {
+    for (bool with_helper : {false, true}) {
+      Engine engine(Options());
+      ReplayPipeline replay(&engine, with_helper ? helper.get() : nullptr, max_sums);
+      for (size_t at = 0; at < log.logged.size(); at += 400) {
+        size_t failed;
+        const size_t n = std::min<size_t>(400, log.logged.size() - at);
+        ASSERT_TRUE(replay.Add(std::span(log.logged).subspan(at, n), &failed).ok());
+        if (at % 4'000 == 0) replay.Finish();
+      }
+      replay.Finish();
+      EXPECT_EQ(StateOf(engine), log.state) << "max_sums " << max_sums << " helper " << with_helper;
+    }
+  }
+}
+
+// What replay leaves is a live engine: reads, then more events applied live,
+// give what the engine that saw everything live gives.
+TEST(ReplayPipelineTest, AReplayedEngineGoesOnLive) {
+  const Log log(8'000, 9);
+  Engine live(Options()), replayed(Options());
+  const size_t half = log.logged.size() / 2;
+  for (size_t i = 0; i < half; ++i) {
+    live.Apply(log.logged[i].event, live.Admit(log.logged[i].event, log.logged[i].recv_ms));
+  }
+  {
+    std::unique_ptr<Helper> helper = Env::Default()->NewHelper();
+    ReplayPipeline replay(&replayed, helper.get());
+    size_t failed;
+    ASSERT_TRUE(replay.Add(std::span(log.logged).first(half), &failed).ok());
+  }
+  const int64_t now = log.logged[half - 1].recv_ms;
+  BoardRef firms{Dimension::kFirm, ScopeKind::kNone, "", WindowSpec::Today()};
+  BoardPage want, got;
+  ASSERT_TRUE(live.Top(firms, Metric::kWeight, 0, 100, now, &want).ok());
+  ASSERT_TRUE(replayed.Top(firms, Metric::kWeight, 0, 100, now, &got).ok());
+  ASSERT_EQ(got.count, want.count);
+  ASSERT_EQ(got.rows.size(), want.rows.size());
+  for (size_t i = 0; i < want.rows.size(); ++i) EXPECT_EQ(got.rows[i].key, want.rows[i].key);
+  for (size_t i = half; i < log.logged.size(); ++i) {
+    const LoggedEvent& l = log.logged[i];
+    live.Apply(l.event, live.Admit(l.event, l.recv_ms));
+    replayed.Apply(l.event, replayed.Admit(l.event, l.recv_ms));
+  }
+  EXPECT_EQ(StateOf(replayed), StateOf(live));
+  EXPECT_EQ(StateOf(replayed), log.state);
 }
 
 // A repeated id or a gap mid-batch: the events before it are on the boards

@@ -32,5 +32,9 @@ check() {
   fi
 }
 check _ZN7bangdan6Engine10ApplyBatch 8 "Engine::ApplyBatch"
-check _ZN7bangdan12_GLOBAL__N_113ApplyPrepared 5 "replay's ApplyPrepared"
+# Replay's SumNotes: the two keys' slots, their sums, their day sums = 6;
+# RollUpTable: each family's lookup slot and entry, ten families in two
+# tables' instances (30 in the build this was written against).
+check _ZN7bangdan12_GLOBAL__N_18SumNotes 6 "replay's SumNotes"
+check _ZN7bangdan12_GLOBAL__N_111RollUpTable 10 "replay's RollUpTable"
 exit $status

@@ -144,16 +144,22 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-// Replay on two threads: ReplayBatch's work in two halves that overlap. A
-// batch's events are admitted, their names interned and the windows' totals
-// counted on the caller's thread while the helper puts the batch before on the
-// boards (engine_replay.cpp). The engine ends byte for byte as ReplayBatch on
-// each batch in turn would leave it. Between the first Add and Finish nothing
+// Replay of a long log: ReplayBatch's result, reached faster. Events are
+// summed per key before they touch a board (their ten families follow from
+// two keys), and the work is split in two halves that overlap: a batch's
+// events are admitted, their names interned and the windows' totals counted
+// on the caller's thread while the helper adds the batch before to the sums
+// (engine_replay.cpp). The engine ends byte for byte as ReplayBatch on each
+// batch in turn would leave it. Between the first Add and Finish nothing
 // else may use the engine, but applied_seq() on the caller's thread.
 class ReplayPipeline {
  public:
-  // helper == nullptr: each Add is a ReplayBatch.
-  ReplayPipeline(Engine* engine, Helper* helper);
+  // Sums held before they are put on the boards mid-replay: ~120 bytes
+  // each (the sum, its key and slot).
+  static constexpr size_t kDefaultMaxSums = size_t{1} << 22;
+
+  // helper == nullptr: both halves on the caller's thread.
+  ReplayPipeline(Engine* engine, Helper* helper, size_t max_sums = kDefaultMaxSums);
   ~ReplayPipeline();  // Finish()
   ReplayPipeline(const ReplayPipeline&) = delete;
   ReplayPipeline& operator=(const ReplayPipeline&) = delete;
@@ -161,7 +167,7 @@ class ReplayPipeline {
   // As ReplayBatch (the events before events[*failed] are admitted and will
   // be applied, the rest are not); `events` may go once it returns.
   Status Add(std::span<const LoggedEvent> events, size_t* failed);
-  // Returns once every batch added is on the boards.
+  // Returns once every batch added is on the boards. Add may follow.
   void Finish();
 
  private:

@@ -1,0 +1,109 @@
+// SumTable: what a run of replayed events did, summed per key, before any
+// board entry is touched (engine_replay.cpp).
+//
+// Every family of an event follows from two keys: city, firm, firm/city,
+// team, team/city, team/firm, user and user/team from (city, firm, team,
+// user); product and product/city from (city, product). Replay adds an event
+// to one sum of each key per window — two lookups instead of ten entries —
+// and puts the sums on the boards when the run ends (BoardSet::AddRun),
+// each key's families once. A campaign's users buy again and again from the
+// same team, so a long log has far fewer keys than events.
+//
+// A sum is created by its key's first event, so the sums are in order of
+// first appearance, and so are the keys of any family within them: going
+// through the sums in order creates every entry where the events one by one
+// would have. The table is open addressing (linear probing, load ≤ 1/2,
+// doubling), the sums one cache line each; nothing is ever deleted but all
+// at once (Clear).
+//
+// Thread safety: none.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "board_set.h"
+#include "hash.h"
+#include "prefetch.h"
+
+namespace bangdan {
+
+class SumTable {
+ public:
+  static constexpr uint32_t kNone = 0xffffffffu;
+
+  // (city, firm, team, user) or (city, product, 0, 0); an absent name is
+  // its own id (apply_steps.h, kAbsent).
+  struct Key {
+    uint32_t id[4];
+    bool operator==(const Key&) const = default;
+  };
+
+  struct alignas(64) Sum {
+    BoardSet::Run run;  // first_seq 0: no event yet
+    // In a table of the total window: where this key's sum is in the table
+    // of the day it last went to (as the total window's entries link theirs),
+    // so that an event's day sum costs no lookup.
+    int32_t link_day;
+    uint32_t link_index;
+  };
+
+  SumTable();
+
+  static uint64_t HashOf(const Key& k) {
+    return HashInt((uint64_t{k.id[2]} << 32 | k.id[3]) ^ HashInt(uint64_t{k.id[0]} << 32 | k.id[1]));
+  }
+  // Starts loading the slot of the key whose hash is h.
+  void Prefetch(uint64_t h) const { PrefetchLine(&slots_[h & mask_]); }
+  // The sum of k (hash h), kNone if it has none.
+  uint32_t Find(const Key& k, uint64_t h) const {
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].index == kNone) return kNone;
+      if (slots_[i].key == k) return slots_[i].index;
+    }
+  }
+  // The sum of k (hash h), created empty if need be.
+  uint32_t Locate(const Key& k, uint64_t h);
+
+  Sum& sum(uint32_t i) { return sums_[i]; }
+  const Sum& sum(uint32_t i) const { return sums_[i]; }
+  const Key& key(uint32_t i) const { return keys_[i]; }
+  uint32_t size() const { return static_cast<uint32_t>(keys_.size()); }
+
+  // Forgets every sum; `release`: gives the memory back too.
+  void Clear(bool release);
+
+ private:
+  struct Slot {
+    Key key;
+    uint32_t index;  // kNone: empty
+  };
+  void Grow();
+
+  std::vector<Slot> slots_;
+  size_t mask_;
+  std::vector<Sum> sums_;
+  std::vector<Key> keys_;
+};
+
+// Adds one event's change to a sum.
+inline void AddToRun(BoardSet::Run& r, const BoardSet::Change& c) {
+  if (r.first_seq == 0) r.first_seq = c.seq;
+  for (int m = 0; m < kMetricCount; ++m) {
+    r.delta[m] += c.delta[m];
+    if (c.moves >> m & 1) r.moved_seq[m] = c.seq;
+  }
+}
+
+// The sums of one window.
+struct WindowSums {
+  SumTable people;    // (city, firm, team, user)
+  SumTable products;  // (city, product)
+  size_t size() const { return size_t{people.size()} + products.size(); }
+  void Clear(bool release) {
+    people.Clear(release);
+    products.Clear(release);
+  }
+};
+
+}  // namespace bangdan
