@@ -62,15 +62,14 @@ inline void AddToTotals(Window& w, const BoardSet::Change& c) {
   w.last_seq = c.seq;
 }
 
-inline std::array<std::string_view, kDimensionCount> FieldsOf(const Event& e) {
-  return {e.city, e.firm, e.team, e.user, e.product};
-}
+// An event's names, indexed by Dimension; empty: absent.
+using Fields = std::array<std::string_view, kDimensionCount>;
 
+inline Fields FieldsOf(const Event& e) { return {e.city, e.firm, e.team, e.user, e.product}; }
 
-// Hashes the event's names into hash[d] (present fields only) and starts
-// loading their slots in the interners.
-inline void HashNames(const EngineState& s, const Event& e, uint64_t hash[kDimensionCount]) {
-  const auto fields = FieldsOf(e);
+// Hashes the names into hash[d] (present ones only) and starts loading their
+// slots in the interners.
+inline void HashNames(const EngineState& s, const Fields& fields, uint64_t hash[kDimensionCount]) {
   for (int d = 0; d < kDimensionCount; ++d) {
     if (fields[d].empty()) continue;
     hash[d] = Interner::HashOf(fields[d]);
@@ -78,21 +77,19 @@ inline void HashNames(const EngineState& s, const Event& e, uint64_t hash[kDimen
   }
 }
 
-// Starts loading the records of the event's names, once HashNames' slots
-// are in cache: Intern compares the name's bytes with them.
-inline void PrefetchNameRecords(const EngineState& s, const Event& e,
+// Starts loading the names' records, once HashNames' slots are in cache:
+// Intern compares the name's bytes with them.
+inline void PrefetchNameRecords(const EngineState& s, const Fields& fields,
                                 const uint64_t hash[kDimensionCount]) {
-  const auto fields = FieldsOf(e);
   for (int d = 0; d < kDimensionCount; ++d) {
     if (!fields[d].empty()) s.names[d].PrefetchRecord(hash[d]);
   }
 }
 
-// The event's ids into *id, its names interned in event order (ids are
-// handed out in order of first appearance). `hash`: from HashNames.
-inline void InternNames(EngineState& s, const Event& e, const uint64_t hash[kDimensionCount],
+// The names' ids into *id, interned in event order (ids are handed out in
+// order of first appearance). `hash`: from HashNames.
+inline void InternNames(EngineState& s, const Fields& fields, const uint64_t hash[kDimensionCount],
                         EntityIds* id) {
-  const auto fields = FieldsOf(e);
   for (int d = 0; d < kDimensionCount; ++d) {
     (*id)[d] = fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d], hash[d]);
   }

@@ -112,17 +112,19 @@ namespace {
 namespace stage {
 
 // 1. The names' lookup slots.
-void HashNames(const EngineState& s, const Event& e, Warmed& w) { apply::HashNames(s, e, w.hash); }
+void HashNames(const EngineState& s, const Event& e, Warmed& w) {
+  apply::HashNames(s, FieldsOf(e), w.hash);
+}
 
 // 2. The names' records (id and bytes).
 void LoadNames(const EngineState& s, const Event& e, const Warmed& w) {
-  PrefetchNameRecords(s, e, w.hash);
+  PrefetchNameRecords(s, FieldsOf(e), w.hash);
 }
 
 // 3. The ids (interned in event order: ids are handed out in order of first
 //    appearance), hence the keys; their lookup slots in the total window.
 void InternNames(EngineState& s, const AdmittedEvent& a, Warmed& w) {
-  apply::InternNames(s, *a.event, w.hash, &w.id);
+  apply::InternNames(s, FieldsOf(*a.event), w.hash, &w.id);
   w.keys = KeysOf(w.id);
   w.day = DayOfEvent(s, a.admission);
   PrefetchTotalSlots(s.total, w.keys, &w.totals);

@@ -12,11 +12,12 @@
 //    log holds the same few hundred thousand keys millions of times.
 //  - it works in two halves that can run at once, because they touch
 //    disjoint parts of the state. The caller's: admission (the dedup
-//    window), the names (interned in event order), the clock, the windows'
-//    totals and the day windows' map — everything but the boards — and a
-//    note per event of its keys, change and day. The helper's: those notes
-//    into the sums. While the helper sums batch k, the caller prepares
-//    batch k + 1; roll-ups run on the caller's thread, the helper idle.
+//    window), the clock, the windows' totals and the day windows' map, and a
+//    note per event of its names, change and day. The helper's: the names,
+//    interned in event order, and the notes into the sums. While the helper
+//    works on batch k, the caller prepares batch k + 1; roll-ups run while
+//    no batch is in flight, the total window's on the helper beside the
+//    days' on the caller.
 // Sums are created in order of their keys' first events and rolled up in
 // that order, and the names are interned in the same order as by
 // ReplayBatch: the state ends the same, byte for byte
@@ -77,41 +78,47 @@ Status CheckNothingPending(const EngineState& s) {
                             " admissions are pending");
 }
 
-// What the sums need of one event, noted by the caller's half.
+// What the helper's half needs of one event, noted by the caller's.
 struct Note {
-  SumTable::Key people;    // (city, firm, team, user)
-  SumTable::Key products;  // (city, product, 0, 0); product kAbsent: none
+  uint32_t names_at;                        // in Notes::names
+  uint8_t name_size[kDimensionCount];       // 0: absent
   BoardSet::Change change;
   int32_t day;
   WindowSums* day_sums;  // nullptr: the day is not kept
+};
+
+// A batch's notes, and their names' bytes (copied: the logged events may go
+// once Add returns, and names are at most 128 bytes).
+struct Notes {
+  std::vector<Note> notes;
+  std::string names;
+  Fields FieldsOf(const Note& n) const {
+    Fields f;
+    size_t at = n.names_at;
+    for (int d = 0; d < kDimensionCount; ++d) {
+      f[d] = std::string_view(names.data() + at, n.name_size[d]);
+      at += n.name_size[d];
+    }
+    return f;
+  }
 };
 
 // The sums of the day windows, by day. A day's sums outlive its window
 // until the next roll-up (notes may still point to them), which drops them.
 using DaySums = std::map<int32_t, std::unique_ptr<WindowSums>>;
 
-// The caller's half of `events`: everything but the boards — names (in a
-// pipeline as in ApplyBatch: an event's name slots load while the events
-// before it are interned, then its names' records), the clock, the windows'
-// totals, the dedup window's eviction — and a note of what the sums need.
+// The caller's half of `events`: the clock, the windows' totals (creating
+// day windows, freeing those retention drops), the dedup window's eviction,
+// and a note of what the helper's half needs.
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
-             std::vector<Note>* out) {
-  constexpr size_t kAhead = 8;   // events between hashing a name and interning it
-  constexpr size_t kRecord = 4;  // events between loading its record and interning it
-  constexpr size_t kRing = 16;   // > kAhead, a power of two
-  uint64_t hash[kRing][kDimensionCount];
-  const size_t n = events.size();
-  for (size_t i = 0; i < std::min(n, kAhead); ++i) HashNames(s, *events[i].event, hash[i]);
-  out->clear();
+             Notes* out) {
+  out->notes.clear();
+  out->names.clear();
   int32_t last_day = BoardSet::kNoDay;
   WindowSums* last_sums = nullptr;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) HashNames(s, *events[i + kAhead].event, hash[(i + kAhead) % kRing]);
-    if (i + kRecord < n) PrefetchNameRecords(s, *events[i + kRecord].event, hash[(i + kRecord) % kRing]);
-    const Event& e = *events[i].event;
-    const Admission& a = events[i].admission;
-    EntityIds id;
-    InternNames(s, e, hash[i % kRing], &id);
+  for (const AdmittedEvent& admitted : events) {
+    const Event& e = *admitted.event;
+    const Admission& a = admitted.admission;
     const int32_t day = DayOfEvent(s, a);
     const BoardSet::Change change = ChangeOf(e, a.seq);
     WindowSums* sums = nullptr;
@@ -124,84 +131,92 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
       }
       sums = last_sums;
     }
-    out->push_back(Note{{{id[0], id[1], id[2], id[3]}},
-                        {{id[0], id[4], 0, 0}},
-                        change,
-                        day,
-                        sums});
+    Note& note = out->notes.emplace_back(
+        Note{static_cast<uint32_t>(out->names.size()), {}, change, day, sums});
+    const Fields fields = apply::FieldsOf(e);
+    for (int d = 0; d < kDimensionCount; ++d) {
+      note.name_size[d] = static_cast<uint8_t>(fields[d].size());  // ≤ 128 (ValidateEvent)
+      out->names.append(fields[d]);
+    }
     Applied(s, a);
   }
 }
 
-// Adds one event to the sums of its two keys in the total window and, if its
-// day is kept, through the total sums' links in its day's window.
-struct SumSlots {
-  uint64_t hash[2];
-  uint32_t index[2];  // in the total window's tables, kNone: not (yet) there
+// One event in the helper's pipeline: what each stage learned of it.
+struct InFlight {
+  uint64_t name_hash[kDimensionCount];
+  SumTable::Key key[2];  // (city, firm, team, user), (city, product, 0, 0)
+  bool has_product;
+  uint64_t hash[2];      // of key[k]
+  uint32_t index[2];     // in the total window's tables, kNone: not (yet) there
 };
 
-// The helper's half: the notes into the sums, in a pipeline like ApplyBatch's
-// — the total tables' slots, then the sums, then the day sums through their
-// links load a few events ahead of the event being added.
-void SumNotes(WindowSums& total, std::span<const Note> notes) {
+// The helper's half: the names interned (in event order), then each event
+// added to its two keys' sums in the total window and, if its day is kept,
+// through the total sums' links in its day's window. A pipeline like
+// ApplyBatch's: each stage, a few events ahead of the next, loads what the
+// next reads — the names' slots, their records, the sums' slots, the sums,
+// the day sums.
+void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
   constexpr size_t kStride = 4;
-  constexpr size_t kRing = 16;  // > 3 * kStride, a power of two
-  SumSlots at[kRing];
+  constexpr size_t kStages = 6;
+  constexpr size_t kRing = 32;  // > (kStages - 1) * kStride, a power of two
+  InFlight f[kRing];
+  SumTable* tot[2] = {&total.people, &total.products};
+  const std::vector<Note>& notes = batch.notes;
   const size_t n = notes.size();
-  auto has_product = [](const Note& note) { return note.products.id[1] != kAbsent; };
-  for (size_t step = 0; step < n + 3 * kStride; ++step) {
-    if (step < n) {
-      const Note& note = notes[step];
-      SumSlots& a = at[step % kRing];
-      a.hash[0] = SumTable::HashOf(note.people);
-      total.people.Prefetch(a.hash[0]);
-      if (has_product(note)) {
-        a.hash[1] = SumTable::HashOf(note.products);
-        total.products.Prefetch(a.hash[1]);
+  for (size_t step = 0; step < n + (kStages - 1) * kStride; ++step) {
+    // The event that stage k works on at this step, if any.
+    auto at = [&](size_t k, size_t* i) {
+      if (step < k * kStride || step - k * kStride >= n) return false;
+      *i = step - k * kStride;
+      return true;
+    };
+    size_t i;
+    if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
+    if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
+    if (at(2, &i)) {
+      InFlight& e = f[i % kRing];
+      EntityIds id;
+      InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
+      e.key[0] = SumTable::Key{{id[0], id[1], id[2], id[3]}};
+      e.key[1] = SumTable::Key{{id[0], id[4], 0, 0}};
+      e.has_product = id[4] != kAbsent;
+      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+        e.hash[k] = SumTable::HashOf(e.key[k]);
+        tot[k]->Prefetch(e.hash[k]);
       }
     }
-    if (step >= kStride && step - kStride < n) {
-      const size_t i = step - kStride;
-      const Note& note = notes[i];
-      SumSlots& a = at[i % kRing];
-      a.index[0] = total.people.Find(note.people, a.hash[0]);
-      if (a.index[0] != SumTable::kNone) PrefetchLine(&total.people.sum(a.index[0]));
-      a.index[1] = SumTable::kNone;
-      if (has_product(note)) {
-        a.index[1] = total.products.Find(note.products, a.hash[1]);
-        if (a.index[1] != SumTable::kNone) PrefetchLine(&total.products.sum(a.index[1]));
+    if (at(3, &i)) {
+      InFlight& e = f[i % kRing];
+      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+        e.index[k] = tot[k]->Find(e.key[k], e.hash[k]);
+        if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
       }
     }
-    if (step >= 2 * kStride && step - 2 * kStride < n) {
-      const size_t i = step - 2 * kStride;
+    if (at(4, &i) && notes[i].day_sums != nullptr) {
+      const InFlight& e = f[i % kRing];
       const Note& note = notes[i];
-      const SumSlots& a = at[i % kRing];
-      if (note.day_sums != nullptr) {
-        SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
-        SumTable* tot[2] = {&total.people, &total.products};
-        for (int k = 0; k < 2; ++k) {
-          if (a.index[k] == SumTable::kNone) continue;
-          const SumTable::Sum& sum = tot[k]->sum(a.index[k]);
-          if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
-        }
+      SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
+      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+        if (e.index[k] == SumTable::kNone) continue;
+        const SumTable::Sum& sum = tot[k]->sum(e.index[k]);
+        if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
       }
     }
-    if (step >= 3 * kStride) {
-      const size_t i = step - 3 * kStride;
+    if (at(5, &i)) {
+      const InFlight& e = f[i % kRing];
       const Note& note = notes[i];
-      const SumSlots& a = at[i % kRing];
-      SumTable* tot[2] = {&total.people, &total.products};
-      const SumTable::Key* key[2] = {&note.people, &note.products};
-      for (int k = 0; k < (has_product(note) ? 2 : 1); ++k) {
+      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
         // Found ahead, unless an earlier event of the batch created it since.
-        const uint32_t index = a.index[k] != SumTable::kNone ? a.index[k]
-                                                             : tot[k]->Locate(*key[k], a.hash[k]);
+        const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
+                                                             : tot[k]->Locate(e.key[k], e.hash[k]);
         SumTable::Sum& sum = tot[k]->sum(index);
         AddToRun(sum.run, note.change);
         if (note.day_sums == nullptr) continue;
         SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
         if (sum.link_day != note.day) {  // another day, or a new key: look it up once
-          sum.link_index = day.Locate(*key[k], a.hash[k]);
+          sum.link_index = day.Locate(e.key[k], e.hash[k]);
           sum.link_day = note.day;
         }
         AddToRun(day.sum(sum.link_index).run, note.change);
@@ -281,7 +296,7 @@ struct ReplayPipeline::Impl {
   Helper* helper;
   size_t max_sums;
   std::vector<AdmittedEvent> admitted;
-  std::vector<Note> notes[2];  // the batch in flight and the next
+  Notes notes[2];              // the batch in flight and the next
   int next = 0;                // the one Add fills
   bool in_flight = false;
   WindowSums total_sums;
@@ -355,16 +370,17 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   p.admitted.clear();
   status = AdmitLogged(*p.state, events, &p.admitted);
   *failed = p.admitted.size();
-  std::vector<Note>& batch = p.notes[p.next];
+  Notes& batch = p.notes[p.next];
   Prepare(*p.state, p.admitted, &p.day_sums, &batch);
   p.Wait();  // the batch before is in the sums: its notes may be reused
   if (p.SumCount() >= p.max_sums) p.RollUpAll(/*drop_days=*/false);
+  EngineState* s = p.state;
   WindowSums* total = &p.total_sums;
   if (p.helper == nullptr) {
-    SumNotes(*total, batch);
+    SumNotes(*s, *total, batch);
     return status;
   }
-  p.helper->Start([total, &batch] { SumNotes(*total, batch); });
+  p.helper->Start([s, total, &batch] { SumNotes(*s, *total, batch); });
   p.in_flight = true;
   p.next ^= 1;
   return status;
