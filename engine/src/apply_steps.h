@@ -1,7 +1,8 @@
 // The steps of applying an event, shared by ApplyBatch's pipeline
-// (engine_apply.cpp) and the replay pipeline's two halves
-// (engine_replay.cpp): an event's keys, its change, its day, and the
-// windows' totals; then, per family, its entries.
+// (engine_apply.cpp) and the replay pipeline (engine_replay.cpp): an
+// event's names and keys, its change, its day, and the windows' totals;
+// then, per family, its entries (which replay's roll-up also finds through
+// the warm-up steps).
 #pragma once
 
 #include <array>

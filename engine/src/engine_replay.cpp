@@ -84,7 +84,8 @@ struct Note {
   uint8_t name_size[kDimensionCount];       // 0: absent
   BoardSet::Change change;
   int32_t day;
-  WindowSums* day_sums;  // nullptr: the day is not kept
+  Window* day_window;    // nullptr: the day is not kept
+  WindowSums* day_sums;  // its sums; nullptr: not kept, or no sums
 };
 
 // A batch's notes, and their names' bytes (copied: the logged events may go
@@ -92,6 +93,8 @@ struct Note {
 struct Notes {
   std::vector<Note> notes;
   std::string names;
+  bool into_sums;   // or straight onto the entries
+  uint64_t adds;    // key × window sums the events go to (if into sums)
   Fields FieldsOf(const Note& n) const {
     Fields f;
     size_t at = n.names_at;
@@ -109,11 +112,14 @@ using DaySums = std::map<int32_t, std::unique_ptr<WindowSums>>;
 
 // The caller's half of `events`: the clock, the windows' totals (creating
 // day windows, freeing those retention drops), the dedup window's eviction,
-// and a note of what the helper's half needs.
+// and a note of what the helper's half needs. `day_sums`: the days' sums the
+// events go to; nullptr: they go straight onto the entries.
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
              Notes* out) {
   out->notes.clear();
   out->names.clear();
+  out->into_sums = day_sums != nullptr;
+  out->adds = 0;
   int32_t last_day = BoardSet::kNoDay;
   WindowSums* last_sums = nullptr;
   for (const AdmittedEvent& admitted : events) {
@@ -122,7 +128,9 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
     const int32_t day = DayOfEvent(s, a);
     const BoardSet::Change change = ChangeOf(e, a.seq);
     WindowSums* sums = nullptr;
-    if (ApplyToTotals(s, a, day, change) != nullptr) {
+    Window* window = ApplyToTotals(s, a, day, change);
+    out->adds += (e.product.empty() ? 1 : 2) * (window != nullptr ? 2 : 1);
+    if (window != nullptr && day_sums != nullptr) {
       if (day != last_day) {
         std::unique_ptr<WindowSums>& d = (*day_sums)[day];
         if (!d) d = std::make_unique<WindowSums>();
@@ -132,7 +140,7 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
       sums = last_sums;
     }
     Note& note = out->notes.emplace_back(
-        Note{static_cast<uint32_t>(out->names.size()), {}, change, day, sums});
+        Note{static_cast<uint32_t>(out->names.size()), {}, change, day, window, sums});
     const Fields fields = apply::FieldsOf(e);
     for (int d = 0; d < kDimensionCount; ++d) {
       note.name_size[d] = static_cast<uint8_t>(fields[d].size());  // ≤ 128 (ValidateEvent)
@@ -145,24 +153,30 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
 // One event in the helper's pipeline: what each stage learned of it.
 struct InFlight {
   uint64_t name_hash[kDimensionCount];
+  // Into sums:
   SumTable::Key key[2];  // (city, firm, team, user), (city, product, 0, 0)
   bool has_product;
   uint64_t hash[2];      // of key[k]
   uint32_t index[2];     // in the total window's tables, kNone: not (yet) there
+  // Straight onto the entries:
+  Keys keys;
+  TotalEntries found;
 };
 
 // The helper's half: the names interned (in event order), then each event
 // added to its two keys' sums in the total window and, if its day is kept,
-// through the total sums' links in its day's window. A pipeline like
+// through the total sums' links in its day's window — or, kIntoSums false,
+// straight onto its entries as ApplyBatch puts it. A pipeline like
 // ApplyBatch's: each stage, a few events ahead of the next, loads what the
-// next reads — the names' slots, their records, the sums' slots, the sums,
-// the day sums.
-void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
+// next reads — the names' slots, their records, the sums' (entries') slots,
+// the sums (entries), the day sums (entries).
+template <bool kIntoSums>
+void HelperHalf(EngineState& s, WindowSums& total, const Notes& batch) {
   constexpr size_t kStride = 4;
   constexpr size_t kStages = 6;
   constexpr size_t kRing = 32;  // > (kStages - 1) * kStride, a power of two
   InFlight f[kRing];
-  SumTable* tot[2] = {&total.people, &total.products};
+  [[maybe_unused]] SumTable* tot[2] = {&total.people, &total.products};
   const std::vector<Note>& notes = batch.notes;
   const size_t n = notes.size();
   for (size_t step = 0; step < n + (kStages - 1) * kStride; ++step) {
@@ -175,51 +189,71 @@ void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
     size_t i;
     if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
     if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
-    if (at(2, &i)) {
-      InFlight& e = f[i % kRing];
-      EntityIds id;
-      InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
-      e.key[0] = SumTable::Key{{id[0], id[1], id[2], id[3]}};
-      e.key[1] = SumTable::Key{{id[0], id[4], 0, 0}};
-      e.has_product = id[4] != kAbsent;
-      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-        e.hash[k] = SumTable::HashOf(e.key[k]);
-        tot[k]->Prefetch(e.hash[k]);
+    if constexpr (!kIntoSums) {
+      if (at(2, &i)) {
+        InFlight& e = f[i % kRing];
+        EntityIds id;
+        InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
+        e.keys = KeysOf(id);
+        PrefetchTotalSlots(s.total, e.keys, &e.found);
       }
-    }
-    if (at(3, &i)) {
-      InFlight& e = f[i % kRing];
-      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-        e.index[k] = tot[k]->Find(e.key[k], e.hash[k]);
-        if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
+      if (at(3, &i)) FindTotalEntries(s.total, f[i % kRing].keys, &f[i % kRing].found);
+      if (at(4, &i) && notes[i].day_window != nullptr) {
+        const Note& note = notes[i];
+        PrefetchDayEntries(*note.day_window, note.day, f[i % kRing].keys, f[i % kRing].found);
       }
-    }
-    if (at(4, &i) && notes[i].day_sums != nullptr) {
-      const InFlight& e = f[i % kRing];
-      const Note& note = notes[i];
-      SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
-      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-        if (e.index[k] == SumTable::kNone) continue;
-        const SumTable::Sum& sum = tot[k]->sum(e.index[k]);
-        if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
+      if (at(5, &i)) {
+        const Note& note = notes[i];
+        ApplyToFamilies(s.total, note.day_window, note.day, f[i % kRing].keys, note.change,
+                        &f[i % kRing].found);
       }
-    }
-    if (at(5, &i)) {
-      const InFlight& e = f[i % kRing];
-      const Note& note = notes[i];
-      for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-        // Found ahead, unless an earlier event of the batch created it since.
-        const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
-                                                             : tot[k]->Locate(e.key[k], e.hash[k]);
-        SumTable::Sum& sum = tot[k]->sum(index);
-        AddToRun(sum.run, note.change);
-        if (note.day_sums == nullptr) continue;
-        SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
-        if (sum.link_day != note.day) {  // another day, or a new key: look it up once
-          sum.link_index = day.Locate(e.key[k], e.hash[k]);
-          sum.link_day = note.day;
+    } else {
+      if (at(2, &i)) {
+        InFlight& e = f[i % kRing];
+        EntityIds id;
+        InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
+        e.key[0] = SumTable::Key{{id[0], id[1], id[2], id[3]}};
+        e.key[1] = SumTable::Key{{id[0], id[4], 0, 0}};
+        e.has_product = id[4] != kAbsent;
+        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+          e.hash[k] = SumTable::HashOf(e.key[k]);
+          tot[k]->Prefetch(e.hash[k]);
         }
-        AddToRun(day.sum(sum.link_index).run, note.change);
+      }
+      if (at(3, &i)) {
+        InFlight& e = f[i % kRing];
+        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+          e.index[k] = tot[k]->Find(e.key[k], e.hash[k]);
+          if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
+        }
+      }
+      if (at(4, &i) && notes[i].day_sums != nullptr) {
+        const InFlight& e = f[i % kRing];
+        const Note& note = notes[i];
+        SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
+        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+          if (e.index[k] == SumTable::kNone) continue;
+          const SumTable::Sum& sum = tot[k]->sum(e.index[k]);
+          if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
+        }
+      }
+      if (at(5, &i)) {
+        const InFlight& e = f[i % kRing];
+        const Note& note = notes[i];
+        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
+          // Found ahead, unless an earlier event of the batch created it since.
+          const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
+                                                               : tot[k]->Locate(e.key[k], e.hash[k]);
+          SumTable::Sum& sum = tot[k]->sum(index);
+          AddToRun(sum.run, note.change);
+          if (note.day_sums == nullptr) continue;
+          SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
+          if (sum.link_day != note.day) {  // another day, or a new key: look it up once
+            sum.link_index = day.Locate(e.key[k], e.hash[k]);
+            sum.link_day = note.day;
+          }
+          AddToRun(day.sum(sum.link_index).run, note.change);
+        }
       }
     }
   }
@@ -294,13 +328,17 @@ struct ReplayPipeline::Impl {
   Engine* engine;
   EngineState* state;
   Helper* helper;
-  size_t max_sums;
+  Options options;
   std::vector<AdmittedEvent> admitted;
-  Notes notes[2];              // the batch in flight and the next
-  int next = 0;                // the one Add fills
+  Notes notes[2];  // the batch in flight and the next
+  int next = 0;    // the one Add fills
   bool in_flight = false;
   WindowSums total_sums;
   DaySums day_sums;
+  // Whether events still go into sums: not once a log has shown that they
+  // hardly add up (see Add).
+  bool summing = true;
+  uint64_t adds = 0;  // key × window sums the events since the last roll-up went to
 
   size_t SumCount() const {
     size_t n = total_sums.size();
@@ -308,7 +346,7 @@ struct ReplayPipeline::Impl {
     return n;
   }
 
-  // Returns once the helper's batch is in the sums.
+  // Returns once the helper's batch is done.
   void Wait() {
     if (!in_flight) return;
     helper->Wait();
@@ -338,15 +376,33 @@ struct ReplayPipeline::Impl {
     }
     Wait();
     total_sums.Clear(drop_days);
+    adds = 0;
+  }
+
+  // Whether `events` would move the clock into another day. Straight onto
+  // the entries, such a batch runs alone: retention may free a day window
+  // that the helper is still writing to.
+  bool ChangesDay(std::span<const LoggedEvent> events) const {
+    const EngineState& s = *state;
+    if (!s.has_clock) return true;
+    int64_t latest = s.clock_ms;
+    for (const LoggedEvent& e : events) latest = std::max(latest, e.recv_ms);
+    return DayOf(latest, s.options.tz_offset_minutes) != s.Today();
+  }
+
+  Status Alone(std::span<const LoggedEvent> events, size_t* failed) {
+    Wait();
+    RollUpAll(/*drop_days=*/true);
+    return engine->ReplayBatch(events, failed);
   }
 };
 
-ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, size_t max_sums)
+ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, Options options)
     : impl_(std::make_unique<Impl>()) {
   impl_->engine = engine;
   impl_->state = engine->impl_.get();
   impl_->helper = helper;
-  impl_->max_sums = max_sums;
+  impl_->options = options;
 }
 
 ReplayPipeline::~ReplayPipeline() { Finish(); }
@@ -356,14 +412,18 @@ void ReplayPipeline::Finish() {
   impl_->RollUpAll(/*drop_days=*/true);
 }
 
+bool ReplayPipeline::summing() const { return impl_->summing; }
+
 Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) {
   Impl& p = *impl_;
+  if (events.empty()) {
+    *failed = 0;
+    return CheckNothingPending(*p.state);
+  }
   // Events a state written in steps may hold already: ApplyCatchingUp reads
   // the entries to decide, so they must be on the boards.
-  if (!events.empty() && events.front().seq <= p.state->catch_up_seq) {
-    Finish();
-    return p.engine->ReplayBatch(events, failed);
-  }
+  if (events.front().seq <= p.state->catch_up_seq) return p.Alone(events, failed);
+  if (!p.summing && p.ChangesDay(events)) return p.Alone(events, failed);
   *failed = 0;
   Status status = CheckNothingPending(*p.state);
   if (!status.ok()) return status;
@@ -371,16 +431,35 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   status = AdmitLogged(*p.state, events, &p.admitted);
   *failed = p.admitted.size();
   Notes& batch = p.notes[p.next];
-  Prepare(*p.state, p.admitted, &p.day_sums, &batch);
-  p.Wait();  // the batch before is in the sums: its notes may be reused
-  if (p.SumCount() >= p.max_sums) p.RollUpAll(/*drop_days=*/false);
+  Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, &batch);
+  p.Wait();  // the batch before is done: its notes may be reused
+  if (batch.into_sums) {
+    p.adds += batch.adds;
+    if (p.SumCount() >= p.options.max_sums) {
+      // Sums that hardly add up — fewer than two of the events' additions
+      // each, as when users do not stay in their teams — only add work to
+      // the entries': the rest of the log goes straight onto them (from the
+      // next batch; this one is prepared for the sums).
+      if (p.adds < uint64_t{p.options.min_adds_per_sum} * p.SumCount()) p.summing = false;
+      p.RollUpAll(/*drop_days=*/false);
+    }
+  } else if (p.SumCount() > 0) {
+    p.RollUpAll(/*drop_days=*/false);  // the entries take events in order
+  }
   EngineState* s = p.state;
   WindowSums* total = &p.total_sums;
+  auto work = [s, total, &batch] {
+    if (batch.into_sums) {
+      HelperHalf<true>(*s, *total, batch);
+    } else {
+      HelperHalf<false>(*s, *total, batch);
+    }
+  };
   if (p.helper == nullptr) {
-    SumNotes(*s, *total, batch);
+    work();
     return status;
   }
-  p.helper->Start([s, total, &batch] { SumNotes(*s, *total, batch); });
+  p.helper->Start(work);
   p.in_flight = true;
   p.next ^= 1;
   return status;

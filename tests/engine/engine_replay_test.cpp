@@ -30,12 +30,15 @@ EngineOptions Options() {
 
 // A live engine's log: every accepted event with its seq and receive time.
 struct Log {
-  explicit Log(int events, uint32_t seed) {
+  // unique_users: every event a user of its own, so that no two events
+  // share a (city, firm, team, user) — sums that do not add up.
+  explicit Log(int events, uint32_t seed, bool unique_users = false) {
     Engine live(Options());
     Stream stream(seed);
     for (int i = 0; i < events; ++i) {
       int64_t recv_ms;
       evs.push_back(stream.Next(&recv_ms));
+      if (unique_users) evs.back().user = "unique-" + std::to_string(i);
       const Event e = evs.back().view();
       const Admission a = live.Admit(e, recv_ms);
       if (!a.accepted()) continue;
@@ -91,23 +94,54 @@ TEST(ReplayPipelineTest, WithoutAHelperTheSameBytes) {
 // The sums go on the boards whenever they grow past max_sums, and at every
 // Finish, after which Add may go on: each roll-up must continue the entries
 // (order, values, the seqs of their last changes) exactly. Small limits roll
-// up after nearly every batch, across midnights and dropped days.
+// up after nearly every batch, across midnights and dropped days; always
+// summing, and with the default rule, which gives up on this log's keys
+// (they repeat too little for it) after the first roll-up.
 TEST(ReplayPipelineTest, RollingUpMidwayChangesNothing) {
   const Log log(20'000, 8);
   std::unique_ptr<Helper> helper = Env::Default()->NewHelper();
   for (size_t max_sums : {1, 50, 3'000}) {
-    for (bool with_helper : {false, true}) {
-      Engine engine(Options());
-      ReplayPipeline replay(&engine, with_helper ? helper.get() : nullptr, max_sums);
-      for (size_t at = 0; at < log.logged.size(); at += 400) {
-        size_t failed;
-        const size_t n = std::min<size_t>(400, log.logged.size() - at);
-        ASSERT_TRUE(replay.Add(std::span(log.logged).subspan(at, n), &failed).ok());
-        if (at % 4'000 == 0) replay.Finish();
+    for (unsigned min_adds : {0u, 2u}) {
+      for (bool with_helper : {false, true}) {
+        Engine engine(Options());
+        ReplayPipeline replay(&engine, with_helper ? helper.get() : nullptr,
+                              ReplayPipeline::Options{max_sums, min_adds});
+        for (size_t at = 0; at < log.logged.size(); at += 400) {
+          size_t failed;
+          const size_t n = std::min<size_t>(400, log.logged.size() - at);
+          ASSERT_TRUE(replay.Add(std::span(log.logged).subspan(at, n), &failed).ok());
+          if (at % 4'000 == 0) replay.Finish();
+        }
+        EXPECT_EQ(replay.summing(), min_adds == 0);
+        replay.Finish();
+        EXPECT_EQ(StateOf(engine), log.state)
+            << "max_sums " << max_sums << " min_adds " << min_adds << " helper " << with_helper;
       }
-      replay.Finish();
-      EXPECT_EQ(StateOf(engine), log.state) << "max_sums " << max_sums << " helper " << with_helper;
     }
+  }
+}
+
+// A log whose keys hardly repeat goes straight onto the entries after the
+// first roll-up (summing them only adds work); days change on the way, and
+// each such batch runs alone. The bytes are the live engine's either way.
+TEST(ReplayPipelineTest, KeysThatDoNotRepeatGoStraightOntoTheEntries) {
+  const Log log(60'000, 10, /*unique_users=*/true);  // ~3.5 days: days dropped
+  std::unique_ptr<Helper> helper = Env::Default()->NewHelper();
+  for (bool with_helper : {false, true}) {
+    Engine engine(Options());
+    ReplayPipeline replay(&engine, with_helper ? helper.get() : nullptr,
+                          ReplayPipeline::Options{.max_sums = 2'000});
+    for (size_t at = 0; at < log.logged.size(); at += 500) {
+      size_t failed;
+      const size_t n = std::min<size_t>(500, log.logged.size() - at);
+      ASSERT_TRUE(replay.Add(std::span(log.logged).subspan(at, n), &failed).ok());
+      if (at == 0) {
+        EXPECT_TRUE(replay.summing());
+      }
+    }
+    EXPECT_FALSE(replay.summing());
+    replay.Finish();
+    EXPECT_EQ(StateOf(engine), log.state) << "helper " << with_helper;
   }
 }
 

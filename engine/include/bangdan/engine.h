@@ -155,12 +155,19 @@ class Engine {
 // else may use the engine, but applied_seq() on the caller's thread.
 class ReplayPipeline {
  public:
-  // Sums held before they are put on the boards mid-replay: ~120 bytes
-  // each (the sum, its key and slot).
-  static constexpr size_t kDefaultMaxSums = size_t{1} << 22;
+  struct Options {
+    // Sums held before they are put on the boards mid-replay: ~120 bytes
+    // each (the sum, its key and slot).
+    size_t max_sums = size_t{1} << 22;
+    // At such a roll-up, fewer additions per sum than this (the events'
+    // keys hardly repeat) send the rest of the log straight onto the
+    // entries; 0: always sum.
+    unsigned min_adds_per_sum = 2;
+  };
 
   // helper == nullptr: both halves on the caller's thread.
-  ReplayPipeline(Engine* engine, Helper* helper, size_t max_sums = kDefaultMaxSums);
+  ReplayPipeline(Engine* engine, Helper* helper) : ReplayPipeline(engine, helper, Options()) {}
+  ReplayPipeline(Engine* engine, Helper* helper, Options options);
   ~ReplayPipeline();  // Finish()
   ReplayPipeline(const ReplayPipeline&) = delete;
   ReplayPipeline& operator=(const ReplayPipeline&) = delete;
@@ -170,6 +177,9 @@ class ReplayPipeline {
   Status Add(std::span<const LoggedEvent> events, size_t* failed);
   // Returns once every batch added is on the boards. Add may follow.
   void Finish();
+  // Whether events still go through sums: not once the log has shown that
+  // its keys hardly repeat (then they go straight onto the entries).
+  bool summing() const;
 
  private:
   struct Impl;
