@@ -26,6 +26,7 @@
 // Events a snapshot written in steps may hold already go through
 // ReplayBatch, once every sum is on the boards: ApplyCatchingUp reads the
 // entries to decide.
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -80,8 +81,11 @@ Status CheckNothingPending(const EngineState& s) {
 
 // What the helper's half needs of one event, noted by the caller's.
 struct Note {
+  // Into sums, the helper interns the names: its bytes. Straight onto the
+  // entries, the caller does (the entries are the heavier half): their ids.
   uint32_t names_at;                        // in Notes::names
   uint8_t name_size[kDimensionCount];       // 0: absent
+  EntityIds id;
   BoardSet::Change change;
   int32_t day;
   Window* day_window;    // nullptr: the day is not kept
@@ -113,18 +117,28 @@ using DaySums = std::map<int32_t, std::unique_ptr<WindowSums>>;
 // The caller's half of `events`: the clock, the windows' totals (creating
 // day windows, freeing those retention drops), the dedup window's eviction,
 // and a note of what the helper's half needs. `day_sums`: the days' sums the
-// events go to; nullptr: they go straight onto the entries.
+// events go to; nullptr: they go straight onto the entries, and the names
+// are interned here, in a pipeline as in ApplyBatch (an event's name slots
+// load while the events before it are interned, then its names' records).
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
              Notes* out) {
   out->notes.clear();
   out->names.clear();
   out->into_sums = day_sums != nullptr;
   out->adds = 0;
+  constexpr size_t kAhead = 8;   // events between hashing a name and interning it
+  constexpr size_t kRecord = 4;  // events between loading its record and interning it
+  constexpr size_t kRing = 16;   // > kAhead, a power of two
+  uint64_t hash[kRing][kDimensionCount];
+  const size_t n = events.size();
+  if (!out->into_sums) {
+    for (size_t i = 0; i < std::min(n, kAhead); ++i) HashNames(s, FieldsOf(*events[i].event), hash[i]);
+  }
   int32_t last_day = BoardSet::kNoDay;
   WindowSums* last_sums = nullptr;
-  for (const AdmittedEvent& admitted : events) {
-    const Event& e = *admitted.event;
-    const Admission& a = admitted.admission;
+  for (size_t i = 0; i < n; ++i) {
+    const Event& e = *events[i].event;
+    const Admission& a = events[i].admission;
     const int32_t day = DayOfEvent(s, a);
     const BoardSet::Change change = ChangeOf(e, a.seq);
     WindowSums* sums = nullptr;
@@ -140,11 +154,19 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
       sums = last_sums;
     }
     Note& note = out->notes.emplace_back(
-        Note{static_cast<uint32_t>(out->names.size()), {}, change, day, window, sums});
-    const Fields fields = apply::FieldsOf(e);
-    for (int d = 0; d < kDimensionCount; ++d) {
-      note.name_size[d] = static_cast<uint8_t>(fields[d].size());  // ≤ 128 (ValidateEvent)
-      out->names.append(fields[d]);
+        Note{static_cast<uint32_t>(out->names.size()), {}, {}, change, day, window, sums});
+    const Fields fields = FieldsOf(e);
+    if (out->into_sums) {
+      for (int d = 0; d < kDimensionCount; ++d) {
+        note.name_size[d] = static_cast<uint8_t>(fields[d].size());  // ≤ 128 (ValidateEvent)
+        out->names.append(fields[d]);
+      }
+    } else {
+      if (i + kAhead < n) HashNames(s, FieldsOf(*events[i + kAhead].event), hash[(i + kAhead) % kRing]);
+      if (i + kRecord < n) {
+        PrefetchNameRecords(s, FieldsOf(*events[i + kRecord].event), hash[(i + kRecord) % kRing]);
+      }
+      InternNames(s, fields, hash[i % kRing], &note.id);
     }
     Applied(s, a);
   }
@@ -166,10 +188,11 @@ struct InFlight {
 // The helper's half: the names interned (in event order), then each event
 // added to its two keys' sums in the total window and, if its day is kept,
 // through the total sums' links in its day's window — or, kIntoSums false,
-// straight onto its entries as ApplyBatch puts it. A pipeline like
-// ApplyBatch's: each stage, a few events ahead of the next, loads what the
-// next reads — the names' slots, their records, the sums' (entries') slots,
-// the sums (entries), the day sums (entries).
+// each event (its names interned by the caller) straight onto its entries as
+// ApplyBatch puts it. A pipeline like ApplyBatch's: each stage, a few events
+// ahead of the next, loads what the next reads — the names' slots, their
+// records, the sums' (entries') slots, the sums (entries), the day sums
+// (entries).
 template <bool kIntoSums>
 void HelperHalf(EngineState& s, WindowSums& total, const Notes& batch) {
   constexpr size_t kStride = 4;
@@ -187,14 +210,11 @@ void HelperHalf(EngineState& s, WindowSums& total, const Notes& batch) {
       return true;
     };
     size_t i;
-    if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
-    if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
     if constexpr (!kIntoSums) {
+      // The caller interned the names: the first two stages have nothing to do.
       if (at(2, &i)) {
         InFlight& e = f[i % kRing];
-        EntityIds id;
-        InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
-        e.keys = KeysOf(id);
+        e.keys = KeysOf(notes[i].id);
         PrefetchTotalSlots(s.total, e.keys, &e.found);
       }
       if (at(3, &i)) FindTotalEntries(s.total, f[i % kRing].keys, &f[i % kRing].found);
@@ -208,6 +228,8 @@ void HelperHalf(EngineState& s, WindowSums& total, const Notes& batch) {
                         &f[i % kRing].found);
       }
     } else {
+      if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
+      if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
       if (at(2, &i)) {
         InFlight& e = f[i % kRing];
         EntityIds id;
@@ -339,6 +361,12 @@ struct ReplayPipeline::Impl {
   // hardly add up (see Add).
   bool summing = true;
   uint64_t adds = 0;  // key × window sums the events since the last roll-up went to
+  // The number of sums at which to look at how well they add up next: from
+  // 256 Ki (a quarter of a million events into a fresh engine), doubling.
+  static constexpr size_t kFirstCheck = size_t{1} << 18;
+  size_t next_check = 0;
+
+  void ResetChecks() { next_check = std::min(kFirstCheck, options.max_sums); }
 
   size_t SumCount() const {
     size_t n = total_sums.size();
@@ -377,6 +405,7 @@ struct ReplayPipeline::Impl {
     Wait();
     total_sums.Clear(drop_days);
     adds = 0;
+    ResetChecks();
   }
 
   // Whether `events` would move the clock into another day. Straight onto
@@ -403,6 +432,7 @@ ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, Options options)
   impl_->state = engine->impl_.get();
   impl_->helper = helper;
   impl_->options = options;
+  impl_->ResetChecks();
 }
 
 ReplayPipeline::~ReplayPipeline() { Finish(); }
@@ -431,18 +461,25 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   status = AdmitLogged(*p.state, events, &p.admitted);
   *failed = p.admitted.size();
   Notes& batch = p.notes[p.next];
+  // Straight onto the entries, the caller interns the names: not while the
+  // helper still interns those of a batch into sums.
+  if (!p.summing && p.in_flight && p.notes[p.next ^ 1].into_sums) p.Wait();
   Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, &batch);
   p.Wait();  // the batch before is done: its notes may be reused
   if (batch.into_sums) {
     p.adds += batch.adds;
-    if (p.SumCount() >= p.options.max_sums) {
+    const size_t sums = p.SumCount();
+    if (sums >= p.next_check) {
       // Sums that hardly add up — fewer than two of the events' additions
       // each, as when users do not stay in their teams — only add work to
       // the entries': the rest of the log goes straight onto them (from the
-      // next batch; this one is prepared for the sums).
-      if (p.adds < uint64_t{p.options.min_adds_per_sum} * p.SumCount()) p.summing = false;
-      p.RollUpAll(/*drop_days=*/false);
+      // next batch; this one is prepared for the sums). Looked at early, as
+      // a log that does not add up shows it from the start; and again as the
+      // sums double, in case it changes.
+      if (p.adds < uint64_t{p.options.min_adds_per_sum} * sums) p.summing = false;
+      p.next_check *= 2;
     }
+    if (sums >= p.options.max_sums) p.RollUpAll(/*drop_days=*/false);
   } else if (p.SumCount() > 0) {
     p.RollUpAll(/*drop_days=*/false);  // the entries take events in order
   }

@@ -159,9 +159,10 @@ class ReplayPipeline {
     // Sums held before they are put on the boards mid-replay: ~120 bytes
     // each (the sum, its key and slot).
     size_t max_sums = size_t{1} << 22;
-    // At such a roll-up, fewer additions per sum than this (the events'
-    // keys hardly repeat) send the rest of the log straight onto the
-    // entries; 0: always sum.
+    // Fewer additions per sum than this (the events' keys hardly repeat),
+    // looked at when the sums reach 256 Ki (or max_sums) and each time they
+    // double, send the rest of the log straight onto the entries; 0: always
+    // sum.
     unsigned min_adds_per_sum = 2;
   };
 
