@@ -36,7 +36,7 @@ check _ZN7bangdan6Engine10ApplyBatch 8 "Engine::ApplyBatch"
 # slots, their sums and their day sums = 8 at least; straight onto the
 # entries, as ApplyBatch's last stages (8). RollUpTable: each family's lookup
 # slot and entry, ten families in two tables' instances.
-check _ZN7bangdan12_GLOBAL__N_110HelperHalfILb1E 8 "replay's HelperHalf into sums"
-check _ZN7bangdan12_GLOBAL__N_110HelperHalfILb0E 8 "replay's HelperHalf onto the entries"
-check _ZN7bangdan12_GLOBAL__N_111RollUpTable 10 "replay's RollUpTable"
+check _ZN7bangdan6replay12_GLOBAL__N_110HelperHalfILb1E 8 "replay's HelperHalf into sums"
+check _ZN7bangdan6replay12_GLOBAL__N_110HelperHalfILb0E 8 "replay's HelperHalf onto the entries"
+check _ZN7bangdan6replay12_GLOBAL__N_111RollUpTable 10 "replay's RollUpTable"
 exit $status
