@@ -1,5 +1,6 @@
 // bangdan-server: parses the command line (SPEC §9), starts the server, and
 // turns SIGTERM/SIGINT into a graceful shutdown.
+#include <jemalloc/jemalloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -31,6 +32,19 @@
 extern "C" {
 const char* malloc_conf = "thp:never,metadata_thp:disabled,dirty_decay_ms:-1,muzzy_decay_ms:-1";
 }
+
+namespace {
+
+// Once recovery is done, before anything is served: the memory it used and
+// freed (replay's sums, up to ~0.5 GB; the notes of its batches) goes back
+// to the kernel. With decay off (above) it would stay in the RSS for good;
+// here, before the first connection, returning it costs no one a wait.
+void ReturnFreedPages() {
+  mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: MALLCTL_ARENAS_ALL
+}
+static_assert(MALLCTL_ARENAS_ALL == 4096);
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace bangdan;
@@ -73,6 +87,7 @@ int main(int argc, char** argv) {
   }
   for (const std::string& w : recovery.warnings) LogWarn("recovery: " + w);
   LogInfo(RecoverySummary(options.data_dir, recovery));
+  ReturnFreedPages();
   server.SetJournal(durability.journal());
   server.SetSnapshotHandler([&](std::string* file, uint64_t* seq) {
     return durability.Snapshot(server.engine(), server.engine_mu(), file, seq);
