@@ -40,7 +40,7 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
       sums = last_sums;
     }
     Note& note = out->notes.emplace_back(
-        Note{static_cast<uint32_t>(out->names.size()), {}, {}, change, day, window, sums});
+        Note{out->names.size(), {}, {}, change, day, window, sums});
     const Fields fields = FieldsOf(e);
     if (out->into_sums) {
       for (int d = 0; d < kDimensionCount; ++d) {

@@ -26,7 +26,7 @@ using apply::Fields;
 struct Note {
   // Into sums, the helper interns the names: its bytes. Straight onto the
   // entries, the caller does (the entries are the heavier half): their ids.
-  uint32_t names_at;                        // in Notes::names
+  size_t names_at;                          // in Notes::names
   uint8_t name_size[kDimensionCount];       // 0: absent
   EntityIds id;
   BoardSet::Change change;
