@@ -18,6 +18,12 @@
 //    works on batch k, the caller prepares batch k + 1; roll-ups run while
 //    no batch is in flight, the total window's on the helper beside the
 //    days' on the caller.
+//  - sums that hardly add up (keys that do not repeat, as when users do not
+//    stay in their teams) only add work: once the log shows that, the rest
+//    goes straight onto the entries, the caller interning the names and the
+//    helper putting the events on their entries; a batch that moves the
+//    clock into a new day then runs alone, as retention may free a day
+//    window the helper is writing to.
 // Sums are created in order of their keys' first events and rolled up in
 // that order, and the names are interned in the same order as by
 // ReplayBatch: the state ends the same, byte for byte
