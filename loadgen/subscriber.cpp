@@ -1,6 +1,8 @@
 #include "subscriber.h"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -22,27 +24,41 @@ std::string SubscribeJson(const std::string& board, const std::string& scope_dim
   return s;
 }
 
+// Each generator thread runs an io_context of its own, so a subscriber's
+// socket is typed with that context's executor: no type-erased executor and
+// no beast::tcp_stream timer on every read (the WebSocket layer keeps its own
+// timeouts), which with 10,000 subscribers is a share of the box the server
+// under test would otherwise not get.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Resolver = net::ip::basic_resolver<tcp, Executor>;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(net::io_context& io, RunContext& ctx, ThreadStats& stats, const ViewSpec& view, SubscriberTally* tally)
-      : ctx_(ctx), stats_(stats), view_(view), tally_(tally), resolver_(io), ws_(io) {}
+      : ctx_(ctx), stats_(stats), view_(view), tally_(tally), resolver_(io.get_executor()),
+        connect_timer_(io.get_executor()), ws_(io.get_executor()) {}
 
   void Start() {
     resolver_.async_resolve(ctx_.host, std::to_string(ctx_.port),
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                            [self = shared_from_this()](beast::error_code ec, Resolver::results_type r) {
                               if (ec) return self->Fail(ec, "resolve");
-                              beast::get_lowest_layer(self->ws_).expires_after(std::chrono::seconds(60));
-                              beast::get_lowest_layer(self->ws_).async_connect(
-                                  r, [self](beast::error_code ec, const tcp::endpoint&) {
-                                    if (ec) return self->Fail(ec, "connect");
-                                    self->OnConnect();
-                                  });
+                              // A connect that hangs (a host that drops packets) fails after 60 s.
+                              self->connect_timer_.expires_after(std::chrono::seconds(60));
+                              self->connect_timer_.async_wait([self](beast::error_code ec) {
+                                if (!ec) self->ws_.next_layer().close(ec);
+                              });
+                              net::async_connect(self->ws_.next_layer(), r,
+                                                 [self](beast::error_code ec, const tcp::endpoint&) {
+                                                   self->connect_timer_.cancel();
+                                                   if (ec) return self->Fail(ec, "connect");
+                                                   self->OnConnect();
+                                                 });
                             });
   }
 
  private:
   void OnConnect() {
-    beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     std::string token = ctx_.options->read_token;
     ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
@@ -113,15 +129,17 @@ class Session : public std::enable_shared_from_this<Session> {
     ++tally_->errors;
     if (tally_->first_error.empty()) tally_->first_error = std::string(what) + ": " + ec.message();
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    ws_.next_layer().close(ignored);
   }
 
   RunContext& ctx_;
   ThreadStats& stats_;
   const ViewSpec& view_;
   SubscriberTally* tally_;
-  tcp::resolver resolver_;
-  websocket::stream<beast::tcp_stream> ws_;
+  Resolver resolver_;
+  net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>
+      connect_timer_;
+  websocket::stream<Socket> ws_;
   beast::flat_buffer in_;
   uint64_t last_events_ = 0;
   bool have_baseline_ = false;
