@@ -4,11 +4,12 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "ack.h"
+#include "typed_net.h"
 
 namespace bangdan::loadgen {
 namespace {
@@ -21,28 +22,28 @@ using tcp = net::ip::tcp;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(net::io_context& io, RunContext& ctx, ThreadStats& stats, uint32_t conn, uint64_t quota)
-      : ctx_(ctx), stats_(stats), conn_(conn), quota_(quota), resolver_(io), ws_(io), timer_(io) {}
+      : ctx_(ctx), stats_(stats), conn_(conn), quota_(quota), resolver_(io.get_executor()),
+        ws_(io.get_executor()), timer_(io.get_executor()) {}
 
   void Start() {
     resolver_.async_resolve(ctx_.host, std::to_string(ctx_.port),
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                            [self = shared_from_this()](beast::error_code ec, Resolver::results_type r) {
                               if (ec) return self->Fail(ec, "resolve");
                               self->OnResolve(r);
                             });
   }
 
  private:
-  void OnResolve(const tcp::resolver::results_type& results) {
-    beast::get_lowest_layer(ws_).async_connect(
-        results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+  void OnResolve(const Resolver::results_type& results) {
+    net::async_connect(
+        ws_.next_layer(), results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
           if (ec) return self->Fail(ec, "connect");
           self->OnConnect();
         });
   }
 
   void OnConnect() {
-    beast::get_lowest_layer(ws_).expires_never();
-    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+    ws_.next_layer().set_option(tcp::no_delay(true));
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     std::string token = ctx_.options->token;
     ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
@@ -179,16 +180,16 @@ class Session : public std::enable_shared_from_this<Session> {
     ctx_.ingest_done.fetch_add(1);
     timer_.cancel();
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    ws_.next_layer().close(ignored);
   }
 
   RunContext& ctx_;
   ThreadStats& stats_;
   const uint32_t conn_;
   const uint64_t quota_;
-  tcp::resolver resolver_;
-  websocket::stream<beast::tcp_stream> ws_;
-  net::steady_timer timer_;
+  Resolver resolver_;
+  websocket::stream<Socket> ws_;
+  Timer timer_;
   beast::flat_buffer in_;
   std::string out_;
   std::string parse_buffer_;

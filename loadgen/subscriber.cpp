@@ -2,11 +2,11 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "ack.h"
+#include "typed_net.h"
 
 namespace bangdan::loadgen {
 namespace {
@@ -23,15 +23,6 @@ std::string SubscribeJson(const std::string& board, const std::string& scope_dim
   s += ",\"metric\":\"" + std::string(metric) + "\",\"window\":\"total\",\"top\":10}";
   return s;
 }
-
-// Each generator thread runs an io_context of its own, so a subscriber's
-// socket is typed with that context's executor: no type-erased executor and
-// no beast::tcp_stream timer on every read (the WebSocket layer keeps its own
-// timeouts), which with 10,000 subscribers is a share of the box the server
-// under test would otherwise not get.
-using Executor = net::io_context::executor_type;
-using Socket = net::basic_stream_socket<tcp, Executor>;
-using Resolver = net::ip::basic_resolver<tcp, Executor>;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -137,8 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ViewSpec& view_;
   SubscriberTally* tally_;
   Resolver resolver_;
-  net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>
-      connect_timer_;
+  Timer connect_timer_;
   websocket::stream<Socket> ws_;
   beast::flat_buffer in_;
   uint64_t last_events_ = 0;
