@@ -51,6 +51,7 @@ std::string RecoverySummary(const std::string& data_dir, const RecoveryStats& r)
   if (r.events_replayed > 0 && r.elapsed_us > 0) {
     line += " (" + std::to_string(r.events_replayed * 1'000'000 / r.elapsed_us) + " events/s)";
   }
+  if (r.replayed_without_sums) line += ", not summed: its keys hardly repeat";
   return line;
 }
 

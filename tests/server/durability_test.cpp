@@ -263,6 +263,12 @@ TEST(RecoveryLines, SayWhereRecoveryIsAndHowFast) {
   EXPECT_EQ(RecoverySummary("data", r),
             "recovered data to seq 1000 in 6000 ms: no snapshot, 0 events replayed from 2 log "
             "segment(s)");
+  // A log whose keys hardly repeat is replayed without sums: the line says so.
+  r.events_replayed = 3'000'000;
+  r.replayed_without_sums = true;
+  EXPECT_EQ(RecoverySummary("data", r),
+            "recovered data to seq 1000 in 6000 ms: no snapshot, 3000000 events replayed from 2 "
+            "log segment(s) (500000 events/s), not summed: its keys hardly repeat");
 }
 
 }  // namespace

@@ -41,6 +41,10 @@ struct RecoveryStats {
   uint64_t segments_read = 0;
   uint64_t torn_bytes_dropped = 0;  // cut off the last segment's tail
   uint64_t elapsed_us = 0;
+  // The log's keys hardly repeated, so from some point its events went
+  // straight onto the board entries instead of being summed first
+  // (ReplayPipeline, docs/engine.md): the reason when replay is slower.
+  bool replayed_without_sums = false;
   std::vector<std::string> warnings;  // one line each, for the log
 };
 

@@ -214,6 +214,7 @@ Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* 
     if (!last) report(i + 1 - first);
   }
   replay.Finish();
+  stats->replayed_without_sums = !replay.summing();
 
   // A snapshot written in steps holds some effects of the events up to its
   // end_seq: without them in the log the state cannot be made exact.
