@@ -42,6 +42,15 @@ inline Keys KeysOf(const EntityIds& id) {
   return k;
 }
 
+// The pipelines (ApplyBatch's, replay's) run n events through stages
+// `stride` events apart: at step `step`, stage k works on event
+// step - k * stride. Whether that event exists, and which it is (*i).
+inline bool AtStage(size_t step, size_t k, size_t stride, size_t n, size_t* i) {
+  if (step < k * stride || step - k * stride >= n) return false;
+  *i = step - k * stride;
+  return true;
+}
+
 // Whether family F is scoped, at compile time.
 template <int F>
 inline constexpr bool kScoped = kFamilies[F].scope != ScopeKind::kNone;

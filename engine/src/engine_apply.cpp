@@ -162,11 +162,7 @@ void Engine::ApplyBatch(std::span<const AdmittedEvent> events) {
   const size_t n = events.size();
   for (size_t step = 0; step < n + kStride * kStages; ++step) {
     // Event `step - kStride * k` enters stage k + 1 (if it exists).
-    auto at = [&](size_t k, size_t* i) {
-      if (step < kStride * k || step - kStride * k >= n) return false;
-      *i = step - kStride * k;
-      return true;
-    };
+    auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
     size_t i;
     if (at(0, &i)) stage::HashNames(s, *events[i].event, warm[i % kRing]);
     if (at(1, &i)) stage::LoadNames(s, *events[i].event, warm[i % kRing]);

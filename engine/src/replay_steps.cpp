@@ -60,145 +60,142 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
 
 namespace {
 
-// One event in the helper's pipeline: what each stage learned of it.
-struct InFlight {
+// Both helper halves are pipelines like ApplyBatch's: each stage, kStride
+// events ahead of the next, loads what the next reads.
+constexpr size_t kStride = 4;
+constexpr size_t kRing = 32;  // > 5 * kStride (six stages), a power of two
+
+// One event in SumNotes' pipeline: what each stage learned of it.
+struct Summing {
   uint64_t name_hash[kDimensionCount];
-  // Into sums:
   SumTable::Key key[2];  // (city, firm, team, user), (city, product, 0, 0)
-  bool has_product;
+  int keys;              // 2 with a product, else 1
   uint64_t hash[2];      // of key[k]
   uint32_t index[2];     // in the total window's tables, kNone: not (yet) there
-  // Straight onto the entries:
+};
+
+// One event in ApplyNotes' pipeline.
+struct Applying {
   Keys keys;
   TotalEntries found;
 };
 
-// The helper's half: the names interned (in event order), then each event
-// added to its two keys' sums in the total window and, if its day is kept,
-// through the total sums' links in its day's window — or, kIntoSums false,
-// each event (its names interned by the caller) straight onto its entries as
-// ApplyBatch puts it. A pipeline like ApplyBatch's: each stage, a few events
-// ahead of the next, loads what the next reads — the names' slots, their
-// records, the sums' (entries') slots, the sums (entries), the day sums
-// (entries).
-template <bool kIntoSums>
-void HelperHalf(EngineState& s, WindowSums* total, const Notes& batch) {
-  constexpr size_t kStride = 4;
-  constexpr size_t kStages = 6;
-  constexpr size_t kRing = 32;  // > (kStages - 1) * kStride, a power of two
-  InFlight f[kRing];
-  [[maybe_unused]] SumTable* tot[2] = {};  // the total window's tables, into sums
-  if constexpr (kIntoSums) {
-    tot[0] = &total->people;
-    tot[1] = &total->products;
-  }
+}  // namespace
+
+// Stages: the names' slots, their records, the names interned and the sums'
+// slots, the sums, the day sums (through the total sums' links), the add.
+void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
+  Summing f[kRing];
+  SumTable* tot[2] = {&total.people, &total.products};
   const std::vector<Note>& notes = batch.notes;
   const size_t n = notes.size();
-  for (size_t step = 0; step < n + (kStages - 1) * kStride; ++step) {
-    // The event that stage k works on at this step, if any.
-    auto at = [&](size_t k, size_t* i) {
-      if (step < k * kStride || step - k * kStride >= n) return false;
-      *i = step - k * kStride;
-      return true;
-    };
+  for (size_t step = 0; step < n + 5 * kStride; ++step) {
+    auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
     size_t i;
-    if constexpr (!kIntoSums) {
-      // The caller interned the names: the first two stages have nothing to do.
-      if (at(2, &i)) {
-        InFlight& e = f[i % kRing];
-        e.keys = KeysOf(notes[i].id);
-        PrefetchTotalSlots(s.total, e.keys, &e.found);
+    if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
+    if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
+    if (at(2, &i)) {
+      Summing& e = f[i % kRing];
+      EntityIds id;
+      InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
+      e.key[0] = SumTable::Key{{id[0], id[1], id[2], id[3]}};
+      e.key[1] = SumTable::Key{{id[0], id[4], 0, 0}};
+      e.keys = id[4] != kAbsent ? 2 : 1;
+      for (int k = 0; k < e.keys; ++k) {
+        e.hash[k] = SumTable::HashOf(e.key[k]);
+        tot[k]->Prefetch(e.hash[k]);
       }
-      if (at(3, &i)) FindTotalEntries(s.total, f[i % kRing].keys, &f[i % kRing].found);
-      if (at(4, &i) && notes[i].day_window != nullptr) {
-        const Note& note = notes[i];
-        PrefetchDayEntries(*note.day_window, note.day, f[i % kRing].keys, f[i % kRing].found);
+    }
+    if (at(3, &i)) {
+      Summing& e = f[i % kRing];
+      for (int k = 0; k < e.keys; ++k) {
+        e.index[k] = tot[k]->Find(e.key[k], e.hash[k]);
+        if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
       }
-      if (at(5, &i)) {
-        const Note& note = notes[i];
-        ApplyToFamilies(s.total, note.day_window, note.day, f[i % kRing].keys, note.change,
-                        &f[i % kRing].found);
+    }
+    if (at(4, &i) && notes[i].day_sums != nullptr) {
+      const Summing& e = f[i % kRing];
+      const Note& note = notes[i];
+      SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
+      for (int k = 0; k < e.keys; ++k) {
+        if (e.index[k] == SumTable::kNone) continue;
+        const SumTable::Sum& sum = tot[k]->sum(e.index[k]);
+        if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
       }
-    } else {
-      if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
-      if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
-      if (at(2, &i)) {
-        InFlight& e = f[i % kRing];
-        EntityIds id;
-        InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
-        e.key[0] = SumTable::Key{{id[0], id[1], id[2], id[3]}};
-        e.key[1] = SumTable::Key{{id[0], id[4], 0, 0}};
-        e.has_product = id[4] != kAbsent;
-        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-          e.hash[k] = SumTable::HashOf(e.key[k]);
-          tot[k]->Prefetch(e.hash[k]);
+    }
+    if (at(5, &i)) {
+      const Summing& e = f[i % kRing];
+      const Note& note = notes[i];
+      for (int k = 0; k < e.keys; ++k) {
+        // Found ahead, unless an earlier event of the batch created it since.
+        const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
+                                                             : tot[k]->Locate(e.key[k], e.hash[k]);
+        SumTable::Sum& sum = tot[k]->sum(index);
+        AddToRun(sum.run, note.change);
+        if (note.day_sums == nullptr) continue;
+        SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
+        if (sum.link_day != note.day) {  // another day, or a new key: look it up once
+          sum.link_index = day.Locate(e.key[k], e.hash[k]);
+          sum.link_day = note.day;
         }
-      }
-      if (at(3, &i)) {
-        InFlight& e = f[i % kRing];
-        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-          e.index[k] = tot[k]->Find(e.key[k], e.hash[k]);
-          if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
-        }
-      }
-      if (at(4, &i) && notes[i].day_sums != nullptr) {
-        const InFlight& e = f[i % kRing];
-        const Note& note = notes[i];
-        SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
-        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-          if (e.index[k] == SumTable::kNone) continue;
-          const SumTable::Sum& sum = tot[k]->sum(e.index[k]);
-          if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
-        }
-      }
-      if (at(5, &i)) {
-        const InFlight& e = f[i % kRing];
-        const Note& note = notes[i];
-        for (int k = 0; k < (e.has_product ? 2 : 1); ++k) {
-          // Found ahead, unless an earlier event of the batch created it since.
-          const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
-                                                               : tot[k]->Locate(e.key[k], e.hash[k]);
-          SumTable::Sum& sum = tot[k]->sum(index);
-          AddToRun(sum.run, note.change);
-          if (note.day_sums == nullptr) continue;
-          SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
-          if (sum.link_day != note.day) {  // another day, or a new key: look it up once
-            sum.link_index = day.Locate(e.key[k], e.hash[k]);
-            sum.link_day = note.day;
-          }
-          AddToRun(day.sum(sum.link_index).run, note.change);
-        }
+        AddToRun(day.sum(sum.link_index).run, note.change);
       }
     }
   }
 }
+
+// ApplyBatch's last stages (the caller interned the names): the total
+// entries' slots, the entries, the day entries through their links, the
+// update.
+void ApplyNotes(EngineState& s, const Notes& batch) {
+  Applying f[kRing];
+  const std::vector<Note>& notes = batch.notes;
+  const size_t n = notes.size();
+  for (size_t step = 0; step < n + 3 * kStride; ++step) {
+    auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
+    size_t i;
+    if (at(0, &i)) {
+      Applying& e = f[i % kRing];
+      e.keys = KeysOf(notes[i].id);
+      PrefetchTotalSlots(s.total, e.keys, &e.found);
+    }
+    if (at(1, &i)) FindTotalEntries(s.total, f[i % kRing].keys, &f[i % kRing].found);
+    if (at(2, &i) && notes[i].day_window != nullptr) {
+      const Note& note = notes[i];
+      PrefetchDayEntries(*note.day_window, note.day, f[i % kRing].keys, f[i % kRing].found);
+    }
+    if (at(3, &i)) {
+      const Note& note = notes[i];
+      ApplyToFamilies(s.total, note.day_window, note.day, f[i % kRing].keys, note.change,
+                      &f[i % kRing].found);
+    }
+  }
+}
+
+namespace {
 
 // Puts one table's sums on a window's boards, each on the families its key
 // names (`families`: a mask of them), in the order the sums were created —
 // which creates every entry where the events one by one would have. The
 // entries' slots and lines load a few sums ahead, as in ApplyBatch.
 void RollUpTable(const SumTable& table, uint32_t families, Window& w) {
-  constexpr size_t kStride = 4;
-  constexpr size_t kRing = 16;
   Keys keys[kRing];
   TotalEntries found[kRing];
+  const bool people = families & 1;  // else (city, product) keys
   const size_t n = table.size();
   for (size_t step = 0; step < n + 2 * kStride; ++step) {
-    if (step < n) {
-      const SumTable::Key& k = table.key(static_cast<uint32_t>(step));
-      const bool people = families & 1;
-      Keys& keys_now = keys[step % kRing];
+    auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
+    size_t i;
+    if (at(0, &i)) {
+      const SumTable::Key& k = table.key(static_cast<uint32_t>(i));
+      Keys& keys_now = keys[i % kRing];
       keys_now = KeysOf(people ? EntityIds{k.id[0], k.id[1], k.id[2], k.id[3], kAbsent}
                                : EntityIds{k.id[0], kAbsent, kAbsent, kAbsent, k.id[1]});
       keys_now.present &= families;
-      PrefetchTotalSlots(w, keys_now, &found[step % kRing]);
+      PrefetchTotalSlots(w, keys_now, &found[i % kRing]);
     }
-    if (step >= kStride && step - kStride < n) {
-      const size_t i = step - kStride;
-      FindTotalEntries(w, keys[i % kRing], &found[i % kRing]);
-    }
-    if (step >= 2 * kStride) {
-      const size_t i = step - 2 * kStride;
+    if (at(1, &i)) FindTotalEntries(w, keys[i % kRing], &found[i % kRing]);
+    if (at(2, &i)) {
       const Keys& k = keys[i % kRing];
       const TotalEntries& f = found[i % kRing];
       const BoardSet::Run& run = table.sum(static_cast<uint32_t>(i)).run;
@@ -220,14 +217,6 @@ constexpr uint32_t kPeopleFamilies = 0xffu;     // city … user/team
 constexpr uint32_t kProductFamilies = 0x300u;   // product, product/city
 
 }  // namespace
-
-void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
-  HelperHalf<true>(s, &total, batch);
-}
-
-void ApplyNotes(EngineState& s, const Notes& batch) {
-  HelperHalf<false>(s, nullptr, batch);
-}
 
 void RollUp(const WindowSums& sums, Window& w) {
   RollUpTable(sums.people, kPeopleFamilies, w);

@@ -32,11 +32,11 @@ check() {
   fi
 }
 check _ZN7bangdan6Engine10ApplyBatch 8 "Engine::ApplyBatch"
-# Replay's HelperHalf into sums: the names' slots and records, the two keys'
-# slots, their sums and their day sums = 8 at least; straight onto the
-# entries, as ApplyBatch's last stages (8). RollUpTable: each family's lookup
-# slot and entry, ten families in two tables' instances.
-check _ZN7bangdan6replay12_GLOBAL__N_110HelperHalfILb1E 8 "replay's HelperHalf into sums"
-check _ZN7bangdan6replay12_GLOBAL__N_110HelperHalfILb0E 8 "replay's HelperHalf onto the entries"
+# Replay's SumNotes: the names' slots and records, the two keys' slots, their
+# sums and their day sums = 8 at least; ApplyNotes, ApplyBatch's last stages
+# (8). RollUpTable: each family's lookup slot and entry, ten families in two
+# tables' instances.
+check _ZN7bangdan6replay8SumNotes 8 "replay's SumNotes"
+check _ZN7bangdan6replay10ApplyNotes 8 "replay's ApplyNotes"
 check _ZN7bangdan6replay12_GLOBAL__N_111RollUpTable 10 "replay's RollUpTable"
 exit $status
