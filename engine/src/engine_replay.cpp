@@ -109,15 +109,16 @@ struct ReplayPipeline::Impl {
   Notes notes[2];  // the batch in flight and the next
   int next = 0;    // the one Add fills
   bool in_flight = false;
-  WindowSums total_sums;
+  TotalSums total_sums;
   DaySums day_sums;
   // Whether events still go into sums: not once a log has shown that they
   // hardly add up (see Add).
   bool summing = true;
-  uint64_t adds = 0;  // key × window sums the events since the last roll-up went to
-  // The number of sums at which to look at how well they add up next: from
-  // 256 Ki (a quarter of a million events into a fresh engine), doubling.
-  static constexpr size_t kFirstCheck = size_t{1} << 18;
+  uint64_t adds = 0;  // the total window's sums the events since the last roll-up went to
+  // The number of the total window's sums at which to look at how well they
+  // add up next: from 128 Ki (about a quarter of a million events into a
+  // fresh engine), doubling.
+  static constexpr size_t kFirstCheck = size_t{1} << 17;
   size_t next_check = 0;
 
   void ResetChecks() { next_check = std::min(kFirstCheck, options.max_sums); }
@@ -142,17 +143,18 @@ struct ReplayPipeline::Impl {
   // note points to them any more).
   void RollUpAll(bool drop_days) {
     EngineState& s = *state;
-    WindowSums* sums = &total_sums;
+    const TotalSums* sums = &total_sums;
     Window* total = &s.total;
     if (helper != nullptr && !day_sums.empty()) {
-      helper->Start([sums, total] { RollUp(*sums, *total); });
+      helper->Start([sums, total] { RollUpTotal(*sums, *total); });
       in_flight = true;
     } else {
-      RollUp(*sums, *total);
+      RollUpTotal(*sums, *total);
     }
+    // The days read the total's sums they share, beside the helper.
     for (auto it = day_sums.begin(); it != day_sums.end();) {
       const auto window = s.days.find(it->first);
-      if (window != s.days.end()) RollUp(*it->second, *window->second);
+      if (window != s.days.end()) RollUpDay(*sums, it->first, *it->second, *window->second);
       it->second->Clear(/*release=*/drop_days || window == s.days.end());
       it = drop_days ? day_sums.erase(it) : std::next(it);
     }
@@ -222,7 +224,7 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   p.Wait();  // the batch before is done: its notes may be reused
   if (batch.into_sums) {
     p.adds += batch.adds;
-    const size_t sums = p.SumCount();
+    const size_t sums = p.total_sums.size();
     if (sums >= p.next_check) {
       // Sums that hardly add up — fewer than two of the events' additions
       // each, as when users do not stay in their teams — only add work to
@@ -233,12 +235,12 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
       if (p.adds < uint64_t{p.options.min_adds_per_sum} * sums) p.summing = false;
       p.next_check *= 2;
     }
-    if (sums >= p.options.max_sums) p.RollUpAll(/*drop_days=*/false);
+    if (p.SumCount() >= p.options.max_sums) p.RollUpAll(/*drop_days=*/false);
   } else if (p.SumCount() > 0) {
     p.RollUpAll(/*drop_days=*/false);  // the entries take events in order
   }
   EngineState* s = p.state;
-  WindowSums* total = &p.total_sums;
+  TotalSums* total = &p.total_sums;
   auto work = [s, total, &batch] {
     if (batch.into_sums) {
       SumNotes(*s, *total, batch);

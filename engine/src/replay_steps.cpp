@@ -29,7 +29,7 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
     const BoardSet::Change change = ChangeOf(e, a.seq);
     WindowSums* sums = nullptr;
     Window* window = ApplyToTotals(s, a, day, change);
-    out->adds += (e.product.empty() ? 1 : 2) * (window != nullptr ? 2 : 1);
+    out->adds += e.product.empty() ? 1 : 2;  // the total window's sums
     if (window != nullptr && day_sums != nullptr) {
       if (day != last_day) {
         std::unique_ptr<WindowSums>& d = (*day_sums)[day];
@@ -83,12 +83,14 @@ struct Applying {
 }  // namespace
 
 // Stages: the names' slots, their records, the names interned and the sums'
-// slots, the sums, the day sums (through the total sums' links), the add.
-void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
+// slots, the sums, the day sums (through the total sums' links, unless
+// shared), the add.
+void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
   Summing f[kRing];
   SumTable* tot[2] = {&total.people, &total.products};
   const std::vector<Note>& notes = batch.notes;
   const size_t n = notes.size();
+  int32_t last_day = BoardSet::kNoDay;
   for (size_t step = 0; step < n + 5 * kStride; ++step) {
     auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
     size_t i;
@@ -120,25 +122,25 @@ void SumNotes(EngineState& s, WindowSums& total, const Notes& batch) {
       for (int k = 0; k < e.keys; ++k) {
         if (e.index[k] == SumTable::kNone) continue;
         const SumTable::Sum& sum = tot[k]->sum(e.index[k]);
-        if (sum.link_day == note.day) PrefetchLine(&day[k]->sum(sum.link_index));
+        if (sum.link_day == note.day && sum.link_index != SumTable::kShared) {
+          PrefetchLine(&day[k]->sum(sum.link_index));
+        }
       }
     }
     if (at(5, &i)) {
       const Summing& e = f[i % kRing];
       const Note& note = notes[i];
+      if (note.day_sums != nullptr && note.day != last_day) {
+        total.SawDay(note.day, note.day_sums);
+        last_day = note.day;
+      }
       for (int k = 0; k < e.keys; ++k) {
         // Found ahead, unless an earlier event of the batch created it since.
         const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
                                                              : tot[k]->Locate(e.key[k], e.hash[k]);
         SumTable::Sum& sum = tot[k]->sum(index);
+        AddToDay(sum, e.key[k], e.hash[k], k, note.day, note.day_sums, total, note.change);
         AddToRun(sum.run, note.change);
-        if (note.day_sums == nullptr) continue;
-        SumTable& day = k == 0 ? note.day_sums->people : note.day_sums->products;
-        if (sum.link_day != note.day) {  // another day, or a new key: look it up once
-          sum.link_index = day.Locate(e.key[k], e.hash[k]);
-          sum.link_day = note.day;
-        }
-        AddToRun(day.sum(sum.link_index).run, note.change);
       }
     }
   }
@@ -174,31 +176,33 @@ void ApplyNotes(EngineState& s, const Notes& batch) {
 
 namespace {
 
-// Puts one table's sums on a window's boards, each on the families its key
-// names (`families`: a mask of them), in the order the sums were created —
-// which creates every entry where the events one by one would have. The
-// entries' slots and lines load a few sums ahead, as in ApplyBatch.
-void RollUpTable(const SumTable& table, uint32_t families, Window& w) {
+// Puts n sums on a window's boards — sum i has key key_at(i) and run
+// run_at(i), in order of their first events — each on the families its key
+// names (`people`: (city, firm, team, user) keys, else (city, product)), in
+// that order, which creates every entry where the events one by one would
+// have. The entries' slots and lines load a few sums ahead, as in ApplyBatch.
+template <typename KeyAt, typename RunAt>
+void RollUpSums(size_t n, KeyAt key_at, RunAt run_at, bool people, Window& w) {
+  constexpr uint32_t kPeopleFamilies = 0xffu;    // city … user/team
+  constexpr uint32_t kProductFamilies = 0x300u;  // product, product/city
   Keys keys[kRing];
   TotalEntries found[kRing];
-  const bool people = families & 1;  // else (city, product) keys
-  const size_t n = table.size();
   for (size_t step = 0; step < n + 2 * kStride; ++step) {
     auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
     size_t i;
     if (at(0, &i)) {
-      const SumTable::Key& k = table.key(static_cast<uint32_t>(i));
+      const SumTable::Key& k = key_at(i);
       Keys& keys_now = keys[i % kRing];
       keys_now = KeysOf(people ? EntityIds{k.id[0], k.id[1], k.id[2], k.id[3], kAbsent}
                                : EntityIds{k.id[0], kAbsent, kAbsent, kAbsent, k.id[1]});
-      keys_now.present &= families;
+      keys_now.present &= people ? kPeopleFamilies : kProductFamilies;
       PrefetchTotalSlots(w, keys_now, &found[i % kRing]);
     }
     if (at(1, &i)) FindTotalEntries(w, keys[i % kRing], &found[i % kRing]);
     if (at(2, &i)) {
       const Keys& k = keys[i % kRing];
       const TotalEntries& f = found[i % kRing];
-      const BoardSet::Run& run = table.sum(static_cast<uint32_t>(i)).run;
+      const BoardSet::Run& run = run_at(i);
       ForEachFamily(k, [&](auto fam) {
         BoardSet& set = w.sets[fam];
         bool created = false;
@@ -213,14 +217,56 @@ void RollUpTable(const SumTable& table, uint32_t families, Window& w) {
   }
 }
 
-constexpr uint32_t kPeopleFamilies = 0xffu;     // city … user/team
-constexpr uint32_t kProductFamilies = 0x300u;   // product, product/city
+// A day's sums of one table: those it shares with the total window's table
+// and those of its own table, in order of their first events (a sum that
+// stopped sharing went into the day's table late).
+void RollUpDayTable(const SumTable& total, int32_t day, const SumTable& own, bool people,
+                    Window& w) {
+  struct Ref {
+    uint64_t first_seq;
+    const SumTable::Key* key;
+    const BoardSet::Run* run;
+  };
+  std::vector<Ref> refs;
+  refs.reserve(total.size() + own.size());
+  for (uint32_t i = 0; i < total.size(); ++i) {
+    const SumTable::Sum& sum = total.sum(i);
+    if (sum.link_index == SumTable::kShared && sum.link_day == day) {
+      refs.push_back(Ref{sum.run.first_seq, &total.key(i), &sum.run});
+    }
+  }
+  for (uint32_t i = 0; i < own.size(); ++i) {
+    refs.push_back(Ref{own.sum(i).run.first_seq, &own.key(i), &own.sum(i).run});
+  }
+  auto earlier = [](const Ref& a, const Ref& b) { return a.first_seq < b.first_seq; };
+  if (!std::is_sorted(refs.begin(), refs.end(), earlier)) {
+    std::sort(refs.begin(), refs.end(), earlier);
+  }
+  RollUpSums(
+      refs.size(), [&refs](size_t i) -> const SumTable::Key& { return *refs[i].key; },
+      [&refs](size_t i) -> const BoardSet::Run& { return *refs[i].run; }, people, w);
+}
+
+void RollUpTable(const SumTable& table, bool people, Window& w) {
+  RollUpSums(
+      table.size(),
+      [&table](size_t i) -> const SumTable::Key& { return table.key(static_cast<uint32_t>(i)); },
+      [&table](size_t i) -> const BoardSet::Run& {
+        return table.sum(static_cast<uint32_t>(i)).run;
+      },
+      people, w);
+}
 
 }  // namespace
 
-void RollUp(const WindowSums& sums, Window& w) {
-  RollUpTable(sums.people, kPeopleFamilies, w);
-  RollUpTable(sums.products, kProductFamilies, w);
+void RollUpTotal(const TotalSums& sums, Window& w) {
+  RollUpTable(sums.people, /*people=*/true, w);
+  RollUpTable(sums.products, /*people=*/false, w);
+}
+
+void RollUpDay(const TotalSums& total, int32_t day, const WindowSums& own, Window& w) {
+  RollUpDayTable(total.people, day, own.people, /*people=*/true, w);
+  RollUpDayTable(total.products, day, own.products, /*people=*/false, w);
 }
 
 }  // namespace bangdan::replay

@@ -41,7 +41,7 @@ struct Notes {
   std::vector<Note> notes;
   std::string names;
   bool into_sums;   // or straight onto the entries
-  uint64_t adds;    // key × window sums the events go to (if into sums)
+  uint64_t adds;    // the total window's sums the events go to (if into sums)
   Fields FieldsOf(const Note& n) const {
     Fields f;
     size_t at = n.names_at;
@@ -70,15 +70,18 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
 // added to its two keys' sums in the total window and, if its day is kept,
 // through the total sums' links in its day's window. REQUIRES:
 // batch.into_sums.
-void SumNotes(EngineState& s, WindowSums& total, const Notes& batch);
+void SumNotes(EngineState& s, TotalSums& total, const Notes& batch);
 // The helper's half once the events go straight onto the entries: each event
 // (its names interned by the caller) onto its entries as ApplyBatch puts it.
 // REQUIRES: !batch.into_sums.
 void ApplyNotes(EngineState& s, const Notes& batch);
 
-// Puts a window's sums on its boards, each key's families once, in the order
-// the sums were created — which creates every entry where the events one by
-// one would have.
-void RollUp(const WindowSums& sums, Window& w);
+// Puts the total window's sums on its boards, each key's families once, in
+// the order the sums were created — which creates every entry where the
+// events one by one would have.
+void RollUpTotal(const TotalSums& sums, Window& w);
+// The same for day `day`'s window: the total's sums shared with it and its
+// own (`own`), in order of their first events.
+void RollUpDay(const TotalSums& total, int32_t day, const WindowSums& own, Window& w);
 
 }  // namespace bangdan::replay

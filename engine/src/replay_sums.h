@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "board_set.h"
@@ -39,11 +41,18 @@ class SumTable {
     bool operator==(const Key&) const = default;
   };
 
+  // In a table of the total window, link_index kShared: every event of the
+  // sum went to day link_day's window too, so the day's sum is `run` itself
+  // and the day's table holds none. Replay logs mostly lie within one day,
+  // which halves the sums an event touches.
+  static constexpr uint32_t kShared = 0xfffffffeu;
+
   struct alignas(64) Sum {
     BoardSet::Run run;  // first_seq 0: no event yet
-    // In a table of the total window: where this key's sum is in the table
-    // of the day it last went to (as the total window's entries link theirs),
-    // so that an event's day sum costs no lookup.
+    // In a table of the total window: the day the key last went to
+    // (BoardSet::kNoDay: none, or none kept) and where its sum is in that
+    // day's table (as the total window's entries link theirs), so that an
+    // event's day sum costs no lookup; or kShared.
     int32_t link_day;
     uint32_t link_index;
   };
@@ -105,5 +114,58 @@ struct WindowSums {
     products.Clear(release);
   }
 };
+
+// The total window's sums, and the day windows' sums the helper has seen
+// notes for: where a shared sum's run goes when its key moves on to another
+// day (AddToDay).
+struct TotalSums : WindowSums {
+  std::vector<std::pair<int32_t, WindowSums*>> days;
+  // Remembers the sums of day `day` (the helper, as it meets a note of it).
+  void SawDay(int32_t day, WindowSums* sums) {
+    for (const auto& [d, known] : days) {
+      if (d == day) return;
+    }
+    days.emplace_back(day, sums);
+  }
+  WindowSums& Day(int32_t day) const {
+    for (const auto& [d, sums] : days) {
+      if (d == day) return *sums;
+    }
+    std::abort();  // a shared sum's day was in a note the helper saw (SawDay)
+  }
+  void Clear(bool release) {
+    WindowSums::Clear(release);
+    days.clear();
+  }
+};
+
+// Adds an event's change (for its day `day`, whose sums are `day_sums`;
+// nullptr: the day is not kept) to the day sum of `total`, a sum of the total
+// window's table with key k (hash h) in table `table` (0: people, 1:
+// products) — before the total's own run takes the change. A new key's
+// sum is shared with its day; it is copied into the day's table (and
+// linked) once one of its events goes to another day, or to none.
+inline void AddToDay(SumTable::Sum& total, const SumTable::Key& k, uint64_t h, int table,
+                     int32_t day, WindowSums* day_sums, const TotalSums& totals,
+                     const BoardSet::Change& c) {
+  auto table_of = [table](WindowSums& w) -> SumTable& { return table == 0 ? w.people : w.products; };
+  if (total.link_index == SumTable::kShared) {
+    if (day_sums != nullptr && total.link_day == day) return;  // the day's run is the total's
+    SumTable& shared_day = table_of(totals.Day(total.link_day));
+    total.link_index = shared_day.Locate(k, h);
+    shared_day.sum(total.link_index).run = total.run;
+  } else if (total.run.first_seq == 0 && day_sums != nullptr) {
+    total.link_day = day;
+    total.link_index = SumTable::kShared;
+    return;
+  }
+  if (day_sums == nullptr) return;
+  SumTable& d = table_of(*day_sums);
+  if (total.link_day != day) {  // another day, or a key new to days: look it up once
+    total.link_index = d.Locate(k, h);
+    total.link_day = day;
+  }
+  AddToRun(d.sum(total.link_index).run, c);
+}
 
 }  // namespace bangdan

@@ -100,7 +100,7 @@ TEST(ReplayPipelineTest, WithoutAHelperTheSameBytes) {
 TEST(ReplayPipelineTest, RollingUpMidwayChangesNothing) {
   const Log log(20'000, 8);
   std::unique_ptr<Helper> helper = Env::Default()->NewHelper();
-  for (size_t max_sums : {1, 50, 3'000}) {
+  for (size_t max_sums : {1, 50, 1'500}) {
     for (unsigned min_adds : {0u, 2u}) {
       for (bool with_helper : {false, true}) {
         Engine engine(Options());

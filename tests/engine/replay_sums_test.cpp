@@ -1,6 +1,8 @@
 // SumTable (engine/src/replay_sums.h): a key's sum is found again, sums are
 // numbered in order of their keys' first appearance (the roll-up relies on
-// it), through growth and Clear, against a std::map.
+// it), through growth and Clear, against a std::map. AddToDay: each key's
+// run in each day, whether shared with the total's or in the day's own
+// table, against runs kept per (key, day).
 #include "replay_sums.h"
 
 #include <gtest/gtest.h>
@@ -68,6 +70,68 @@ TEST(SumTableTest, ARunKeepsSumsTheLastMoveOfEachValueAndTheFirstEvent) {
   EXPECT_EQ(r.delta[1], -100);
   EXPECT_EQ(r.delta[2], 0);
   for (int m = 0; m < kMetricCount; ++m) EXPECT_EQ(r.moved_seq[m], 9u);
+}
+
+bool SameRun(const BoardSet::Run& a, const BoardSet::Run& b) {
+  for (int m = 0; m < kMetricCount; ++m) {
+    if (a.delta[m] != b.delta[m] || a.moved_seq[m] != b.moved_seq[m]) return false;
+  }
+  return a.first_seq == b.first_seq;
+}
+
+// Events of a few keys over a few days, some of them to days not kept: every
+// (key, day) run must be found where the roll-up looks — the total's sum
+// while the key shares it with that day, else the day's own table — and
+// hold exactly that day's events of the key; the total's run holds them all.
+TEST(SumTableTest, AKeysDayRunIsSharedUntilItsEventsGoToAnotherDay) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 20; ++round) {
+    TotalSums total;
+    std::map<int32_t, WindowSums> days;  // the days' own sums
+    using Model = std::map<std::pair<uint32_t, int32_t>, BoardSet::Run>;
+    Model model;  // (key's first id, day) → run
+    std::map<uint32_t, BoardSet::Run> model_total;
+    const int n_days = 1 + round % 4;
+    for (uint64_t seq = 1; seq <= 3'000; ++seq) {
+      const Key k{{static_cast<uint32_t>(rng() % 60), 1, 2, 3}};
+      // Mostly the day of the log's stretch, sometimes another or none.
+      const int32_t day = 100 + static_cast<int32_t>(seq * n_days / 3'001) +
+                          (rng() % 10 == 0 ? static_cast<int32_t>(rng() % 3) - 1 : 0);
+      const bool kept = rng() % 20 != 0;
+      const int64_t delta[kMetricCount] = {static_cast<int64_t>(rng() % 1000) - 100,
+                                           static_cast<int64_t>(rng() % 3), 1};
+      const BoardSet::Change change(delta, seq);
+      const uint64_t h = SumTable::HashOf(k);
+      SumTable::Sum& sum = total.people.sum(total.people.Locate(k, h));
+      WindowSums* day_sums = kept ? &days[day] : nullptr;
+      if (kept) total.SawDay(day, day_sums);
+      AddToDay(sum, k, h, /*table=*/0, day, day_sums, total, change);
+      AddToRun(sum.run, change);
+      BoardSet::Run empty{{0, 0, 0}, {0, 0, 0}, 0};
+      AddToRun(model_total.try_emplace(k.id[0], empty).first->second, change);
+      if (kept) AddToRun(model.try_emplace({k.id[0], day}, empty).first->second, change);
+    }
+    // Where the roll-up finds each (key, day) run.
+    Model found;
+    for (uint32_t i = 0; i < total.people.size(); ++i) {
+      const SumTable::Sum& sum = total.people.sum(i);
+      const uint32_t key = total.people.key(i).id[0];
+      ASSERT_TRUE(SameRun(sum.run, model_total.at(key))) << "key " << key;
+      if (sum.link_index == SumTable::kShared) found.emplace(std::pair(key, sum.link_day), sum.run);
+    }
+    for (const auto& [day, own] : days) {
+      for (uint32_t i = 0; i < own.people.size(); ++i) {
+        const auto [it, fresh] =
+            found.emplace(std::pair(own.people.key(i).id[0], day), own.people.sum(i).run);
+        ASSERT_TRUE(fresh) << "key " << it->first.first << " day " << day << " in two places";
+      }
+    }
+    ASSERT_EQ(found.size(), model.size()) << "round " << round;
+    for (const auto& [where, run] : model) {
+      ASSERT_TRUE(SameRun(found.at(where), run))
+          << "key " << where.first << " day " << where.second << " round " << round;
+    }
+  }
 }
 
 }  // namespace

@@ -160,9 +160,9 @@ class ReplayPipeline {
     // each (the sum, its key and slot).
     size_t max_sums = size_t{1} << 22;
     // Fewer additions per sum than this (the events' keys hardly repeat),
-    // looked at when the sums reach 256 Ki (or max_sums) and each time they
-    // double, send the rest of the log straight onto the entries; 0: always
-    // sum.
+    // looked at when the total window's sums reach 128 Ki (or max_sums) and
+    // each time they double, send the rest of the log straight onto the
+    // entries; 0: always sum.
     unsigned min_adds_per_sum = 2;
   };
 
