@@ -73,12 +73,20 @@ void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
   SetInsert(seq, fp.lo);
 }
 
-void Dedup::InsertSlot(Set::Shard& shard, uint64_t slot) {
+void Dedup::PushUnchecked(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
+  if (fps_.empty()) front_seq_ = seq;
+  fps_.push_back(fp);
+  AddToRuns(seq, recv_ms);
+  ++pending_;
+}
+
+uint64_t Dedup::InsertSlot(Set::Shard& shard, uint64_t slot) {
   if (Crowded(shard.count + 1, shard.slots.size())) Grow(shard);
   std::vector<uint64_t>& slots = shard.slots;
   const size_t mask = shard.mask;
   const uint64_t bits = HashBitsOf(slot);
   const Fingerprint& fp = fps_[SeqOf(slot) - front_seq_];
+  uint64_t replaced = 0;
   size_t i = bits & mask;
   for (;; i = (i + 1) & mask) {
     const uint64_t other = slots[i];
@@ -87,9 +95,38 @@ void Dedup::InsertSlot(Set::Shard& shard, uint64_t slot) {
       break;
     }
     // The same id seen again (it had left the window): point at the new entry.
-    if (HashBitsOf(other) == bits && fps_[SeqOf(other) - front_seq_] == fp) break;
+    if (HashBitsOf(other) == bits && fps_[SeqOf(other) - front_seq_] == fp) {
+      replaced = SeqOf(other);
+      break;
+    }
   }
   slots[i] = slot;
+  return replaced;
+}
+
+void Dedup::CheckPending(uint64_t seq, uint64_t earlier) {
+  if (earlier == 0 || !InWindow(earlier, RecvMsOf(earlier), RecvMsOf(seq), seq)) return;
+  if (repeat_.seq == 0 || seq < repeat_.seq) repeat_ = Repeat{seq, earlier};
+}
+
+// Most of the window pending (a replay from an empty or small window): the
+// whole set is built again in Reindex's passes over memory, which cost far
+// less than a miss an id. A few (a replay whose window evicts as it goes):
+// they are inserted in order, each slot loaded a few ids ahead.
+void Dedup::IndexPending() {
+  if (pending_ == 0) return;
+  const uint64_t from = back_seq() + 1 - pending_;
+  if (pending_ * 2 >= fps_.size()) {
+    Rebuild(from);
+  } else {
+    constexpr uint64_t kAhead = 16;
+    for (uint64_t seq = from; seq <= back_seq(); ++seq) {
+      if (seq + kAhead <= back_seq()) Prefetch(fps_[seq + kAhead - front_seq_]);
+      const uint64_t h = fps_[seq - front_seq_].lo;
+      CheckPending(seq, InsertSlot(set_.For(h), MakeSlot(seq, h)));
+    }
+  }
+  pending_ = 0;
 }
 
 void Dedup::SetErase(uint64_t seq, uint64_t h) {
@@ -128,7 +165,11 @@ void Dedup::Grow(Set::Shard& shard) {
 
 void Dedup::PopAfter(uint64_t after_seq) {
   while (!fps_.empty() && back_seq() > after_seq) {
-    SetErase(back_seq(), fps_.back().lo);
+    if (pending_ > 0) {
+      --pending_;  // never in the set
+    } else {
+      SetErase(back_seq(), fps_.back().lo);
+    }
     if (runs_.back().first_seq == back_seq()) runs_.pop_back();
     fps_.pop_back();
   }
@@ -138,6 +179,8 @@ void Dedup::Evict(int64_t recv_ms, uint64_t seq) {
   while (!fps_.empty() && front_seq_ < seq) {
     // The first run holds front_seq_, so its receive time is the front's.
     if (InWindow(front_seq_, runs_.front().recv_ms, recv_ms, seq + 1)) break;
+    // The admission about to go could be the one a pending id repeats.
+    if (pending_ > 0) IndexPending();
     SetErase(front_seq_, fps_.front().lo);
     fps_.pop_front();
     ++front_seq_;
@@ -188,7 +231,7 @@ void Dedup::AppendUnindexed(const char* fingerprints, uint64_t n, std::span<cons
 // did when the id came. Each shard is first sized for its share of the ids,
 // so few grow on the way; ids that find their shard's array already full of
 // staged slots (a shard far above its share) are inserted last, in order.
-void Dedup::Reindex() {
+void Dedup::Rebuild(uint64_t check_from) {
   size_t each = kInitialShardSlots;
   // A shard gets about n / kShards ids; room for 1/8 more absorbs the spread.
   const size_t share = fps_.size() / Set::kShards;
@@ -219,16 +262,23 @@ void Dedup::Reindex() {
       if (k + kAhead < staged.size()) {
         PrefetchLine(&shard.slots[HashBitsOf(staged[k + kAhead]) & shard.mask]);
       }
-      InsertSlot(shard, staged[k]);
+      const uint64_t replaced = InsertSlot(shard, staged[k]);
+      if (replaced != 0 && SeqOf(staged[k]) >= check_from) CheckPending(SeqOf(staged[k]), replaced);
     }
   }
-  for (const auto& [s, slot] : spilled) InsertSlot(set_.at(s), slot);
+  for (const auto& [s, slot] : spilled) {
+    const uint64_t replaced = InsertSlot(set_.at(s), slot);
+    if (replaced != 0 && SeqOf(slot) >= check_from) CheckPending(SeqOf(slot), replaced);
+  }
+  pending_ = 0;
 }
 
 void Dedup::Clear() {
   fps_.clear();
   runs_.clear();
   front_seq_ = 1;
+  pending_ = 0;
+  repeat_ = Repeat();
   set_.Reset(kInitialShardSlots);
 }
 

@@ -35,6 +35,14 @@
 // called only as applied events move the clock forward, which keeps the
 // FIFO's contents a function of the applied sequence (see engine.md).
 //
+// Replay (PushUnchecked): a log holds only admissions the live engine
+// accepted, so looking each of its ids up — a cache miss an event, in a
+// window of millions — only confirms them. Replay appends them unindexed and
+// IndexPending puts them in the set later, in bulk, checking each as the
+// lookup would have: whether the newest earlier admission of its id is within
+// its window. Evict first indexes what is pending: an admission it frees
+// could be the one a pending id repeats.
+//
 // Thread safety: none.
 #pragma once
 
@@ -77,8 +85,24 @@ class Dedup {
     PrefetchLine(&shard.slots[HashBits(fp.lo) & shard.mask]);
   }
   // Records an admission. REQUIRES: seq == back_seq() + 1 (or the FIFO is
-  // empty and seq is the first sequence number it will hold).
+  // empty and seq is the first sequence number it will hold); nothing
+  // pending (Contains answers for indexed admissions only).
   void Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq);
+
+  // Records an admission as Push does, but leaves it out of the set until
+  // IndexPending, which checks it then (see the top of this file).
+  void PushUnchecked(const Fingerprint& fp, int64_t recv_ms, uint64_t seq);
+  uint64_t pending() const { return pending_; }
+  // Indexes the admissions pushed unchecked, in bulk; an id that repeats one
+  // admitted within its window is remembered in repeat().
+  void IndexPending();
+  // An admission whose id repeats that of `earlier_seq` within the window.
+  struct Repeat {
+    uint64_t seq = 0;  // 0: none found
+    uint64_t earlier_seq = 0;
+  };
+  // The repeat with the lowest seq found since Clear.
+  const Repeat& repeat() const { return repeat_; }
   // An admission, as a snapshot lists it.
   struct Entry {
     Fingerprint fp;
@@ -101,7 +125,7 @@ class Dedup {
   // seqs ascending and below first_seq + n (the caller checks the input).
   void AppendUnindexed(const char* fingerprints, uint64_t n, std::span<const Run> runs,
                        uint64_t first_seq);
-  void Reindex();
+  void Reindex() { Rebuild(/*check_from=*/UINT64_MAX); }
   // Removes admissions with seq > after_seq, newest first.
   void PopAfter(uint64_t after_seq);
   // Frees entries outside the window of an event received at recv_ms with
@@ -166,7 +190,15 @@ class Dedup {
   void SetInsert(uint64_t seq, uint64_t h) { InsertSlot(set_.For(h), MakeSlot(seq, h)); }
   // Puts `slot` in `shard`, or over the slot of the same id (the id came
   // again after it left the window), growing the shard first if crowded.
-  void InsertSlot(Set::Shard& shard, uint64_t slot);
+  // Returns the seq of the slot it replaced (0: none).
+  uint64_t InsertSlot(Set::Shard& shard, uint64_t slot);
+  // Builds the set from the FIFO (Reindex), checking the admissions from
+  // seq check_from on as IndexPending does.
+  void Rebuild(uint64_t check_from);
+  // The check of a pending admission: its id had been admitted at `earlier`
+  // (0: never, or not within the set).
+  void CheckPending(uint64_t seq, uint64_t earlier);
+  int64_t RecvMsOf(uint64_t seq) const { return runs_[RunOf(seq)].recv_ms; }
   void SetErase(uint64_t seq, uint64_t h);
   // Doubles a shard, moving its slots.
   void Grow(Set::Shard& shard);
@@ -177,6 +209,8 @@ class Dedup {
   BlockQueue<Run> runs_;  // the first run holds front_seq_; empty iff fps_ is
   uint64_t front_seq_ = 1;
   Set set_;
+  uint64_t pending_ = 0;  // the newest admissions, not in the set yet
+  Repeat repeat_;
 };
 
 }  // namespace bangdan

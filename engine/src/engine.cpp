@@ -58,8 +58,10 @@ uint64_t Engine::catch_up_seq() const { return impl_->catch_up_seq; }
 
 // ---- Writing ----
 
-Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
-                             int64_t recv_ms) {
+namespace {
+
+// An admission's times, before its verdict.
+Admission Stamped(const EngineState& s, const Event& e, int64_t recv_ms) {
   // Receive times never go back: frames of different connections reach the
   // engine in any order, and clocks step. Stamped no earlier than the
   // admission before it, an event's dedup verdict does not depend on when the
@@ -69,12 +71,31 @@ Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& 
   Admission a;
   a.recv_ms = recv_ms;
   a.ts_ms = e.has_ts ? e.ts_ms : recv_ms;
+  return a;
+}
+
+void Accept(EngineState& s, Admission* a) {
+  ++s.admitted_seq;
+  a->verdict = Admission::Verdict::kAccepted;
+  a->seq = s.admitted_seq;
+}
+
+}  // namespace
+
+Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
+                             int64_t recv_ms) {
+  Admission a = Stamped(s, e, recv_ms);
   const uint64_t next = s.admitted_seq + 1;
-  if (s.dedup.Contains(fp, recv_ms, next)) return a;  // kDuplicate
-  s.dedup.Push(fp, recv_ms, next);
-  s.admitted_seq = next;
-  a.verdict = Admission::Verdict::kAccepted;
-  a.seq = next;
+  if (s.dedup.Contains(fp, a.recv_ms, next)) return a;  // kDuplicate
+  s.dedup.Push(fp, a.recv_ms, next);
+  Accept(s, &a);
+  return a;
+}
+
+Admission AdmitUnchecked(EngineState& s, const Event& e, const Fingerprint& fp, int64_t recv_ms) {
+  Admission a = Stamped(s, e, recv_ms);
+  s.dedup.PushUnchecked(fp, a.recv_ms, s.admitted_seq + 1);
+  Accept(s, &a);
   return a;
 }
 

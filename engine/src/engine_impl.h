@@ -71,5 +71,8 @@ Dimension ScopeDimension(ScopeKind s);
 // Admit with the id's fingerprint already computed (engine.cpp).
 Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
                              int64_t recv_ms);
+// The same for an event the log says was accepted: admitted without a look
+// at the dedup window, which checks it later (Dedup::PushUnchecked).
+Admission AdmitUnchecked(EngineState& s, const Event& e, const Fingerprint& fp, int64_t recv_ms);
 
 }  // namespace bangdan

@@ -48,6 +48,11 @@ namespace {
 using namespace apply;
 using namespace replay;
 
+Status OutOfSequence(const EngineState& s, const LoggedEvent& logged) {
+  return Status::Corruption("replay: sequence " + std::to_string(logged.seq) + " follows " +
+                            std::to_string(s.admitted_seq));
+}
+
 // Admits logged events in order; appends the admitted ones to *out. As
 // AdmitBatch does, a group's dedup slots are loaded together, then admitted
 // from cache (a window of millions of ids misses on every lookup). On failure
@@ -64,10 +69,7 @@ Status AdmitLogged(EngineState& s, std::span<const LoggedEvent> events,
     }
     for (size_t i = 0; i < n; ++i) {
       const LoggedEvent& logged = events[from + i];
-      if (logged.seq != s.admitted_seq + 1) {
-        return Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
-                                  " follows " + std::to_string(s.admitted_seq));
-      }
+      if (logged.seq != s.admitted_seq + 1) return OutOfSequence(s, logged);
       const Admission a = AdmitFingerprinted(s, logged.event, fps[i], logged.recv_ms);
       if (!a.accepted()) {
         return Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
@@ -78,6 +80,28 @@ Status AdmitLogged(EngineState& s, std::span<const LoggedEvent> events,
     }
   }
   return Status::OK();
+}
+
+// The pipeline's admission: the log's order is checked here, its ids later
+// and in bulk (Dedup::PushUnchecked), which costs the replay no cache miss
+// an event.
+Status AdmitLoggedUnchecked(EngineState& s, std::span<const LoggedEvent> events,
+                            std::vector<AdmittedEvent>* out) {
+  for (const LoggedEvent& logged : events) {
+    if (logged.seq != s.admitted_seq + 1) return OutOfSequence(s, logged);
+    const Admission a =
+        AdmitUnchecked(s, logged.event, FingerprintOf(logged.event.id), logged.recv_ms);
+    out->push_back(AdmittedEvent{&logged.event, a});
+  }
+  return Status::OK();
+}
+
+Status RepeatFound(const EngineState& s) {
+  const Dedup::Repeat& r = s.dedup.repeat();
+  if (r.seq == 0) return Status::OK();
+  return Status::Corruption("replay: sequence " + std::to_string(r.seq) +
+                            " repeats the id of sequence " + std::to_string(r.earlier_seq) +
+                            " within the dedup window");
 }
 
 Status CheckNothingPending(const EngineState& s) {
@@ -175,9 +199,18 @@ struct ReplayPipeline::Impl {
     return DayOf(latest, s.options.tz_offset_minutes) != s.Today();
   }
 
-  Status Alone(std::span<const LoggedEvent> events, size_t* failed) {
+  // Every batch on the boards and every id checked.
+  Status Settle() {
     Wait();
     RollUpAll(/*drop_days=*/true);
+    state->dedup.IndexPending();
+    return RepeatFound(*state);
+  }
+
+  Status Alone(std::span<const LoggedEvent> events, size_t* failed) {
+    *failed = 0;
+    Status status = Settle();
+    if (!status.ok()) return status;
     return engine->ReplayBatch(events, failed);
   }
 };
@@ -191,11 +224,14 @@ ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, Options options)
   impl_->ResetChecks();
 }
 
-ReplayPipeline::~ReplayPipeline() { Finish(); }
+// A repeat Finish finds here, no caller asked for.
+ReplayPipeline::~ReplayPipeline() { static_cast<void>(Finish()); }
 
-void ReplayPipeline::Finish() {
-  impl_->Wait();
-  impl_->RollUpAll(/*drop_days=*/true);
+Status ReplayPipeline::Finish() { return impl_->Settle(); }
+
+ReplayPipeline::Repeat ReplayPipeline::repeat() const {
+  const Dedup::Repeat& r = impl_->state->dedup.repeat();
+  return Repeat{r.seq, r.earlier_seq};
 }
 
 bool ReplayPipeline::summing() const { return impl_->summing; }
@@ -214,13 +250,15 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   Status status = CheckNothingPending(*p.state);
   if (!status.ok()) return status;
   p.admitted.clear();
-  status = AdmitLogged(*p.state, events, &p.admitted);
+  status = AdmitLoggedUnchecked(*p.state, events, &p.admitted);
   *failed = p.admitted.size();
   Notes& batch = p.notes[p.next];
   // Straight onto the entries, the caller interns the names: not while the
   // helper still interns those of a batch into sums.
   if (!p.summing && p.in_flight && p.notes[p.next ^ 1].into_sums) p.Wait();
   Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, &batch);
+  // Eviction checks the pending ids (Dedup::Evict): a repeat may show here.
+  if (status.ok()) status = RepeatFound(*p.state);
   p.Wait();  // the batch before is done: its notes may be reused
   if (batch.into_sums) {
     p.adds += batch.adds;

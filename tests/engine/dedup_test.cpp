@@ -318,6 +318,59 @@ TEST(DedupReindex, ShardsAboveTheirShareAnswerAsWhenPushedOneByOne) {
   }
 }
 
+// A replayed log's ids go in unchecked and are checked in bulk
+// (PushUnchecked, IndexPending): the first repeat found must be the first
+// event that a lookup before each push (Contains) calls a duplicate, and
+// the admission it names the newest earlier one of that id; once indexed,
+// the set must answer as the one built by Push. Ids come from a pool a few
+// times the window, so most come back after they left it (no repeat) and a
+// few within it; frames evict as they go (time and count), and the pending
+// ids are indexed at random moments, by Evict when it must.
+TEST(DedupUnchecked, FindsTheFirstRepeatALookupWouldHaveFound) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    auto uniform = [&rng](int64_t lo, int64_t hi) {
+      return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+    };
+    const int64_t window_ms = 1000;
+    const uint64_t max_ids = seed % 2 == 0 ? 200 : 100'000;
+    const int pool = static_cast<int>(uniform(2'000, 20'000));
+    Dedup looked(window_ms, max_ids), unchecked(window_ms, max_ids);
+    std::map<int, uint64_t> newest;  // id → seq of its newest admission
+    Dedup::Repeat first;
+    uint64_t seq = 0;
+    int64_t now = 0;
+    for (int frame = 0; frame < 400; ++frame) {
+      now += uniform(0, 9) == 0 ? uniform(300, 1500) : uniform(0, 30);
+      const int n = static_cast<int>(uniform(1, 60));
+      for (int k = 0; k < n; ++k) {
+        const int id = static_cast<int>(uniform(0, pool - 1));
+        const Fingerprint fp = FingerprintOf(Id(id));
+        if (looked.Contains(fp, now, seq + 1) && first.seq == 0) first = {seq + 1, newest.at(id)};
+        looked.Push(fp, now, ++seq);
+        unchecked.PushUnchecked(fp, now, seq);
+        newest[id] = seq;
+      }
+      if (uniform(0, 3) == 0) unchecked.IndexPending();
+      looked.Evict(now, seq);
+      unchecked.Evict(now, seq);
+      ASSERT_EQ(unchecked.size(), looked.size()) << "seed " << seed << " frame " << frame;
+      if (uniform(0, 20) == 0) {
+        unchecked.IndexPending();
+        for (int id = 0; id < pool; id += 7) {
+          const Fingerprint fp = FingerprintOf(Id(id));
+          ASSERT_EQ(unchecked.Contains(fp, now, seq + 1), looked.Contains(fp, now, seq + 1))
+              << "seed " << seed << " frame " << frame << " id " << id;
+        }
+      }
+    }
+    unchecked.IndexPending();
+    EXPECT_EQ(unchecked.pending(), 0u);
+    EXPECT_EQ(unchecked.repeat().seq, first.seq) << "seed " << seed;
+    EXPECT_EQ(unchecked.repeat().earlier_seq, first.earlier_seq) << "seed " << seed;
+  }
+}
+
 TEST(Fingerprint, HalvesAreIndependentHashes) {
   Fingerprint a = FingerprintOf("order-1"), b = FingerprintOf("order-2");
   EXPECT_NE(a.lo, a.hi);

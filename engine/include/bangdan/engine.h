@@ -153,6 +153,12 @@ class Engine {
 // (engine_replay.cpp). The engine ends byte for byte as ReplayBatch on each
 // batch in turn would leave it. Between the first Add and Finish nothing
 // else may use the engine, but applied_seq() on the caller's thread.
+//
+// One difference: the log's claim that an id is no repeat within the dedup
+// window is checked in bulk, not as each event is admitted (a lookup is a
+// cache miss an event). Add or Finish reports a repeat when it finds one —
+// possibly batches later — with repeat() naming it; the engine then holds
+// events past it and is good for nothing but an error message.
 class ReplayPipeline {
  public:
   struct Options {
@@ -174,10 +180,19 @@ class ReplayPipeline {
   ReplayPipeline& operator=(const ReplayPipeline&) = delete;
 
   // As ReplayBatch (the events before events[*failed] are admitted and will
-  // be applied, the rest are not); `events` may go once it returns.
+  // be applied, the rest are not; but see repeat()); `events` may go once it
+  // returns.
   Status Add(std::span<const LoggedEvent> events, size_t* failed);
-  // Returns once every batch added is on the boards. Add may follow.
-  void Finish();
+  // Returns once every batch added is on the boards and every id checked:
+  // Corruption if one repeats. Add may follow.
+  Status Finish();
+  // The first event found to repeat an id within the dedup window (seq 0:
+  // none), and the admission whose id it repeats.
+  struct Repeat {
+    uint64_t seq = 0;
+    uint64_t earlier_seq = 0;
+  };
+  Repeat repeat() const;
   // Whether events still go through sums: not once the log has shown that
   // its keys hardly repeat (then they go straight onto the entries).
   bool summing() const;

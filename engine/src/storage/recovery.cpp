@@ -79,6 +79,8 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
     size_t failed;
     Status st = replay->Add(batch, &failed);
     stats->events_replayed += failed;
+    // A repeated id may be in an earlier batch: Recover names its record.
+    if (!st.ok() && replay->repeat().seq != 0) return st;
     if (!st.ok()) return At(path, offsets[failed], st.message());
     batch.clear();
     offsets.clear();
@@ -142,6 +144,38 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
                                      std::to_string(limit + 1));
   }
   return Status::OK();
+}
+
+// The error for an event that repeats an id within the dedup window, found
+// after its segment was read (ReplayPipeline checks ids in bulk): it names
+// the event's record, read again from its segment, and its id.
+Status RepeatAt(Env* env, const std::string& dir, const std::vector<SegmentFile>& segments,
+                const ReplayPipeline::Repeat& repeat) {
+  const std::string what = "replay: sequence " + std::to_string(repeat.seq) + " repeats id '";
+  const std::string earlier = "' of sequence " + std::to_string(repeat.earlier_seq) +
+                              " within the dedup window";
+  const SegmentFile* holder = nullptr;
+  for (const SegmentFile& segment : segments) {
+    if (segment.first_seq <= repeat.seq) holder = &segment;
+  }
+  if (holder != nullptr) {
+    const std::string path = JoinPath(dir, holder->name);
+    std::unique_ptr<FileContents> file;
+    if (env->ReadFileContents(path, &file).ok()) {
+      log::Reader reader(file->data());
+      std::string scratch;
+      std::string_view record;
+      uint64_t offset = 0;
+      while (reader.ReadRecord(&record, &scratch, &offset)) {
+        LoggedEvent logged;
+        if (!log::DecodeEvent(record, &logged.event, &logged.seq, &logged.recv_ms).ok()) break;
+        if (logged.seq == repeat.seq) {
+          return At(path, offset, what + std::string(logged.event.id) + earlier);
+        }
+      }
+    }
+  }
+  return Status::Corruption(what + "?" + earlier);
 }
 
 }  // namespace
@@ -210,10 +244,12 @@ Status Recover(Env* env, const std::string& dir, Engine* engine, RecoveryStats* 
     const uint64_t limit = last ? UINT64_MAX : segments[i + 1].first_seq - 1;
     s = ReplaySegment(env, JoinPath(dir, segments[i].name), segments[i].first_seq, limit, last,
                       engine, &replay, stats, &next);
+    if (!s.ok() && replay.repeat().seq != 0) return RepeatAt(env, dir, segments, replay.repeat());
     if (!s.ok()) return s;
     if (!last) report(i + 1 - first);
   }
-  replay.Finish();
+  s = replay.Finish();
+  if (!s.ok()) return replay.repeat().seq != 0 ? RepeatAt(env, dir, segments, replay.repeat()) : s;
   stats->replayed_without_sums = !replay.summing();
 
   // A snapshot written in steps holds some effects of the events up to its
