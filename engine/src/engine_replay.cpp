@@ -160,32 +160,50 @@ struct ReplayPipeline::Impl {
     in_flight = false;
   }
 
-  // Puts every sum on the boards and empties them. The helper must be idle;
-  // it rolls up the total window while the caller's thread does the days
-  // (the windows' sets are disjoint). A day whose window retention has freed
-  // since is dropped with its sums; `drop_days`: every day's sums go (no
-  // note points to them any more).
-  void RollUpAll(bool drop_days) {
-    EngineState& s = *state;
+  // Puts every sum on the boards and empties them. The helper must be idle.
+  // The windows' sets are disjoint: the helper rolls up the total window
+  // while the caller's thread does the days — or, given `beside` (more of
+  // the caller's half, as Settle's), the helper does both and the caller
+  // that.
+  void RollUpAll(bool drop_days, void (*beside)(EngineState&) = nullptr) {
     const TotalSums* sums = &total_sums;
-    Window* total = &s.total;
-    if (helper != nullptr && !day_sums.empty()) {
+    Window* total = &state->total;
+    if (helper != nullptr && beside != nullptr) {
+      helper->Start([this, sums, total, drop_days] {
+        RollUpTotal(*sums, *total);
+        RollUpDays(drop_days);
+      });
+      in_flight = true;
+      beside(*state);
+    } else if (helper != nullptr && !day_sums.empty()) {
       helper->Start([sums, total] { RollUpTotal(*sums, *total); });
       in_flight = true;
+      RollUpDays(drop_days);
     } else {
       RollUpTotal(*sums, *total);
-    }
-    // The days read the total's sums they share, beside the helper.
-    for (auto it = day_sums.begin(); it != day_sums.end();) {
-      const auto window = s.days.find(it->first);
-      if (window != s.days.end()) RollUpDay(*sums, it->first, *it->second, *window->second);
-      it->second->Clear(/*release=*/drop_days || window == s.days.end());
-      it = drop_days ? day_sums.erase(it) : std::next(it);
+      RollUpDays(drop_days);
+      if (beside != nullptr) beside(*state);
     }
     Wait();
     total_sums.Clear(drop_days);
     adds = 0;
     ResetChecks();
+  }
+
+  // The days' sums onto their windows (they read the total's sums they
+  // share, so before those are cleared). A day whose window retention has
+  // freed since is dropped with its sums; `drop_days`: every day's sums go
+  // (no note points to them any more).
+  void RollUpDays(bool drop_days) {
+    EngineState& s = *state;
+    for (auto it = day_sums.begin(); it != day_sums.end();) {
+      const auto window = s.days.find(it->first);
+      if (window != s.days.end()) {
+        RollUpDay(total_sums, it->first, *it->second, *window->second);
+      }
+      it->second->Clear(/*release=*/drop_days || window == s.days.end());
+      it = drop_days ? day_sums.erase(it) : std::next(it);
+    }
   }
 
   // Whether `events` would move the clock into another day. Straight onto
@@ -199,11 +217,11 @@ struct ReplayPipeline::Impl {
     return DayOf(latest, s.options.tz_offset_minutes) != s.Today();
   }
 
-  // Every batch on the boards and every id checked.
+  // Every batch on the boards and every id checked: the dedup window is
+  // indexed beside the final roll-up (for a long log, a third of a second).
   Status Settle() {
     Wait();
-    RollUpAll(/*drop_days=*/true);
-    state->dedup.IndexPending();
+    RollUpAll(/*drop_days=*/true, [](EngineState& s) { s.dedup.IndexPending(); });
     return RepeatFound(*state);
   }
 

@@ -71,7 +71,7 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
   // the next is decoded and admitted). Their fields point into the records:
   // into `data`, or, for a record that spanned blocks, into a copy kept until
   // the batch is added.
-  constexpr size_t kBatch = 1024;
+  constexpr size_t kBatch = 8192;
   std::vector<LoggedEvent> batch;
   std::vector<uint64_t> offsets;
   std::deque<std::string> copies;
