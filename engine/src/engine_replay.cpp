@@ -33,6 +33,8 @@
 // ReplayBatch, once every sum is on the boards: ApplyCatchingUp reads the
 // entries to decide.
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 
@@ -135,6 +137,7 @@ struct ReplayPipeline::Impl {
   bool in_flight = false;
   TotalSums total_sums;
   DaySums day_sums;
+  PrintSeeds seeds;  // of the keys' prints (replay_sums.h)
   // Whether events still go into sums: not once a log has shown that they
   // hardly add up (see Add).
   bool summing = true;
@@ -240,6 +243,12 @@ ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, Options options)
   impl_->helper = helper;
   impl_->options = options;
   impl_->ResetChecks();
+  // Seeds no one outside can know (the clock, the heap's layout), so that no
+  // names can be made to print alike; the prints do not show in the result.
+  const uint64_t now = static_cast<uint64_t>(
+      std::chrono::steady_clock::now().time_since_epoch().count());
+  const uint64_t where = reinterpret_cast<uintptr_t>(impl_.get());
+  impl_->seeds = PrintSeeds{HashInt(now ^ HashInt(where)), HashInt(where ^ HashInt(now + 1))};
 }
 
 // A repeat Finish finds here, no caller asked for.
@@ -274,7 +283,7 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   // Straight onto the entries, the caller interns the names: not while the
   // helper still interns those of a batch into sums.
   if (!p.summing && p.in_flight && p.notes[p.next ^ 1].into_sums) p.Wait();
-  Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, &batch);
+  Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, p.seeds, &batch);
   // Eviction checks the pending ids (Dedup::Evict): a repeat may show here.
   if (status.ok()) status = RepeatFound(*p.state);
   p.Wait();  // the batch before is done: its notes may be reused

@@ -6,8 +6,23 @@ namespace bangdan::replay {
 
 using namespace apply;
 
+namespace {
+
+// The prints of a note's keys from its names' bytes (in kNameOrder).
+void PrintKeys(std::string_view names, const PrintSeeds& seeds, Note* note) {
+  auto size = [note](Dimension d) -> uint64_t { return note->name_size[static_cast<int>(d)]; };
+  const uint64_t product = size(Dimension::kProduct), city = size(Dimension::kCity);
+  const uint64_t firm = size(Dimension::kFirm), team = size(Dimension::kTeam);
+  const uint64_t user = size(Dimension::kUser);
+  note->print[0] = PrintOf(names.substr(product, city + firm + team + user),
+                           city | firm << 8 | team << 16 | user << 24, seeds);
+  if (product > 0) note->print[1] = PrintOf(names.substr(0, product + city), product | city << 8, seeds);
+}
+
+}  // namespace
+
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
-             Notes* out) {
+             const PrintSeeds& seeds, Notes* out) {
   out->notes.clear();
   out->names.clear();
   out->into_sums = day_sums != nullptr;
@@ -40,13 +55,15 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
       sums = last_sums;
     }
     Note& note = out->notes.emplace_back(
-        Note{out->names.size(), {}, {}, change, day, window, sums});
+        Note{out->names.size(), {}, {}, {}, change, day, window, sums});
     const Fields fields = FieldsOf(e);
     if (out->into_sums) {
-      for (int d = 0; d < kDimensionCount; ++d) {
+      for (const Dimension dim : kNameOrder) {
+        const int d = static_cast<int>(dim);
         note.name_size[d] = static_cast<uint8_t>(fields[d].size());  // ≤ 128 (ValidateEvent)
         out->names.append(fields[d]);
       }
+      PrintKeys(std::string_view(out->names).substr(note.names_at), seeds, &note);
     } else {
       if (i + kAhead < n) HashNames(s, FieldsOf(*events[i + kAhead].event), hash[(i + kAhead) % kRing]);
       if (i + kRecord < n) {
@@ -63,16 +80,33 @@ namespace {
 // Both helper halves are pipelines like ApplyBatch's: each stage, kStride
 // events ahead of the next, loads what the next reads.
 constexpr size_t kStride = 4;
-constexpr size_t kRing = 32;  // > 5 * kStride (six stages), a power of two
+constexpr size_t kRing = 32;  // > 5 * kStride (up to six stages), a power of two
 
 // One event in SumNotes' pipeline: what each stage learned of it.
 struct Summing {
-  uint64_t name_hash[kDimensionCount];
-  SumTable::Key key[2];  // (city, firm, team, user), (city, product, 0, 0)
-  int keys;              // 2 with a product, else 1
-  uint64_t hash[2];      // of key[k]
-  uint32_t index[2];     // in the total window's tables, kNone: not (yet) there
+  int keys;           // 2 with a product, else 1
+  uint32_t index[2];  // in the total window's tables, kNone: not (yet) there
 };
+
+// The sum of `note`'s key k in the total window's table `table`, created if
+// it has none: its first event interns the key's names (in event order, as
+// SumNotes goes), (city, firm, team, user) or (city, product).
+uint32_t CreateSum(EngineState& s, const Notes& batch, const Note& note, int k,
+                   SumTable& table) {
+  const uint32_t found = table.Find(note.print[k]);  // an earlier event of the batch's
+  if (found != SumTable::kNone) return found;
+  const Fields fields = batch.FieldsOf(note);
+  auto intern = [&](Dimension dim) {
+    const int d = static_cast<int>(dim);
+    return fields[d].empty() ? kAbsent : s.names[d].Intern(fields[d]);
+  };
+  const uint32_t city = intern(Dimension::kCity);
+  const SumTable::Key key =
+      k == 0 ? SumTable::Key{{city, intern(Dimension::kFirm), intern(Dimension::kTeam),
+                              intern(Dimension::kUser)}}
+             : SumTable::Key{{city, intern(Dimension::kProduct), 0, 0}};
+  return table.Locate(note.print[k], key);
+}
 
 // One event in ApplyNotes' pipeline.
 struct Applying {
@@ -82,40 +116,30 @@ struct Applying {
 
 }  // namespace
 
-// Stages: the names' slots, their records, the names interned and the sums'
-// slots, the sums, the day sums (through the total sums' links, unless
-// shared), the add.
+// Stages: the sums' slots, the sums, the day sums (through the total sums'
+// links, unless shared), the add (creating the sums not found).
 void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
   Summing f[kRing];
   SumTable* tot[2] = {&total.people, &total.products};
   const std::vector<Note>& notes = batch.notes;
   const size_t n = notes.size();
   int32_t last_day = BoardSet::kNoDay;
-  for (size_t step = 0; step < n + 5 * kStride; ++step) {
+  for (size_t step = 0; step < n + 3 * kStride; ++step) {
     auto at = [&](size_t k, size_t* i) { return AtStage(step, k, kStride, n, i); };
     size_t i;
-    if (at(0, &i)) HashNames(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
-    if (at(1, &i)) PrefetchNameRecords(s, batch.FieldsOf(notes[i]), f[i % kRing].name_hash);
-    if (at(2, &i)) {
+    if (at(0, &i)) {
       Summing& e = f[i % kRing];
-      EntityIds id;
-      InternNames(s, batch.FieldsOf(notes[i]), e.name_hash, &id);
-      e.key[0] = SumTable::Key{{id[0], id[1], id[2], id[3]}};
-      e.key[1] = SumTable::Key{{id[0], id[4], 0, 0}};
-      e.keys = id[4] != kAbsent ? 2 : 1;
-      for (int k = 0; k < e.keys; ++k) {
-        e.hash[k] = SumTable::HashOf(e.key[k]);
-        tot[k]->Prefetch(e.hash[k]);
-      }
+      e.keys = notes[i].name_size[static_cast<int>(Dimension::kProduct)] > 0 ? 2 : 1;
+      for (int k = 0; k < e.keys; ++k) tot[k]->Prefetch(notes[i].print[k]);
     }
-    if (at(3, &i)) {
+    if (at(1, &i)) {
       Summing& e = f[i % kRing];
       for (int k = 0; k < e.keys; ++k) {
-        e.index[k] = tot[k]->Find(e.key[k], e.hash[k]);
+        e.index[k] = tot[k]->Find(notes[i].print[k]);
         if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
       }
     }
-    if (at(4, &i) && notes[i].day_sums != nullptr) {
+    if (at(2, &i) && notes[i].day_sums != nullptr) {
       const Summing& e = f[i % kRing];
       const Note& note = notes[i];
       SumTable* day[2] = {&note.day_sums->people, &note.day_sums->products};
@@ -127,7 +151,7 @@ void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
         }
       }
     }
-    if (at(5, &i)) {
+    if (at(3, &i)) {
       const Summing& e = f[i % kRing];
       const Note& note = notes[i];
       if (note.day_sums != nullptr && note.day != last_day) {
@@ -135,11 +159,12 @@ void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
         last_day = note.day;
       }
       for (int k = 0; k < e.keys; ++k) {
-        // Found ahead, unless an earlier event of the batch created it since.
-        const uint32_t index = e.index[k] != SumTable::kNone ? e.index[k]
-                                                             : tot[k]->Locate(e.key[k], e.hash[k]);
+        const uint32_t index = e.index[k] != SumTable::kNone
+                                   ? e.index[k]
+                                   : CreateSum(s, batch, note, k, *tot[k]);
         SumTable::Sum& sum = tot[k]->sum(index);
-        AddToDay(sum, e.key[k], e.hash[k], k, note.day, note.day_sums, total, note.change);
+        AddToDay(sum, note.print[k], tot[k]->key(index), k, note.day, note.day_sums, total,
+                 note.change);
         AddToRun(sum.run, note.change);
       }
     }

@@ -22,12 +22,33 @@ namespace bangdan::replay {
 using apply::EntityIds;
 using apply::Fields;
 
+// The seeds of a replay's prints (SumTable::Print), drawn per replay.
+struct PrintSeeds {
+  uint64_t lo;
+  uint64_t hi;
+};
+
+// The order in which a note's names are copied: each key's names lie side by
+// side, (product, city) and (city, firm, team, user), so that one pass of a
+// hash prints them.
+inline constexpr Dimension kNameOrder[kDimensionCount] = {
+    Dimension::kProduct, Dimension::kCity, Dimension::kFirm, Dimension::kTeam, Dimension::kUser};
+
+// The print of a key whose names' bytes are `bytes`, their sizes packed in
+// `sizes` (so that names split differently print differently).
+inline SumTable::Print PrintOf(std::string_view bytes, uint64_t sizes, const PrintSeeds& seeds) {
+  return SumTable::Print{Hash64(bytes, seeds.lo ^ sizes), Hash64(bytes, seeds.hi ^ HashInt(sizes))};
+}
+
 // What the helper's half needs of one event, noted by the caller's.
 struct Note {
-  // Into sums, the helper interns the names: its bytes. Straight onto the
-  // entries, the caller does (the entries are the heavier half): their ids.
+  // Into sums: the names' bytes (for a sum the event creates) and the prints
+  // of its keys, (city, firm, team, user) and (city, product). Straight onto
+  // the entries, the caller interns the names (the entries are the heavier
+  // half): their ids.
   size_t names_at;                          // in Notes::names
   uint8_t name_size[kDimensionCount];       // 0: absent
+  SumTable::Print print[2];
   EntityIds id;
   BoardSet::Change change;
   int32_t day;
@@ -45,7 +66,8 @@ struct Notes {
   Fields FieldsOf(const Note& n) const {
     Fields f;
     size_t at = n.names_at;
-    for (int d = 0; d < kDimensionCount; ++d) {
+    for (const Dimension dim : kNameOrder) {
+      const int d = static_cast<int>(dim);
       f[d] = std::string_view(names.data() + at, n.name_size[d]);
       at += n.name_size[d];
     }
@@ -64,12 +86,12 @@ using DaySums = std::map<int32_t, std::unique_ptr<WindowSums>>;
 // are interned here, in a pipeline as in ApplyBatch (an event's name slots
 // load while the events before it are interned, then its names' records).
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
-             Notes* out);
+             const PrintSeeds& seeds, Notes* out);
 
-// The helper's half: the names interned (in event order), then each event
-// added to its two keys' sums in the total window and, if its day is kept,
-// through the total sums' links in its day's window. REQUIRES:
-// batch.into_sums.
+// The helper's half: each event added to its two keys' sums in the total
+// window (found by their prints; a key's first event interns its names and
+// creates its sum) and, if its day is kept, through the total sums' links
+// in its day's window. REQUIRES: batch.into_sums.
 void SumNotes(EngineState& s, TotalSums& total, const Notes& batch);
 // The helper's half once the events go straight onto the entries: each event
 // (its names interned by the caller) onto its entries as ApplyBatch puts it.

@@ -8,14 +8,14 @@ constexpr size_t kInitialSlots = 1024;
 
 SumTable::SumTable() : slots_(kInitialSlots, Slot{{}, kNone}), mask_(kInitialSlots - 1) {}
 
-uint32_t SumTable::Locate(const Key& k, uint64_t h) {
-  size_t i = h & mask_;
+uint32_t SumTable::Locate(const Print& p, const Key& k) {
+  size_t i = p.lo & mask_;
   for (;; i = (i + 1) & mask_) {
     if (slots_[i].index == kNone) break;
-    if (slots_[i].key == k) return slots_[i].index;
+    if (slots_[i].print == p) return slots_[i].index;
   }
   const uint32_t index = size();
-  slots_[i] = Slot{k, index};
+  slots_[i] = Slot{p, index};
   keys_.push_back(k);
   sums_.push_back(Sum{{{0, 0, 0}, {0, 0, 0}, 0}, BoardSet::kNoDay, 0});
   if (2 * keys_.size() > slots_.size()) Grow();
@@ -25,10 +25,11 @@ uint32_t SumTable::Locate(const Key& k, uint64_t h) {
 void SumTable::Grow() {
   std::vector<Slot> bigger(2 * slots_.size(), Slot{{}, kNone});
   const size_t mask = bigger.size() - 1;
-  for (uint32_t index = 0; index < size(); ++index) {
-    size_t i = HashOf(keys_[index]) & mask;
+  for (const Slot& slot : slots_) {
+    if (slot.index == kNone) continue;
+    size_t i = slot.print.lo & mask;
     while (bigger[i].index != kNone) i = (i + 1) & mask;
-    bigger[i] = Slot{keys_[index], index};
+    bigger[i] = slot;
   }
   slots_.swap(bigger);
   mask_ = mask;

@@ -16,6 +16,16 @@
 // doubling), the sums one cache line each; nothing is ever deleted but all
 // at once (Clear).
 //
+// A sum is found by a print of its key's names (Print: 128 bits hashed from
+// their bytes), not by their ids: an event whose key has a sum — nearly
+// every one — then costs no interning, which is four or five lookups in
+// tables of up to millions of names. The ids are interned when a sum is
+// created, by the key's first event: a name's first event always creates
+// one (no key holds the name yet), so names are interned in the order the
+// events one by one would intern them. Two keys of a log mistaken for one
+// would take a print collision: about n² / 2^129 for n keys, 1e-27 for a
+// million, and the seeds are drawn per replay, so no crafted names collide.
+//
 // Thread safety: none.
 #pragma once
 
@@ -40,6 +50,12 @@ class SumTable {
     uint32_t id[4];
     bool operator==(const Key&) const = default;
   };
+  // What a key is found by: a print of its names (see above).
+  struct Print {
+    uint64_t lo;  // also places it in the table
+    uint64_t hi;
+    bool operator==(const Print&) const = default;
+  };
 
   // In a table of the total window, link_index kShared: every event of the
   // sum went to day link_day's window too, so the day's sum is `run` itself
@@ -59,20 +75,17 @@ class SumTable {
 
   SumTable();
 
-  static uint64_t HashOf(const Key& k) {
-    return HashInt((uint64_t{k.id[2]} << 32 | k.id[3]) ^ HashInt(uint64_t{k.id[0]} << 32 | k.id[1]));
-  }
-  // Starts loading the slot of the key whose hash is h.
-  void Prefetch(uint64_t h) const { PrefetchLine(&slots_[h & mask_]); }
-  // The sum of k (hash h), kNone if it has none.
-  uint32_t Find(const Key& k, uint64_t h) const {
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+  // Starts loading the slot of print p.
+  void Prefetch(const Print& p) const { PrefetchLine(&slots_[p.lo & mask_]); }
+  // The sum of the key printed p, kNone if it has none.
+  uint32_t Find(const Print& p) const {
+    for (size_t i = p.lo & mask_;; i = (i + 1) & mask_) {
       if (slots_[i].index == kNone) return kNone;
-      if (slots_[i].key == k) return slots_[i].index;
+      if (slots_[i].print == p) return slots_[i].index;
     }
   }
-  // The sum of k (hash h), created empty if need be.
-  uint32_t Locate(const Key& k, uint64_t h);
+  // The sum of the key printed p, created empty for ids `k` if need be.
+  uint32_t Locate(const Print& p, const Key& k);
 
   Sum& sum(uint32_t i) { return sums_[i]; }
   const Sum& sum(uint32_t i) const { return sums_[i]; }
@@ -84,7 +97,7 @@ class SumTable {
 
  private:
   struct Slot {
-    Key key;
+    Print print;
     uint32_t index;  // kNone: empty
   };
   void Grow();
@@ -141,18 +154,19 @@ struct TotalSums : WindowSums {
 
 // Adds an event's change (for its day `day`, whose sums are `day_sums`;
 // nullptr: the day is not kept) to the day sum of `total`, a sum of the total
-// window's table with key k (hash h) in table `table` (0: people, 1:
+// window's table with key k (print p) in table `table` (0: people, 1:
 // products) — before the total's own run takes the change. A new key's
 // sum is shared with its day; it is copied into the day's table (and
 // linked) once one of its events goes to another day, or to none.
-inline void AddToDay(SumTable::Sum& total, const SumTable::Key& k, uint64_t h, int table,
+inline void AddToDay(SumTable::Sum& total, const SumTable::Print& p, const SumTable::Key& k,
+                     int table,
                      int32_t day, WindowSums* day_sums, const TotalSums& totals,
                      const BoardSet::Change& c) {
   auto table_of = [table](WindowSums& w) -> SumTable& { return table == 0 ? w.people : w.products; };
   if (total.link_index == SumTable::kShared) {
     if (day_sums != nullptr && total.link_day == day) return;  // the day's run is the total's
     SumTable& shared_day = table_of(totals.Day(total.link_day));
-    total.link_index = shared_day.Locate(k, h);
+    total.link_index = shared_day.Locate(p, k);
     shared_day.sum(total.link_index).run = total.run;
   } else if (total.run.first_seq == 0 && day_sums != nullptr) {
     total.link_day = day;
@@ -162,7 +176,7 @@ inline void AddToDay(SumTable::Sum& total, const SumTable::Key& k, uint64_t h, i
   if (day_sums == nullptr) return;
   SumTable& d = table_of(*day_sums);
   if (total.link_day != day) {  // another day, or a key new to days: look it up once
-    total.link_index = d.Locate(k, h);
+    total.link_index = d.Locate(p, k);
     total.link_day = day;
   }
   AddToRun(d.sum(total.link_index).run, c);

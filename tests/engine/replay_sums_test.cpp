@@ -18,6 +18,13 @@ using Key = SumTable::Key;
 
 auto Tuple(const Key& k) { return std::make_tuple(k.id[0], k.id[1], k.id[2], k.id[3]); }
 
+// A print for each key, as replay's are for their names: distinct keys,
+// distinct prints (hi is half the key, lo the other half mixed with it).
+SumTable::Print PrintOf(const Key& k) {
+  const uint64_t a = uint64_t{k.id[0]} << 32 | k.id[1], b = uint64_t{k.id[2]} << 32 | k.id[3];
+  return SumTable::Print{HashInt(a) ^ b, a};
+}
+
 TEST(SumTableTest, FindsEveryKeyInOrderOfFirstAppearanceThroughGrowthAndClear) {
   std::mt19937_64 rng(3);
   SumTable table;
@@ -30,11 +37,10 @@ TEST(SumTableTest, FindsEveryKeyInOrderOfFirstAppearanceThroughGrowthAndClear) {
       Key k{{static_cast<uint32_t>(rng() % 7), static_cast<uint32_t>(rng() % 50),
              rng() % 5 == 0 ? 0xffffffffu : static_cast<uint32_t>(rng() % 300),
              static_cast<uint32_t>(rng() % 40)}};
-      const uint64_t h = SumTable::HashOf(k);
-      const uint32_t found = table.Find(k, h);
+      const uint32_t found = table.Find(PrintOf(k));
       const auto it = model.find(Tuple(k));
       ASSERT_EQ(found, it == model.end() ? SumTable::kNone : it->second);
-      const uint32_t index = table.Locate(k, h);
+      const uint32_t index = table.Locate(PrintOf(k), k);
       if (it == model.end()) {
         ASSERT_EQ(index, order.size()) << "a new key's sum comes last";
         model.emplace(Tuple(k), index);
@@ -50,7 +56,7 @@ TEST(SumTableTest, FindsEveryKeyInOrderOfFirstAppearanceThroughGrowthAndClear) {
     for (uint32_t i = 0; i < table.size(); ++i) ASSERT_EQ(table.key(i), order[i]);
     table.Clear(/*release=*/round == 1);
     ASSERT_EQ(table.size(), 0u);
-    ASSERT_EQ(table.Find(order[0], SumTable::HashOf(order[0])), SumTable::kNone);
+    ASSERT_EQ(table.Find(PrintOf(order[0])), SumTable::kNone);
   }
 }
 
@@ -101,11 +107,10 @@ TEST(SumTableTest, AKeysDayRunIsSharedUntilItsEventsGoToAnotherDay) {
       const int64_t delta[kMetricCount] = {static_cast<int64_t>(rng() % 1000) - 100,
                                            static_cast<int64_t>(rng() % 3), 1};
       const BoardSet::Change change(delta, seq);
-      const uint64_t h = SumTable::HashOf(k);
-      SumTable::Sum& sum = total.people.sum(total.people.Locate(k, h));
+      SumTable::Sum& sum = total.people.sum(total.people.Locate(PrintOf(k), k));
       WindowSums* day_sums = kept ? &days[day] : nullptr;
       if (kept) total.SawDay(day, day_sums);
-      AddToDay(sum, k, h, /*table=*/0, day, day_sums, total, change);
+      AddToDay(sum, PrintOf(k), k, /*table=*/0, day, day_sums, total, change);
       AddToRun(sum.run, change);
       BoardSet::Run empty{{0, 0, 0}, {0, 0, 0}, 0};
       AddToRun(model_total.try_emplace(k.id[0], empty).first->second, change);
