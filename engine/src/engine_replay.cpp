@@ -283,7 +283,7 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   // Straight onto the entries, the caller interns the names: not while the
   // helper still interns those of a batch into sums.
   if (!p.summing && p.in_flight && p.notes[p.next ^ 1].into_sums) p.Wait();
-  Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, p.seeds, &batch);
+  Prepare(*p.state, p.admitted, p.summing ? &p.day_sums : nullptr, &batch);
   // Eviction checks the pending ids (Dedup::Evict): a repeat may show here.
   if (status.ok()) status = RepeatFound(*p.state);
   p.Wait();  // the batch before is done: its notes may be reused
@@ -306,9 +306,10 @@ Status ReplayPipeline::Add(std::span<const LoggedEvent> events, size_t* failed) 
   }
   EngineState* s = p.state;
   TotalSums* total = &p.total_sums;
-  auto work = [s, total, &batch] {
+  const PrintSeeds* seeds = &p.seeds;
+  auto work = [s, total, &batch, seeds] {
     if (batch.into_sums) {
-      SumNotes(*s, *total, batch);
+      SumNotes(*s, *total, batch, *seeds);
     } else {
       ApplyNotes(*s, batch);
     }

@@ -8,21 +8,24 @@ using namespace apply;
 
 namespace {
 
-// The prints of a note's keys from its names' bytes (in kNameOrder).
-void PrintKeys(std::string_view names, const PrintSeeds& seeds, Note* note) {
-  auto size = [note](Dimension d) -> uint64_t { return note->name_size[static_cast<int>(d)]; };
+// The prints of a note's keys from its names' bytes (in kNameOrder):
+// (city, firm, team, user) into print[0], (city, product) into print[1].
+void PrintKeys(const Notes& batch, const Note& note, const PrintSeeds& seeds,
+               SumTable::Print print[2]) {
+  const std::string_view names = std::string_view(batch.names).substr(note.names_at);
+  auto size = [&note](Dimension d) -> uint64_t { return note.name_size[static_cast<int>(d)]; };
   const uint64_t product = size(Dimension::kProduct), city = size(Dimension::kCity);
   const uint64_t firm = size(Dimension::kFirm), team = size(Dimension::kTeam);
   const uint64_t user = size(Dimension::kUser);
-  note->print[0] = PrintOf(names.substr(product, city + firm + team + user),
-                           city | firm << 8 | team << 16 | user << 24, seeds);
-  if (product > 0) note->print[1] = PrintOf(names.substr(0, product + city), product | city << 8, seeds);
+  print[0] = PrintOf(names.substr(product, city + firm + team + user),
+                     city | firm << 8 | team << 16 | user << 24, seeds);
+  if (product > 0) print[1] = PrintOf(names.substr(0, product + city), product | city << 8, seeds);
 }
 
 }  // namespace
 
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
-             const PrintSeeds& seeds, Notes* out) {
+             Notes* out) {
   out->notes.clear();
   out->names.clear();
   out->into_sums = day_sums != nullptr;
@@ -55,7 +58,7 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
       sums = last_sums;
     }
     Note& note = out->notes.emplace_back(
-        Note{out->names.size(), {}, {}, {}, change, day, window, sums});
+        Note{out->names.size(), {}, {}, change, day, window, sums});
     const Fields fields = FieldsOf(e);
     if (out->into_sums) {
       for (const Dimension dim : kNameOrder) {
@@ -63,7 +66,6 @@ void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day
         note.name_size[d] = static_cast<uint8_t>(fields[d].size());  // ≤ 128 (ValidateEvent)
         out->names.append(fields[d]);
       }
-      PrintKeys(std::string_view(out->names).substr(note.names_at), seeds, &note);
     } else {
       if (i + kAhead < n) HashNames(s, FieldsOf(*events[i + kAhead].event), hash[(i + kAhead) % kRing]);
       if (i + kRecord < n) {
@@ -84,16 +86,17 @@ constexpr size_t kRing = 32;  // > 5 * kStride (up to six stages), a power of tw
 
 // One event in SumNotes' pipeline: what each stage learned of it.
 struct Summing {
-  int keys;           // 2 with a product, else 1
-  uint32_t index[2];  // in the total window's tables, kNone: not (yet) there
+  int keys;                  // 2 with a product, else 1
+  SumTable::Print print[2];  // of (city, firm, team, user), (city, product)
+  uint32_t index[2];         // in the total window's tables, kNone: not (yet) there
 };
 
-// The sum of `note`'s key k in the total window's table `table`, created if
-// it has none: its first event interns the key's names (in event order, as
-// SumNotes goes), (city, firm, team, user) or (city, product).
+// The sum of `note`'s key k (print p) in the total window's table `table`,
+// created if it has none: its first event interns the key's names (in event
+// order, as SumNotes goes), (city, firm, team, user) or (city, product).
 uint32_t CreateSum(EngineState& s, const Notes& batch, const Note& note, int k,
-                   SumTable& table) {
-  const uint32_t found = table.Find(note.print[k]);  // an earlier event of the batch's
+                   const SumTable::Print& p, SumTable& table) {
+  const uint32_t found = table.Find(p);  // an earlier event of the batch's
   if (found != SumTable::kNone) return found;
   const Fields fields = batch.FieldsOf(note);
   auto intern = [&](Dimension dim) {
@@ -105,7 +108,7 @@ uint32_t CreateSum(EngineState& s, const Notes& batch, const Note& note, int k,
       k == 0 ? SumTable::Key{{city, intern(Dimension::kFirm), intern(Dimension::kTeam),
                               intern(Dimension::kUser)}}
              : SumTable::Key{{city, intern(Dimension::kProduct), 0, 0}};
-  return table.Locate(note.print[k], key);
+  return table.Locate(p, key);
 }
 
 // One event in ApplyNotes' pipeline.
@@ -118,7 +121,7 @@ struct Applying {
 
 // Stages: the sums' slots, the sums, the day sums (through the total sums'
 // links, unless shared), the add (creating the sums not found).
-void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
+void SumNotes(EngineState& s, TotalSums& total, const Notes& batch, const PrintSeeds& seeds) {
   Summing f[kRing];
   SumTable* tot[2] = {&total.people, &total.products};
   const std::vector<Note>& notes = batch.notes;
@@ -130,12 +133,13 @@ void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
     if (at(0, &i)) {
       Summing& e = f[i % kRing];
       e.keys = notes[i].name_size[static_cast<int>(Dimension::kProduct)] > 0 ? 2 : 1;
-      for (int k = 0; k < e.keys; ++k) tot[k]->Prefetch(notes[i].print[k]);
+      PrintKeys(batch, notes[i], seeds, e.print);
+      for (int k = 0; k < e.keys; ++k) tot[k]->Prefetch(e.print[k]);
     }
     if (at(1, &i)) {
       Summing& e = f[i % kRing];
       for (int k = 0; k < e.keys; ++k) {
-        e.index[k] = tot[k]->Find(notes[i].print[k]);
+        e.index[k] = tot[k]->Find(e.print[k]);
         if (e.index[k] != SumTable::kNone) PrefetchLine(&tot[k]->sum(e.index[k]));
       }
     }
@@ -161,9 +165,9 @@ void SumNotes(EngineState& s, TotalSums& total, const Notes& batch) {
       for (int k = 0; k < e.keys; ++k) {
         const uint32_t index = e.index[k] != SumTable::kNone
                                    ? e.index[k]
-                                   : CreateSum(s, batch, note, k, *tot[k]);
+                                   : CreateSum(s, batch, note, k, e.print[k], *tot[k]);
         SumTable::Sum& sum = tot[k]->sum(index);
-        AddToDay(sum, note.print[k], tot[k]->key(index), k, note.day, note.day_sums, total,
+        AddToDay(sum, e.print[k], tot[k]->key(index), k, note.day, note.day_sums, total,
                  note.change);
         AddToRun(sum.run, note.change);
       }

@@ -42,13 +42,11 @@ inline SumTable::Print PrintOf(std::string_view bytes, uint64_t sizes, const Pri
 
 // What the helper's half needs of one event, noted by the caller's.
 struct Note {
-  // Into sums: the names' bytes (for a sum the event creates) and the prints
-  // of its keys, (city, firm, team, user) and (city, product). Straight onto
-  // the entries, the caller interns the names (the entries are the heavier
-  // half): their ids.
+  // Into sums: the names' bytes, which the helper prints (and interns for a
+  // sum the event creates). Straight onto the entries, the caller interns
+  // the names (the entries are the heavier half): their ids.
   size_t names_at;                          // in Notes::names
   uint8_t name_size[kDimensionCount];       // 0: absent
-  SumTable::Print print[2];
   EntityIds id;
   BoardSet::Change change;
   int32_t day;
@@ -86,13 +84,13 @@ using DaySums = std::map<int32_t, std::unique_ptr<WindowSums>>;
 // are interned here, in a pipeline as in ApplyBatch (an event's name slots
 // load while the events before it are interned, then its names' records).
 void Prepare(EngineState& s, std::span<const AdmittedEvent> events, DaySums* day_sums,
-             const PrintSeeds& seeds, Notes* out);
+             Notes* out);
 
 // The helper's half: each event added to its two keys' sums in the total
-// window (found by their prints; a key's first event interns its names and
-// creates its sum) and, if its day is kept, through the total sums' links
-// in its day's window. REQUIRES: batch.into_sums.
-void SumNotes(EngineState& s, TotalSums& total, const Notes& batch);
+// window (found by their prints, made with `seeds`; a key's first event
+// interns its names and creates its sum) and, if its day is kept, through
+// the total sums' links in its day's window. REQUIRES: batch.into_sums.
+void SumNotes(EngineState& s, TotalSums& total, const Notes& batch, const PrintSeeds& seeds);
 // The helper's half once the events go straight onto the entries: each event
 // (its names interned by the caller) onto its entries as ApplyBatch puts it.
 // REQUIRES: !batch.into_sums.
