@@ -6,18 +6,24 @@
 // recovery nothing reads the boards until the end:
 //  - it sums before it touches a board. An event's ten families follow from
 //    two keys, (city, firm, team, user) and (city, product), so each event
-//    is added to one sum of each key per window (replay_sums.h), and the
-//    sums go on the boards when the run ends or the sums grow large
-//    (RollUp: each key's families once, through BoardSet::AddRun). A long
+//    is added to one sum of each key (replay_sums.h: found by a print of the
+//    names, so that an event whose key has a sum interns nothing; a day's
+//    sum rides on the total's while the key stays in one day), and the sums
+//    go on the boards when the run ends or the sums grow large (RollUpTotal,
+//    RollUpDay: each key's families once, through BoardSet::AddRun). A long
 //    log holds the same few hundred thousand keys millions of times.
+//  - it admits without looking the ids up: the log holds only accepted
+//    events, and the dedup window checks them in bulk (Dedup::PushUnchecked),
+//    so a repeat is reported when found, possibly batches later.
 //  - it works in two halves that can run at once, because they touch
 //    disjoint parts of the state. The caller's: admission (the dedup
 //    window), the clock, the windows' totals and the day windows' map, and a
-//    note per event of its names, change and day. The helper's: the names,
-//    interned in event order, and the notes into the sums. While the helper
-//    works on batch k, the caller prepares batch k + 1; roll-ups run while
-//    no batch is in flight, the total window's on the helper beside the
-//    days' on the caller.
+//    note per event of its names, change and day. The helper's: the prints,
+//    the sums, and the names of a sum's first event, interned in event
+//    order. While the helper works on batch k, the caller prepares batch
+//    k + 1; roll-ups run while no batch is in flight, the total window's on
+//    the helper beside the days' on the caller (at the end, both on the
+//    helper, beside the dedup window's indexing).
 //  - sums that hardly add up (keys that do not repeat, as when users do not
 //    stay in their teams) only add work: once the log shows that, the rest
 //    goes straight onto the entries, the caller interning the names and the

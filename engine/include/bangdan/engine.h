@@ -148,11 +148,10 @@ class Engine {
 // summed per key before they touch a board (their ten families follow from
 // two keys), and the work is split in two halves that overlap: a batch's
 // events are admitted and the windows' totals counted on the caller's thread
-// while the helper interns the names of the batch before and adds it to the
-// sums
-// (engine_replay.cpp). The engine ends byte for byte as ReplayBatch on each
-// batch in turn would leave it. Between the first Add and Finish nothing
-// else may use the engine, but applied_seq() on the caller's thread.
+// while the helper adds the batch before to the sums (engine_replay.cpp).
+// The engine ends byte for byte as ReplayBatch on each batch in turn would
+// leave it. Between the first Add and Finish nothing else may use the
+// engine, but applied_seq() on the caller's thread.
 //
 // One difference: the log's claim that an id is no repeat within the dedup
 // window is checked in bulk, not as each event is admitted (a lookup is a
