@@ -405,6 +405,23 @@ TEST(EventRecordTest, ARecordWithoutARequiredStringIsCorruption) {
   }
 }
 
+// Replay notes a name's size in a byte: a name longer than §1 allows is
+// corruption, not an event.
+TEST(EventRecordTest, ANameLongerThanAnEventMayHaveIsCorruption) {
+  const std::string long_name(200, 'x');  // a length the record can hold (a byte)
+  for (std::string_view Event::*field :
+       {&Event::id, &Event::city, &Event::firm, &Event::team, &Event::user, &Event::product}) {
+    Event e = MinimalEvent();
+    e.*field = long_name;
+    const Status s = DecodeEncoded(e, 2);
+    EXPECT_TRUE(s.IsCorruption());
+    EXPECT_NE(std::string::npos, s.message().find("200-byte")) << s.message();
+  }
+  Event e = MinimalEvent();
+  e.user = std::string_view(long_name).substr(0, kMaxNameBytes);
+  EXPECT_TRUE(DecodeEncoded(e, 2).ok());
+}
+
 // On replay, a weight beyond SPEC §1's overflowed the engine's sums (found by
 // the log_segment fuzzer), and a far-off time its day arithmetic.
 TEST(EventRecordTest, AValueOrTimeNoValidEventHasIsCorruption) {

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "state_codec.h"
@@ -43,6 +44,17 @@ Status CheckLoggable(const Event& e, int64_t recv_ms) {
       {"id", e.id}, {"city", e.city}, {"firm", e.firm}};
   for (const auto& [name, value] : required) {
     if (value.empty()) return Status::Corruption(std::string("event record with an empty ") + name);
+  }
+  // Longer than §1 allows: not written by a Wal (ValidateEvent bounds them).
+  const std::tuple<const char*, std::string_view, size_t> bounded[] = {
+      {"id", e.id, kMaxIdBytes},       {"city", e.city, kMaxCityBytes},
+      {"firm", e.firm, kMaxNameBytes}, {"team", e.team, kMaxNameBytes},
+      {"user", e.user, kMaxNameBytes}, {"product", e.product, kMaxNameBytes}};
+  for (const auto& [name, value, most] : bounded) {
+    if (value.size() > most) {
+      return Status::Corruption("event record with a " + std::to_string(value.size()) + "-byte " +
+                                name + " (at most " + std::to_string(most) + ")");
+    }
   }
   if (e.weight_g < 0 || e.weight_g > kMaxWeightG) {
     return Status::Corruption("event record with weight_g " + std::to_string(e.weight_g) +
