@@ -64,19 +64,21 @@ bool Dedup::Contains(const Fingerprint& fp, int64_t recv_ms, uint64_t next_seq) 
   }
 }
 
-void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
+void Dedup::Append(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
   if (fps_.empty()) front_seq_ = seq;
   fps_.push_back(fp);
   AddToRuns(seq, recv_ms);
+}
+
+void Dedup::Push(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
+  Append(fp, recv_ms, seq);
   // An id admitted again after it left the window replaces its old entry in
   // the set; the old FIFO entry stays until evicted and is skipped then.
   SetInsert(seq, fp.lo);
 }
 
 void Dedup::PushUnchecked(const Fingerprint& fp, int64_t recv_ms, uint64_t seq) {
-  if (fps_.empty()) front_seq_ = seq;
-  fps_.push_back(fp);
-  AddToRuns(seq, recv_ms);
+  Append(fp, recv_ms, seq);
   ++pending_;
 }
 
@@ -104,8 +106,11 @@ uint64_t Dedup::InsertSlot(Set::Shard& shard, uint64_t slot) {
   return replaced;
 }
 
-void Dedup::CheckPending(uint64_t seq, uint64_t earlier) {
-  if (earlier == 0 || !InWindow(earlier, RecvMsOf(earlier), RecvMsOf(seq), seq)) return;
+void Dedup::InsertChecked(Set::Shard& shard, uint64_t slot, uint64_t check_from) {
+  const uint64_t earlier = InsertSlot(shard, slot);
+  const uint64_t seq = SeqOf(slot);
+  if (earlier == 0 || seq < check_from) return;
+  if (!InWindow(earlier, RecvMsOf(earlier), RecvMsOf(seq), seq)) return;
   if (repeat_.seq == 0 || seq < repeat_.seq) repeat_ = Repeat{seq, earlier};
 }
 
@@ -123,7 +128,7 @@ void Dedup::IndexPending() {
     for (uint64_t seq = from; seq <= back_seq(); ++seq) {
       if (seq + kAhead <= back_seq()) Prefetch(fps_[seq + kAhead - front_seq_]);
       const uint64_t h = fps_[seq - front_seq_].lo;
-      CheckPending(seq, InsertSlot(set_.For(h), MakeSlot(seq, h)));
+      InsertChecked(set_.For(h), MakeSlot(seq, h), from);
     }
   }
   pending_ = 0;
@@ -262,14 +267,10 @@ void Dedup::Rebuild(uint64_t check_from) {
       if (k + kAhead < staged.size()) {
         PrefetchLine(&shard.slots[HashBitsOf(staged[k + kAhead]) & shard.mask]);
       }
-      const uint64_t replaced = InsertSlot(shard, staged[k]);
-      if (replaced != 0 && SeqOf(staged[k]) >= check_from) CheckPending(SeqOf(staged[k]), replaced);
+      InsertChecked(shard, staged[k], check_from);
     }
   }
-  for (const auto& [s, slot] : spilled) {
-    const uint64_t replaced = InsertSlot(set_.at(s), slot);
-    if (replaced != 0 && SeqOf(slot) >= check_from) CheckPending(SeqOf(slot), replaced);
-  }
+  for (const auto& [s, slot] : spilled) InsertChecked(set_.at(s), slot, check_from);
   pending_ = 0;
 }
 

@@ -195,9 +195,11 @@ class Dedup {
   // Builds the set from the FIFO (Reindex), checking the admissions from
   // seq check_from on as IndexPending does.
   void Rebuild(uint64_t check_from);
-  // The check of a pending admission: its id had been admitted at `earlier`
-  // (0: never, or not within the set).
-  void CheckPending(uint64_t seq, uint64_t earlier);
+  // InsertSlot, and for an admission from seq check_from on, the check of
+  // IndexPending against the admission of the id it replaced, if any.
+  void InsertChecked(Set::Shard& shard, uint64_t slot, uint64_t check_from);
+  // Appends an admission to the FIFO (Push's and PushUnchecked's part).
+  void Append(const Fingerprint& fp, int64_t recv_ms, uint64_t seq);
   int64_t RecvMsOf(uint64_t seq) const { return runs_[RunOf(seq)].recv_ms; }
   void SetErase(uint64_t seq, uint64_t h);
   // Doubles a shard, moving its slots.
