@@ -143,10 +143,23 @@ void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
 }
 
 void IngestWriter::Run() {
-  // State machine: `next` is admitted but not yet committed; `in_flight` is
-  // being committed. At most one of each.
+  // State machine: `in_flight` is being committed; `next` is admitted and
+  // waits for it. At most one of each. A group that became durable is
+  // applied while the disk already takes the next.
   Group in_flight, next;
   bool committing = false;
+  // Hands `in_flight` to the journal; called without `mu_` held (the journal
+  // may call back at once).
+  auto commit = [this, &in_flight] {
+    journal_.Commit(in_flight.records, [this](Status s) {
+      {
+        std::lock_guard g(mu_);
+        commit_status_ = std::move(s);
+        commit_done_ = true;
+      }
+      cv_.notify_all();
+    });
+  };
   std::unique_lock lk(mu_);
   while (true) {
     cv_.wait(lk, [&] {
@@ -157,9 +170,21 @@ void IngestWriter::Run() {
       commit_done_ = false;
       committing = false;
       Status st = commit_status_;
-      lk.unlock();
-      Finish(&in_flight, st, &next);
+      Group done = std::move(in_flight);
       in_flight = Group();
+      // The next group goes to the disk before this one is applied, so that
+      // the fsync and the apply overlap — but only after a success: a failed
+      // group's admissions are taken back with the next group's, which is
+      // then admitted again (Finish).
+      const bool commit_next = st.ok() && !next.empty();
+      if (commit_next) {
+        committing = true;
+        in_flight = std::move(next);
+        next = Group();
+      }
+      lk.unlock();
+      if (commit_next) commit();
+      Finish(&done, st, &next);
       lk.lock();
     }
     if (next.empty() && !queue_.empty()) {
@@ -178,14 +203,7 @@ void IngestWriter::Run() {
       in_flight = std::move(next);
       next = Group();
       lk.unlock();
-      journal_.Commit(in_flight.records, [this](Status s) {
-        {
-          std::lock_guard g(mu_);
-          commit_status_ = std::move(s);
-          commit_done_ = true;
-        }
-        cv_.notify_all();
-      });
+      commit();
       lk.lock();
       continue;
     }

@@ -5,7 +5,9 @@
 // engine lock, hands the group to the Journal, and when the group is durable
 // applies it under the lock and answers each frame — in submission order, so
 // that a connection's acks come in the order of its frames. While one group
-// is being committed, the next is admitted.
+// is being committed, the next is admitted; once it is durable, the next goes
+// to the journal before it is applied, so that the disk and the engine work
+// at the same time.
 //
 // Thread safety: Submit may be called from any thread; `respond` callbacks run
 // on the writer thread (or the journal's) and must only post work elsewhere.

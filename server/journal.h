@@ -7,8 +7,9 @@
 // back (SPEC §3, §6). One Commit is one group commit: one write, one fsync.
 //
 // Pipelining: Commit runs on the journal's own thread (or inline) while the
-// writer admits the next group; the writer issues the next Commit only after
-// the previous one's `done` was called.
+// writer admits the next group and applies the one before; the writer issues
+// the next Commit only after the previous one's `done` reported success (after
+// a failure, the next group is admitted again first).
 //
 // Failure: `done(error)` means none of the group is durable. The writer then
 // takes the admissions back (Engine::Unadmit) and every frame of the group

@@ -7,7 +7,7 @@
 #   RUNS=1 DURATION=5 bench/e2e/run_e2e.sh single
 #
 # Scenarios:
-#   max          max accepted events/s, 100-event frames, 4 connections
+#   max          max accepted events/s, 100-event frames, 4 connections (windows 8 and 32)
 #   single       single-event frames over 64 connections
 #   latency      ack latency p50/p99/p999 at half of the max rate
 #   subscribers  10,000 subscribers on 100 views while ingesting 200,000 events/s
@@ -39,15 +39,24 @@ run_once() {
   echo "$report"
 }
 
+# The max is taken with the generator's default window (8 frames in flight per
+# connection) and with a deeper one: with --fsync always a connection waits an
+# fsync and an apply for each ack, so 4 connections × 8 frames can leave the
+# server idle between groups. max_rate (for `latency`) is the first window's.
+MAX_WINDOWS="${MAX_WINDOWS:-8 32}"
 max_rate=""
 scenario_max() {
-  local rates=()
-  for _ in $(seq "$RUNS"); do
-    r="$(run_once max --batch 100 --connections 4 --duration "$DURATION")"
-    rates+=("$(json_get "$r" accepted_per_s)")
+  local window rates median_rate
+  for window in $MAX_WINDOWS; do
+    rates=()
+    for _ in $(seq "$RUNS"); do
+      r="$(run_once max --batch 100 --connections 4 --window "$window" --duration "$DURATION")"
+      rates+=("$(json_get "$r" accepted_per_s)")
+    done
+    median_rate="$(median "${rates[@]}")"
+    [ -z "$max_rate" ] && max_rate="$median_rate"
+    echo "max: 100-event frames, 4 connections, window $window: accepted events/s runs: ${rates[*]} → median $median_rate"
   done
-  max_rate="$(median "${rates[@]}")"
-  echo "max: 100-event frames, 4 connections: accepted events/s runs: ${rates[*]} → median $max_rate"
 }
 
 scenario_single() {
