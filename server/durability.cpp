@@ -15,6 +15,7 @@
 #include "bangdan/state_writer.h"
 #include "bangdan/wal.h"
 #include "log.h"
+#include "thread_name.h"
 #include "wal_journal.h"
 
 namespace bangdan {
@@ -129,7 +130,10 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
   // server need not wait for it to start serving.
   if (stats->snapshot_seq > 0 && env_->SyncDir(options_.data_dir).ok()) {
     cleanup_ = std::thread(
-        [journal = journal_.get(), seq = stats->snapshot_seq] { journal->DeleteSegmentsBefore(seq); });
+        [journal = journal_.get(), seq = stats->snapshot_seq] {
+          SetThreadName("log-cleanup");
+          journal->DeleteSegmentsBefore(seq);
+        });
   }
   open_ = true;
   return Status::OK();
@@ -238,6 +242,7 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
 void Durability::StartPeriodic(Engine& engine, std::mutex& engine_mu) {
   if (options_.snapshot_interval_ms <= 0 || periodic_.joinable()) return;
   periodic_ = std::thread([this, &engine, &engine_mu] {
+    SetThreadName("snapshot");
     std::unique_lock lock(periodic_mu_);
     for (;;) {
       periodic_cv_.wait_for(lock, std::chrono::milliseconds(options_.snapshot_interval_ms),

@@ -2,6 +2,7 @@
 
 #include "json_writer.h"
 #include "log.h"
+#include "thread_name.h"
 
 namespace bangdan {
 namespace {
@@ -47,7 +48,12 @@ IngestWriter::IngestWriter(Engine& engine, std::mutex& engine_mu, Journal& journ
 
 IngestWriter::~IngestWriter() { Stop(); }
 
-void IngestWriter::Start() { thread_ = std::thread([this] { Run(); }); }
+void IngestWriter::Start() {
+  thread_ = std::thread([this] {
+    SetThreadName("engine");
+    Run();
+  });
+}
 
 void IngestWriter::Stop() {
   {

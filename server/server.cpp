@@ -9,6 +9,7 @@
 #include "listener.h"
 #include "log.h"
 #include "stream_hub.h"
+#include "thread_name.h"
 
 namespace bangdan {
 
@@ -70,10 +71,18 @@ Status Server::Start() {
   hub_->Start();
   listener_->Run();
   work_.emplace(ioc_.get_executor());
-  for (uint32_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (uint32_t i = 0; i < options_.threads; ++i) {
+    threads_.emplace_back([this, i] {
+      SetThreadName("io-" + std::to_string(i));
+      ioc_.run();
+    });
+  }
   push_work_.emplace(push_ioc_.get_executor());
   for (uint32_t i = 0; i < options_.threads; ++i) {
-    push_threads_.emplace_back([this] { push_ioc_.run(); });
+    push_threads_.emplace_back([this, i] {
+      SetThreadName("stream-" + std::to_string(i));
+      push_ioc_.run();
+    });
   }
   started_ = true;
 

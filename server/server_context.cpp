@@ -3,6 +3,8 @@
 #include <chrono>
 #include <vector>
 
+#include "thread_name.h"
+
 namespace bangdan {
 
 uint64_t ConnectionRegistry::Add(std::weak_ptr<Connection> c) {
@@ -47,6 +49,7 @@ void BlockingTasks::Run(std::function<void()> task) {
   }
   auto done = std::make_shared<std::atomic<bool>>(false);
   tasks_.push_back(Task{std::thread([task = std::move(task), done] {
+                          SetThreadName("blocking");
                           task();
                           done->store(true);
                         }),

@@ -3,11 +3,15 @@
 #include <future>
 
 #include "log.h"
+#include "thread_name.h"
 
 namespace bangdan {
 
 WalJournal::WalJournal(std::unique_ptr<Wal> wal, Env* env) : wal_(std::move(wal)), wal_env_(env) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("log");
+    Run();
+  });
 }
 
 WalJournal::~WalJournal() {
