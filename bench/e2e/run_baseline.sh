@@ -12,7 +12,8 @@
 #   BIN=build/bin RUNS=5 DURATION=5 bench/e2e/run_baseline.sh single
 #
 # Scenarios, as in run_e2e.sh: single (1-event frames, 64 connections,
-# window 8), max (100-event frames, 4 connections), subscribers (10,000
+# window 8), max (100-event frames, 4 connections; max32 the same with 32
+# frames in flight per connection, as run_e2e.sh's second max), subscribers (10,000
 # dashboards on 100 views while producers aim at 200,000 events/s; prints
 # the achieved rate, push latency p99 and starved subscribers of each run).
 set -euo pipefail
@@ -51,6 +52,7 @@ for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     single) flags=(--batch 1 --connections 64 --window 8) ;;
     max) flags=(--batch 100 --connections 4) ;;
+    max32) flags=(--batch 100 --connections 4 --window 32) ;;
     subscribers)
       flags=(--batch 100 --connections 4 --rate 200000 --subscribers 10000 --views 100 --threads 2) ;;
     *) echo "unknown scenario: $scenario" >&2; exit 2 ;;
