@@ -79,6 +79,8 @@ class IngestWriter {
   bool stopping_ = false;
   bool exited_ = false;  // the thread has ended: Submit refuses
   bool commit_done_ = false;
+  // The writer sleeps with nothing admitted: a new frame must wake it.
+  bool writer_wants_frames_ = false;
   Status commit_status_;
   std::thread thread_;
 };

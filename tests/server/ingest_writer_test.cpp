@@ -1,7 +1,8 @@
 // IngestWriter's pipeline against a journal the test completes by hand:
 // a group is applied while the next is committed, acks keep the order of
-// frames, and a failed group takes the next group's admissions back with its
-// own before anything of the next reaches the journal.
+// frames, a failed group takes the next group's admissions back with its
+// own before anything of the next reaches the journal, and frames that came
+// while the writer waited on a commit are taken when it is done.
 #include "ingest_writer.h"
 
 #include <chrono>
@@ -193,6 +194,29 @@ TEST_F(IngestWriterTest, AFailedGroupTakesTheNextGroupsAdmissionsBackBeforeItIsC
   EXPECT_EQ(third.seqs, (std::vector<uint64_t>{3, 4, 5}));
   third.done(Status::OK());
   EXPECT_EQ(Ready(again), R"({"type":"ack","batch":"a","accepted":3,"duplicates":0,"rejected":[],"seq":5})");
+}
+
+// A writer that waits for a commit with a group admitted is not woken by new
+// frames; they must still be taken once the commit is done.
+TEST_F(IngestWriterTest, FramesThatCameDuringACommitAreTakenWhenItIsDone) {
+  auto a = Submit("a", 1);
+  HeldJournal::Held first = journal_.Next();
+  auto b = Submit("b", 1);
+  AwaitAdmitted(2);  // b is the admitted group waiting for the commit
+  auto c = Submit("c", 1);
+  auto d = Submit("d", 1);
+  EXPECT_TRUE(journal_.NoneWaiting(20ms));
+  first.done(Status::OK());
+
+  HeldJournal::Held second = journal_.Next();
+  EXPECT_EQ(second.seqs, (std::vector<uint64_t>{2}));
+  AwaitAdmitted(4);  // c and d, with no frame submitted since
+  second.done(Status::OK());
+  HeldJournal::Held third = journal_.Next();
+  EXPECT_EQ(third.seqs, (std::vector<uint64_t>{3, 4}));
+  third.done(Status::OK());
+  for (auto* f : {&a, &b, &c, &d}) EXPECT_NE(Ready(*f).find(R"("type":"ack")"), std::string::npos);
+  EXPECT_EQ(AppliedSeq(), 4u);
 }
 
 TEST_F(IngestWriterTest, AcksKeepTheOrderOfFramesAcrossOverlappingGroups) {
