@@ -190,10 +190,12 @@ inline void PrefetchDayEntries(const Window& day_window, int32_t day, const Keys
 // The entries' share: each family's entry in the total window and, if
 // day_window, in it (through the total entry's day link). `found`, if
 // given, holds what the warm-up found; an entry it did not find (created
-// since by an earlier event of the batch, or new) is located here. Touches
-// nothing but the sets of the two windows.
+// since by an earlier event of the batch, or new) is located here; `indices`,
+// if given, takes each total entry's index by family. Touches nothing but
+// the sets of the two windows.
 inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, const Keys& k,
-                            const BoardSet::Change& change, const TotalEntries* found) {
+                            const BoardSet::Change& change, const TotalEntries* found,
+                            uint32_t* indices = nullptr) {
   if (found == nullptr) {
     // Their misses overlap: prefetch every slot before the first lookup.
     ForEachFamily(k, [&](auto f) {
@@ -214,6 +216,7 @@ inline void ApplyToFamilies(Window& total, Window* day_window, int32_t day, cons
       entry[f] = &set.EntryForUpdate(index);
     }
     set.Update(*entry[f], index, created, change);
+    if (indices != nullptr) indices[f] = index;
   });
   if (day_window == nullptr) return;
   ForEachFamily(k, [&](auto f) {

@@ -35,7 +35,7 @@ size_t Window::MemoryBytes() const {
 }
 
 EngineState::EngineState(EngineOptions o)
-    : options(o), dedup(o.dedup_window_ms, o.dedup_max) {}
+    : options(o), dedup(o.dedup_window_ms, o.dedup_max), print_seeds(DrawPrintSeeds(this)) {}
 
 void EngineState::AdvanceClock(int64_t recv_ms) {
   if (has_clock && recv_ms <= clock_ms) return;
@@ -306,7 +306,8 @@ uint64_t Engine::TotalsVersion(const WindowSpec& window, int64_t now_ms) {
 
 size_t Engine::MemoryBytes() const {
   const Impl& s = *impl_;
-  size_t bytes = sizeof(Impl) + s.dedup.MemoryBytes() + s.total.MemoryBytes();
+  size_t bytes = sizeof(Impl) + s.dedup.MemoryBytes() + s.total.MemoryBytes() +
+                 s.people_keys.MemoryBytes() + s.product_keys.MemoryBytes();
   for (const Interner& in : s.names) bytes += in.MemoryBytes();
   for (const auto& [day, w] : s.days) bytes += w->MemoryBytes() + 64;  // + the map node
   return bytes;

@@ -17,6 +17,7 @@
 #include "board_set.h"
 #include "dedup.h"
 #include "interner.h"
+#include "key_cache.h"
 
 namespace bangdan {
 
@@ -55,6 +56,12 @@ struct EngineState {
   // check against retention. Forgotten whenever a day window is freed.
   int32_t last_day = 0;
   Window* last_day_window = nullptr;
+  // What live apply learned of keys (key_cache.h): (city, firm, team, user)
+  // and (city, product), printed with these seeds.
+  KeyCache people_keys;
+  KeyCache product_keys;
+  KeyCacheGate key_gate;
+  PrintSeeds print_seeds;
 
   // Moves the clock to recv_ms if later and frees days that fell out.
   void AdvanceClock(int64_t recv_ms);

@@ -39,7 +39,6 @@
 // ReplayBatch, once every sum is on the boards: ApplyCatchingUp reads the
 // entries to decide.
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -251,10 +250,7 @@ ReplayPipeline::ReplayPipeline(Engine* engine, Helper* helper, Options options)
   impl_->ResetChecks();
   // Seeds no one outside can know (the clock, the heap's layout), so that no
   // names can be made to print alike; the prints do not show in the result.
-  const uint64_t now = static_cast<uint64_t>(
-      std::chrono::steady_clock::now().time_since_epoch().count());
-  const uint64_t where = reinterpret_cast<uintptr_t>(impl_.get());
-  impl_->seeds = PrintSeeds{HashInt(now ^ HashInt(where)), HashInt(where ^ HashInt(now + 1))};
+  impl_->seeds = DrawPrintSeeds(impl_.get());  // drawn per replay
 }
 
 // A repeat Finish finds here, no caller asked for.

@@ -8,6 +8,7 @@
 // process, which keeps the tables' layout — and so the engine — deterministic.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -75,6 +76,30 @@ inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) {
 // Mixes a 64-bit integer key (for tables keyed by ids).
 inline uint64_t HashInt(uint64_t x) {
   return hash_internal::Mum(x ^ hash_internal::kP0, hash_internal::kP1 ^ 0x9e3779b97f4a7c15ull);
+}
+
+// A 128-bit print of a key's names: what replay's sums (replay_sums.h) and
+// live apply's key caches (key_cache.h) find keys by instead of their ids.
+// Two Hash64 of the same bytes with independent seeds; two keys taken for one
+// need both to collide, about n² / 2^129 for n keys.
+struct Print128 {
+  uint64_t lo;  // also places it in a table
+  uint64_t hi;
+  bool operator==(const Print128&) const = default;
+};
+
+// The seeds of prints. Drawn from the clock and an address (DrawPrintSeeds),
+// so that nobody outside can make names print alike; a print never leaves
+// the process, and what is built with it does not depend on the seeds.
+struct PrintSeeds {
+  uint64_t lo;
+  uint64_t hi;
+};
+inline PrintSeeds DrawPrintSeeds(const void* where) {
+  const uint64_t now =
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const uint64_t at = reinterpret_cast<uintptr_t>(where);
+  return PrintSeeds{HashInt(now ^ HashInt(at)), HashInt(at ^ HashInt(now + 1))};
 }
 
 }  // namespace bangdan

@@ -22,12 +22,6 @@ namespace bangdan::replay {
 using apply::EntityIds;
 using apply::Fields;
 
-// The seeds of a replay's prints (SumTable::Print), drawn per replay.
-struct PrintSeeds {
-  uint64_t lo;
-  uint64_t hi;
-};
-
 // The order in which a note's names are copied: each key's names lie side by
 // side, (product, city) and (city, firm, team, user), so that one pass of a
 // hash prints them.

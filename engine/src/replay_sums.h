@@ -51,11 +51,7 @@ class SumTable {
     bool operator==(const Key&) const = default;
   };
   // What a key is found by: a print of its names (see above).
-  struct Print {
-    uint64_t lo;  // also places it in the table
-    uint64_t hi;
-    bool operator==(const Print&) const = default;
-  };
+  using Print = Print128;
 
   // In a table of the total window, link_index kShared: every event of the
   // sum went to day link_day's window too, so the day's sum is `run` itself
