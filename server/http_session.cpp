@@ -53,11 +53,13 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed) {
+bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed,
+                   OriginUse use) {
   if (origin.empty()) return true;
   for (const std::string& a : allowed)
     if (a == "*" || EqualsIgnoreCase(a, origin)) return true;
-  return allowed.empty() && !host.empty() && EqualsIgnoreCase(StripScheme(origin), host);
+  if (!allowed.empty()) return false;
+  return use == OriginUse::kRead || (!host.empty() && EqualsIgnoreCase(StripScheme(origin), host));
 }
 
 std::string HtmlEscape(std::string_view text) {
@@ -229,7 +231,8 @@ HttpAnswer HttpSession::PageAnswer(const std::string& path, http::verb method) c
 
 bool HttpSession::Upgrade(const RoutedRequest& routed) {
   const Request& req = parser_->get();
-  if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins)) {
+  const OriginUse use = routed.route == Route::kIngest ? OriginUse::kWrite : OriginUse::kRead;
+  if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins, use)) {
     HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
     LogRefused(routed.path, refused);
     Send(std::move(refused), true);
@@ -255,6 +258,13 @@ bool HttpSession::Upgrade(const RoutedRequest& routed) {
 }
 
 void HttpSession::PostEvents() {
+  const Request& req = parser_->get();
+  if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins,
+                     OriginUse::kWrite)) {
+    HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
+    LogRefused("/v1/events", refused);
+    return Send(std::move(refused));
+  }
   auto frame = std::make_unique<IngestFrame>();
   frame->received = std::chrono::steady_clock::now();
   frame->recv_ms = ctx_.now_ms();

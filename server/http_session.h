@@ -64,10 +64,16 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool upgraded_ = false;   // stream_ belongs to a WebSocket session now
 };
 
-// Whether a WebSocket upgrade from `origin` may proceed: no Origin header
-// (not a browser), the same origin as `host`, or one of `allowed` ("*": any).
+// Whether a browser request from `origin` may write (/v1/ingest, POST
+// /v1/events) or subscribe (/v1/stream): no Origin header (not a browser),
+// one of `allowed` ("*": any), or, when `allowed` is empty, the same origin
+// as `host` for writes and any origin for reads. Auth here is a bearer token,
+// never a cookie, so a page elsewhere can read no more than anyone who
+// reaches the port; but a page could make the visitor's browser send events
+// to a server on its loopback, which has no token by default.
+enum class OriginUse { kWrite, kRead };
 bool OriginAllowed(std::string_view origin, std::string_view host,
-                   const std::vector<std::string>& allowed);
+                   const std::vector<std::string>& allowed, OriginUse use);
 
 // `text` with &, <, >, " and ' replaced by their entities.
 std::string HtmlEscape(std::string_view text);

@@ -32,7 +32,10 @@ bool LogEnabled(LogLevel level) {
 }
 
 void Log(LogLevel level, std::string_view message) {
-  if (!LogEnabled(level)) return;
+  if (LogEnabled(level)) LogAlways(level, message);
+}
+
+void LogAlways(LogLevel level, std::string_view message) {
   auto now = std::chrono::system_clock::now();
   int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   time_t secs = static_cast<time_t>(ms / 1000);

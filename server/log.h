@@ -17,6 +17,9 @@ namespace bangdan {
 void SetLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 void Log(LogLevel level, std::string_view message);
+// Written whatever the level: the few lines that supervisors and scripts read
+// (`listening on HOST:PORT`, which is how a server on port 0 tells its port).
+void LogAlways(LogLevel level, std::string_view message);
 
 inline void LogDebug(std::string_view m) { Log(LogLevel::kDebug, m); }
 inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -12,6 +13,15 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
 }
 
 // Parses all of `s` as a decimal unsigned integer; no sign, no spaces.
@@ -134,8 +144,9 @@ const Flag kFlags[] = {
      [](auto, auto v, auto* o) { o->read_token = std::string(v); return Status::OK(); }},
     {"admin-token", "TOKEN", "bearer token required by /v1/admin/* (unset: refused with 403)",
      [](auto, auto v, auto* o) { o->admin_token = std::string(v); return Status::OK(); }},
-    {"allowed-origins", "LIST", "comma-separated Origins allowed to open WebSockets; * for any"
-                                " (default: same origin, or no Origin header)",
+    {"allowed-origins", "LIST", "comma-separated browser Origins allowed to send events and to"
+                                " subscribe; * for any (default: events from the same origin,"
+                                " subscriptions from any; a request without Origin always)",
      [](auto n, auto v, auto* o) {
        o->allowed_origins.clear();
        std::string_view rest = v;
@@ -152,10 +163,11 @@ const Flag kFlags[] = {
      [](auto, auto v, auto* o) { o->title = std::string(v); return Status::OK(); }},
     {"log-level", "LEVEL", "debug, info (default), warn or error",
      [](auto n, auto v, auto* o) {
-       if (v == "debug") o->log_level = LogLevel::kDebug;
-       else if (v == "info") o->log_level = LogLevel::kInfo;
-       else if (v == "warn") o->log_level = LogLevel::kWarn;
-       else if (v == "error") o->log_level = LogLevel::kError;
+       // Either case: the log writes its words in capitals (INFO), users may too.
+       if (EqualsIgnoreCase(v, "debug")) o->log_level = LogLevel::kDebug;
+       else if (EqualsIgnoreCase(v, "info")) o->log_level = LogLevel::kInfo;
+       else if (EqualsIgnoreCase(v, "warn")) o->log_level = LogLevel::kWarn;
+       else if (EqualsIgnoreCase(v, "error")) o->log_level = LogLevel::kError;
        else return Bad(n, v, "debug, info, warn or error");
        return Status::OK();
      }},
@@ -248,6 +260,8 @@ Status ApplyOption(std::string_view name, std::string_view value, ServerOptions*
 }
 
 Status ApplyConfigText(std::string_view text, std::string_view origin, ServerOptions* out) {
+  // Editors on some systems start a UTF-8 file with a byte-order mark.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   int line_no = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');

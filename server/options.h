@@ -47,7 +47,7 @@ struct ServerOptions {
   std::string ingest_token;  // empty: ingest is open
   std::string read_token;    // empty: reads are open
   std::string admin_token;   // empty: admin endpoints answer 403
-  std::vector<std::string> allowed_origins;  // empty: same origin only; "*": any
+  std::vector<std::string> allowed_origins;  // empty: see OriginAllowed; "*": any
   std::string title = "榜单";
   LogLevel log_level = LogLevel::kInfo;
   std::string config_file;

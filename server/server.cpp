@@ -98,7 +98,7 @@ Status Server::Start() {
             std::string(options_.ingest_token.empty() ? "--ingest-token" : "--read-token") +
             ": anyone who can reach " + where + " may " +
             (options_.ingest_token.empty() ? "send events" : "read the boards"));
-  LogInfo("listening on " + where);
+  LogAlways(LogLevel::kInfo, "listening on " + where);
   return Status::OK();
 }
 

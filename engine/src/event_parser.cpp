@@ -69,6 +69,8 @@ Status EventParser::Impl::Parse(std::string_view text, int64_t now_ms, ParsedFra
   bool ok;
   if (type == ondemand::json_type::array) {
     ok = ReadArrayFrame(doc);
+  } else if (type == ondemand::json_type::object && !EndsObject(text)) {
+    return ObjectWithContentAfter(text, now_ms, frame);
   } else if (type == ondemand::json_type::object) {
     ok = ReadObjectFrame(doc);
   } else {
@@ -86,6 +88,38 @@ Status EventParser::Impl::Parse(std::string_view text, int64_t now_ms, ParsedFra
   }
   if (!ok) return Status::InvalidArgument(frame_error);
   return Status::OK();
+}
+
+bool EventParser::Impl::EndsObject(std::string_view text) {
+  size_t end = text.size();
+  while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\n' ||
+                     text[end - 1] == '\r')) {
+    --end;
+  }
+  return end > 0 && text[end - 1] == '}';
+}
+
+// On-Demand refuses an object frame whose last token is not its closing brace
+// before anything of it is read ("ended early"), though `{"batch":7,…} x`
+// is a whole frame with something after it. So the frame up to its last '}'
+// is parsed alone: if that is a frame, the answer is the one for content
+// after it, with the batch it names; if not, the frame is as broken as
+// simdjson said.
+Status EventParser::Impl::ObjectWithContentAfter(std::string_view text, int64_t now_ms,
+                                                 ParsedFrame* frame) {
+  const size_t last_brace = text.rfind('}');
+  if (last_brace != std::string_view::npos && Parse(text.substr(0, last_brace + 1), now_ms, frame).ok()) {
+    std::string batch_json = std::move(frame->batch_json);
+    frame->Clear();
+    frame->batch_json = std::move(batch_json);
+    frame_error.clear();
+    FrameError("invalid JSON: content after the frame's value");
+    return Status::InvalidArgument(frame_error);
+  }
+  frame->Clear();
+  frame_error.clear();
+  JsonError(simdjson::INCOMPLETE_ARRAY_OR_OBJECT);
+  return Status::InvalidArgument(frame_error);
 }
 
 bool EventParser::Impl::JsonError(simdjson::error_code error) {

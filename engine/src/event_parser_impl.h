@@ -72,6 +72,10 @@ struct EventParser::Impl {
   }
 
   Status Parse(std::string_view text, int64_t now_ms, ParsedFrame* frame);
+  // Whether the last non-blank byte of `text` is '}'.
+  static bool EndsObject(std::string_view text);
+  // An object frame that does not end with its '}': see the definition.
+  Status ObjectWithContentAfter(std::string_view text, int64_t now_ms, ParsedFrame* frame);
 
   bool ReadArrayFrame(ondemand::document& doc);
   bool ReadObjectFrame(ondemand::document& doc);

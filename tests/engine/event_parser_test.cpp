@@ -179,6 +179,30 @@ TEST(EventParserTest, TrailingContentIsAFrameError) {
   }
 }
 
+TEST(EventParserTest, ContentAfterAnObjectFrameIsNamedAndKeepsItsBatch) {
+  // On-Demand stops at an object whose last token is not its '}': the frame
+  // must still be answered as one with content after it, under its batch.
+  for (const char* after : {" x", " 1", " trailing", "]", " \xC3\xA9", " tru", "\n[1]"}) {
+    EventParser parser;
+    ParsedFrame f;
+    const std::string frame = std::string(R"({"batch":"x","events":[)") + kEvent + "]}" + after;
+    Status s = parser.Parse(frame, kNowMs, &f);
+    EXPECT_EQ(s.message(), "invalid JSON: content after the frame's value") << frame;
+    EXPECT_EQ(f.batch_json, R"("x")") << frame;
+    EXPECT_TRUE(f.events.empty()) << frame;  // nothing of a refused frame is applied
+    EXPECT_EQ(FrameError(kEvent + after), "invalid JSON: content after the frame's value") << after;
+  }
+  // Not a whole object before the last '}': the error is simdjson's own.
+  for (const char* frame : {R"({"a":{"b":1} )", R"({"batch":7,"events":[{}] x)", "{ x"}) {
+    EventParser parser;
+    ParsedFrame f;
+    Status s = parser.Parse(frame, kNowMs, &f);
+    EXPECT_EQ(s.message().rfind("invalid JSON: ", 0), 0u) << frame;
+    EXPECT_NE(s.message(), "invalid JSON: content after the frame's value") << frame;
+    EXPECT_TRUE(f.batch_json.empty()) << frame;
+  }
+}
+
 TEST(EventParserTest, InvalidJsonAnywhereIsAFrameError) {
   const std::vector<std::string> frames = {
        std::string("{"), std::string("[1 2]"), std::string("[" + kEvent + ",]"),

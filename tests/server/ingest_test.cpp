@@ -156,6 +156,33 @@ TEST(Ingest, ForeignOriginIsRefusedWith403) {
   EXPECT_FALSE(same.Connect(s.port(), "/v1/ingest", {{"Origin", "http://127.0.0.1"}}));
 }
 
+TEST(Ingest, PostFromAForeignOriginIsRefusedWith403) {
+  TestServer s;
+  HttpResult r = Post(s.port(), "/v1/events", EventJson("o1"), {{"Origin", "http://evil.example"}});
+  EXPECT_EQ(r.status, 403u);
+  EXPECT_NE(r.body.find("origin not allowed"), std::string::npos) << r.body;
+  r = Post(s.port(), "/v1/events", EventJson("o1"), {{"Origin", "http://127.0.0.1"}});
+  EXPECT_EQ(r.status, 200u) << r.body;
+  r = Post(s.port(), "/v1/events", EventJson("o2"));  // no Origin: not a browser
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+TEST(Ingest, StreamTakesAnyOriginUnlessTheListSaysOtherwise) {
+  {
+    TestServer s;  // a dashboard served from elsewhere reads what anyone may read
+    WsClient c;
+    EXPECT_FALSE(c.Connect(s.port(), "/v1/stream", {{"Origin", "https://screens.example"}}));
+  }
+  ServerOptions o = TestOptions();
+  o.allowed_origins = {"https://screens.example"};
+  TestServer s(o);
+  WsClient listed, other, ingest;
+  EXPECT_FALSE(listed.Connect(s.port(), "/v1/stream", {{"Origin", "https://screens.example"}}));
+  EXPECT_TRUE(other.Connect(s.port(), "/v1/stream", {{"Origin", "https://other.example"}}));
+  EXPECT_EQ(other.response().result_int(), 403u);
+  EXPECT_FALSE(ingest.Connect(s.port(), "/v1/ingest", {{"Origin", "https://screens.example"}}));
+}
+
 TEST(Ingest, HttpPostAnswersTheSameAck) {
   ServerOptions o = TestOptions();
   o.max_frame_bytes = 4096;

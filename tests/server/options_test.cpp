@@ -245,6 +245,14 @@ TEST(Options, ConfigFileErrorsNameTheFileLineAndFlag) {
   EXPECT_FALSE(s.ok());
 }
 
+TEST(Options, ConfigFileMayStartWithAByteOrderMark) {
+  ServerOptions o;
+  Status s = ApplyConfigText("\xEF\xBB\xBFthreads = 3\nlog-level = WARN\n", "bom.conf", &o);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(o.threads, 3u);
+  EXPECT_EQ(o.log_level, LogLevel::kWarn);  // level words in either case
+}
+
 TEST(Options, MissingConfigFileIsNamed) {
   Parsed p = Parse({"--config", "/nonexistent/bangdan.conf"});
   ASSERT_FALSE(p.status.ok());

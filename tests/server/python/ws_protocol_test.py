@@ -222,7 +222,7 @@ class DebugLog(unittest.TestCase):
             wrong_token = RawClient(server.port, "/v1/ingest?token=guess-1")
             self.addCleanup(wrong_token.sock.close)
             self.assertEqual(wrong_token.status, 401)
-            bad_origin = RawClient(server.port, "/v1/stream?token=read-secret",
+            bad_origin = RawClient(server.port, "/v1/ingest?token=ingest-secret",
                                    [("Origin", "http://elsewhere.example")])
             self.addCleanup(bad_origin.sock.close)
             self.assertEqual(bad_origin.status, 403)
@@ -230,7 +230,7 @@ class DebugLog(unittest.TestCase):
             self.assertEqual(server.stop(), 0)
         log = "".join(server.log)
         self.assertRegex(log, r"DEBUG refused WebSocket handshake GET /v1/ingest from 127\.0\.0\.1:\d+: 401 ")
-        self.assertRegex(log, r"DEBUG refused WebSocket handshake GET /v1/stream from 127\.0\.0\.1:\d+: 403 "
+        self.assertRegex(log, r"DEBUG refused WebSocket handshake GET /v1/ingest from 127\.0\.0\.1:\d+: 403 "
                               r".*origin not allowed")
         for token in ("guess-1", "read-secret", "ingest-secret"):
             self.assertNotIn(token, log)
@@ -263,6 +263,10 @@ class GracefulShutdown(unittest.TestCase):
         log = "".join(server.log)
         self.assertIn("SIGTERM received", log)
         self.assertNotIn("ERROR", log)
+
+    def test_port_is_logged_at_every_log_level(self):
+        server = ServerProcess("--log-level", "error")  # waits for `listening on`
+        self.assertEqual(server.stop(), 0)
 
     def test_bad_flag_exits_2_naming_it(self):
         p = subprocess.run([SERVER, "--max-batch", "lots"], capture_output=True, text=True, timeout=30)
