@@ -114,7 +114,19 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;
   }
-  if (ec == http::error::body_limit) return Send(ErrorAnswer(413, "body: larger than --max-frame-bytes"), true);
+  if (ec == http::error::body_limit) {
+    // The header is all read: a request that would be refused whatever its
+    // body (no token, unknown path) gets that answer, not 413.
+    const Request& req = parser_->get();
+    AccessTokens tokens{ctx_.options.ingest_token, ctx_.options.read_token, ctx_.options.admin_token};
+    RoutedRequest routed;
+    HttpAnswer refused;
+    if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization],
+                      beast::websocket::is_upgrade(req), tokens, &routed, &refused)) {
+      return Send(std::move(refused), true);
+    }
+    return Send(ErrorAnswer(413, "body: larger than --max-frame-bytes"), true);
+  }
   if (ec == http::error::header_limit) {
     HttpAnswer a = ErrorAnswer(431, "headers: larger than 8 KiB");
     return Send(std::move(a), true);

@@ -203,6 +203,8 @@ TEST(Ingest, HttpPostAnswersTheSameAck) {
   EXPECT_EQ(r.status, 413u);
   r = Post(s.port(), "/v1/events", EventJson("h2"));
   EXPECT_EQ(r.status, 401u);
+  r = Post(s.port(), "/v1/events", std::string(5000, ' '));
+  EXPECT_EQ(r.status, 401u);  // refused for its token before its size
   r = Post(s.port(), "/v1/events?token=tok", EventJson("h2"));
   EXPECT_EQ(r.status, 401u);  // POST takes the header only
 }
