@@ -65,6 +65,13 @@ void IngestSession::OnRead(beast::error_code ec, size_t) {
     closing_ = true;
     return;
   }
+  if (closing_ || close_after_write_) {
+    // Read after our close frame was sent (or is about to be): it could not
+    // be answered — nothing but the close may follow a close (RFC 6455) — so
+    // it is not applied either. The client, holding no ack, sends it again.
+    buffer_.consume(buffer_.size());
+    return;
+  }
   if (!ws_.got_text()) {
     buffer_.consume(buffer_.size());
     return Close(websocket::close_code::unknown_data);  // 1003: text frames only

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <unordered_map>
+#include <utility>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -31,6 +32,9 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
     std::unordered_map<uint64_t, std::weak_ptr<StreamSink>> subscribers;  // by sub id
     std::shared_ptr<const std::string> snapshot_body;  // at snapshot_version, built on demand
     uint64_t snapshot_version = 0;
+    // Refreshed for a new subscriber since the last tick: its earlier
+    // subscribers get the new version at the next tick.
+    bool refreshed_between_ticks = false;
   };
 
   Impl(net::io_context& ioc, Engine& engine, std::mutex& engine_mu, StreamOptions opts)
@@ -53,11 +57,15 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
                          const std::string& canonical) override {
     std::lock_guard<std::mutex> lock(mu);
     std::unique_ptr<View>& slot = views[canonical];
-    if (!slot) {
-      slot = std::make_unique<View>(spec);
+    if (!slot) slot = std::make_unique<View>(spec);
+    {
+      // A snapshot shows what is durable now, as a query would (SPEC §4,
+      // read-your-writes), not what was at the last tick.
       const int64_t now = Now();
       std::lock_guard<std::mutex> engine_lock(engine_mu);
-      slot->live.Refresh(engine, now);
+      if (slot->live.Refresh(engine, now) && !slot->subscribers.empty()) {
+        slot->refreshed_between_ticks = true;
+      }
     }
     slot->subscribers.emplace(sub_id, std::move(sink));
     ++subscriptions_by_kind[static_cast<int>(spec.kind)];
@@ -118,7 +126,8 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
         const int64_t now = Now();
         std::lock_guard<std::mutex> engine_lock(engine_mu);
         for (auto& [key, view] : views) {
-          if (view->live.Refresh(engine, now)) changed.push_back(view.get());
+          const bool refreshed = std::exchange(view->refreshed_between_ticks, false);
+          if (view->live.Refresh(engine, now) || refreshed) changed.push_back(view.get());
         }
       }
       for (View* v : changed) {

@@ -1,9 +1,11 @@
 // Integration tests of ingest (SPEC §3): a real server on a free port, driven
 // by a Beast WebSocket client and plain HTTP.
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 
@@ -304,6 +306,38 @@ TEST(Ingest, ShutdownAnswersEveryFrameAlreadySentThenCloses1001) {
   stopper.join();
   std::lock_guard lk(s->server().engine_mu());
   EXPECT_EQ(s->server().engine().applied_seq(), 20u);
+}
+
+TEST(Ingest, AFrameWhoseReadEndsAfterTheCloseIsNeitherAppliedNorAcked) {
+  auto s = std::make_unique<TestServer>();
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s->port(), "/v1/ingest"));
+  // A frame, masked as a client's must be, written in two halves: the
+  // server's read is inside it when the shutdown sends the close frame, and
+  // ends only after it. No ack may follow a close (RFC 6455), so the frame
+  // must not be applied: every event applied is one the client holds an ack
+  // for, whatever the timing.
+  const std::string payload = EventJson("late");
+  ASSERT_LT(payload.size(), 126u);  // the 7-bit length: a longer form would be refused (1002)
+  std::string frame = {'\x81', static_cast<char>(0x80 | payload.size()), 1, 2, 3, 4};
+  for (size_t i = 0; i < payload.size(); ++i) frame += static_cast<char>(payload[i] ^ (i % 4 + 1));
+  tcp::socket& raw = beast::get_lowest_layer(c.ws()).socket();
+  const size_t half = frame.size() / 2;
+  net::write(raw, net::buffer(frame.data(), half));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::thread stopper([&] { s->server().Shutdown(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  net::write(raw, net::buffer(frame.data() + half, frame.size() - half));
+  uint64_t acks = 0;
+  beast::error_code ec;
+  for (std::string m = c.Read(&ec); !ec; m = c.Read(&ec)) {
+    EXPECT_EQ(m.rfind(R"({"type":"ack","batch":1,"accepted":1,)", 0), 0u) << m;
+    ++acks;
+  }
+  EXPECT_EQ(c.close_code(), 1001);
+  stopper.join();
+  std::lock_guard lk(s->server().engine_mu());
+  EXPECT_EQ(s->server().engine().applied_seq(), acks);
 }
 
 }  // namespace
