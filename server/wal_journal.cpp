@@ -44,7 +44,18 @@ Status WalJournal::OnLogThread(std::function<Status(Wal&)> task) {
 
 Status WalJournal::DeleteSegmentsBefore(uint64_t seq) {
   std::vector<std::string> paths;
-  Status s = OnLogThread([seq, &paths](Wal& wal) { return wal.CoveredSegments(seq, &paths); });
+  Status s = OnLogThread([this, seq, &paths](Wal& wal) {
+    if (!needs_rollback_) {
+      Status closed = wal.CloseSegmentIfCovered(seq);
+      if (!closed.ok()) {
+        // The log is failed as a failed group leaves it: the next group
+        // rolls it back first.
+        needs_rollback_ = true;
+        return closed;
+      }
+    }
+    return wal.CoveredSegments(seq, &paths);
+  });
   for (const std::string& path : paths) {
     Status r = RemoveFileInSteps(wal_env_, path);
     if (!r.ok() && s.ok()) s = r;

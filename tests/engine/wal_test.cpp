@@ -249,6 +249,24 @@ TEST_F(WalTest, DeleteSegmentsBeforeRemovesOnlySegmentsASnapshotCovers) {
   EXPECT_EQ(wal_->segment_name(), after[0].name);
 }
 
+TEST_F(WalTest, CloseSegmentIfCoveredClosesOnlyASegmentWithNothingAfterTheSnapshot) {
+  Open();
+  EXPECT_TRUE(wal_->CloseSegmentIfCovered(0).ok());  // empty: stays
+  EXPECT_EQ("wal-00000000000000000001.log", wal_->segment_name());
+  ASSERT_TRUE(AppendGroup(5, 1).ok());
+  EXPECT_TRUE(wal_->CloseSegmentIfCovered(4).ok());  // seq 5 is not covered: stays
+  EXPECT_EQ("wal-00000000000000000001.log", wal_->segment_name());
+  EXPECT_TRUE(wal_->CloseSegmentIfCovered(5).ok());
+  EXPECT_EQ("wal-00000000000000000006.log", wal_->segment_name());
+  ASSERT_TRUE(wal_->DeleteSegmentsBefore(5).ok());
+  std::vector<SegmentFile> after = Segments();
+  ASSERT_EQ(1u, after.size());
+  EXPECT_EQ(wal_->segment_name(), after[0].name);
+  EXPECT_EQ(6u, after[0].first_seq);
+  ASSERT_TRUE(AppendGroup(2, 1).ok());  // and the log goes on in it
+  EXPECT_EQ(7u, wal_->durable_seq());
+}
+
 TEST_F(WalTest, OpenRefusesToOverwriteASegmentHoldingRecords) {
   Open();
   ASSERT_TRUE(AppendGroup(3, 1).ok());

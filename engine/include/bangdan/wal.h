@@ -75,6 +75,12 @@ class Wal {
   // fsync error). May itself fail (e.g. the disk is still full); then the
   // Wal keeps refusing writes and Rollback can be called again later.
   Status Rollback();
+  // Between groups, after a snapshot at `seq` is on disk: if the current
+  // segment holds records and none after `seq`, closes it (synced) and
+  // starts the next, so that the snapshot covers it whole and it can go —
+  // else a server that is idle after a snapshot, or stopped with one, would
+  // keep a log the snapshot makes useless until the next snapshot.
+  Status CloseSegmentIfCovered(uint64_t seq);
   // Removes the segments whose records all have seq <= `seq` (covered by a
   // snapshot at `seq`). The current segment is never removed. Large files
   // go in steps (RemoveFileInSteps).

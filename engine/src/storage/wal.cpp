@@ -206,6 +206,25 @@ Status Wal::Rollback() {
   return Status::OK();
 }
 
+Status Wal::CloseSegmentIfCovered(uint64_t seq) {
+  Impl& w = *impl_;
+  if (w.failed) return Status::IOError("log needs Rollback after: " + w.failure.message());
+  const bool between_groups = w.pending.empty() && w.written == w.durable_offset;
+  if (!between_groups || w.written == 0 || w.appended_seq > seq) return Status::OK();
+  if (!w.fsync_always()) {
+    Status s = w.file->Sync();
+    if (!s.ok()) {
+      w.sync_failed = true;
+      return w.Fail(s);
+    }
+  }
+  w.file->Close();
+  KillPoint("mid_segment_rotation");
+  Status s = w.StartSegment(w.appended_seq + 1);
+  if (!s.ok()) return w.Fail(s);
+  return Status::OK();
+}
+
 Status Wal::CoveredSegments(uint64_t seq, std::vector<std::string>* paths) const {
   const Impl& w = *impl_;
   paths->clear();
