@@ -190,7 +190,7 @@ Status BuildSubscribe(const Fields& f, ViewSpec* spec) {
     return Status::OK();
   }
   std::optional<Dimension> dim = ParseDimension(*f.board);
-  if (!dim) return Invalid("board: unknown board '" + *f.board + "'");
+  if (!dim) return Invalid("unknown board '" + *f.board + "'");
   spec->board.dim = *dim;
   if (!ScopeAllowed(*dim, f.scope.kind)) {
     return Invalid("scope: " + std::string(ScopeName(f.scope.kind)) +

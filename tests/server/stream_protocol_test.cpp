@@ -81,7 +81,7 @@ TEST_F(StreamProtocolTest, NullFieldsAndUnknownFieldsAreIgnored) {
 }
 
 TEST_F(StreamProtocolTest, UnknownBoardIsNamed) {
-  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s1","board":"tem"})"), "board: unknown board 'tem'");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s1","board":"tem"})"), "unknown board 'tem'");
   EXPECT_EQ(sub_seen_, "s1");
 }
 
@@ -188,8 +188,8 @@ TEST_F(StreamProtocolTest, BadJsonAndOtherShapesAreErrorsNotCrashes) {
 }
 
 TEST_F(StreamProtocolTest, ErrorMessageCarriesTheSubOrNull) {
-  EXPECT_EQ(StreamErrorMessage(std::string("s1"), "board: unknown board 'tem'"),
-            R"({"type":"error","sub":"s1","error":"board: unknown board 'tem'"})");
+  EXPECT_EQ(StreamErrorMessage(std::string("s1"), "unknown board 'tem'"),
+            R"({"type":"error","sub":"s1","error":"unknown board 'tem'"})");
   EXPECT_EQ(StreamErrorMessage(std::nullopt, "invalid JSON"),
             R"({"type":"error","sub":null,"error":"invalid JSON"})");
 }
