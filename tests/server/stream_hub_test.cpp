@@ -334,7 +334,7 @@ TEST_F(StreamHubTest, BadRequestsGetErrorsAndTheConnectionStays) {
   c->Send("{nope");
   EXPECT_EQ(c->Read(), R"({"type":"error","sub":null,"error":"invalid JSON"})");
   c->Send(R"({"op":"subscribe","sub":"s1","board":"tem"})");
-  EXPECT_EQ(c->Read(), R"({"type":"error","sub":"s1","error":"board: unknown board 'tem'"})");
+  EXPECT_EQ(c->Read(), R"({"type":"error","sub":"s1","error":"unknown board 'tem'"})");
   c->Send(R"({"op":"subscribe","sub":"d","board":"city","window":"week"})");
   EXPECT_EQ(c->Read(),
             R"({"type":"error","sub":"d","error":"window: 'week' is not total, day or day:YYYY-MM-DD"})");
