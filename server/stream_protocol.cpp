@@ -37,9 +37,13 @@ Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg))
 
 // A string field: present, a string, 1 … max bytes of valid UTF-8.
 Status ReadString(od::value v, std::string_view field, size_t max, std::string* out) {
+  const bool is_string = v.raw_json_token().starts_with('"');
   std::string_view s;
   if (v.get_string().get(s) != simdjson::SUCCESS) {
-    return Invalid(std::string(field) + ": must be a string");
+    // A string that does not decode holds an escape of no code point: a
+    // lone surrogate such as \udcff (control characters fail the parse).
+    return Invalid(std::string(field) + (is_string ? ": invalid UTF-8 (a lone surrogate escape)"
+                                                   : ": must be a string"));
   }
   if (s.empty() || s.size() > max) {
     return Invalid(std::string(field) + ": must be 1 to " + std::to_string(max) + " bytes");

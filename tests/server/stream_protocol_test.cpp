@@ -80,6 +80,14 @@ TEST_F(StreamProtocolTest, NullFieldsAndUnknownFieldsAreIgnored) {
   EXPECT_EQ(req_.spec.top, 10u);
 }
 
+TEST_F(StreamProtocolTest, ALoneSurrogateIsNamedAsBadUtf8) {
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"\udcff","board":"city"})"),
+            "sub: invalid UTF-8 (a lone surrogate escape)");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s1","board":"\ud800x"})"),
+            "board: invalid UTF-8 (a lone surrogate escape)");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":7,"board":"city"})"), "sub: must be a string");
+}
+
 TEST_F(StreamProtocolTest, UnknownBoardIsNamed) {
   EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s1","board":"tem"})"), "unknown board 'tem'");
   EXPECT_EQ(sub_seen_, "s1");
