@@ -240,7 +240,8 @@ How much:
   --batch N (100)           events per frame
   --connections N (4)       ingest WebSocket connections
   --window N (8)            unacknowledged frames in flight per connection
-  --duration D (10s)        how long to send (250ms, 30s, 2m); --events N: stop after N
+  --duration D (10s)        how long to send (250ms, 30s, 2m); --events N: stop after N,
+                            in whole frames (the frame that reaches N is sent whole)
   --threads N (1)           I/O threads
 Dashboards:
   --subscribers N (0)       /v1/stream connections, each on one of --views N (10) views
