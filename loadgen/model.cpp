@@ -22,6 +22,7 @@ BoardKindInfo InfoOf(BoardKind kind) {
 }
 
 void Model::Add(BoardKind kind, uint32_t scope, uint32_t key, const int64_t delta[3], uint64_t seq) {
+  by_scope_ready_[static_cast<int>(kind)] = false;
   Row& row = boards_[static_cast<int>(kind)][Pack(scope, key)];
   for (int m = 0; m < 3; ++m) {
     // An event that leaves a value as it was is not a change (SPEC §2), but
@@ -57,10 +58,16 @@ std::vector<uint32_t> Model::Scopes(BoardKind kind) const {
 }
 
 std::vector<ExpectedRow> Model::Board(BoardKind kind, uint32_t scope, Metric metric) const {
-  std::vector<ExpectedRow> rows;
-  for (const auto& [packed, row] : boards_[static_cast<int>(kind)]) {
-    if (static_cast<uint32_t>(packed >> 32) == scope) rows.push_back(ExpectedRow{static_cast<uint32_t>(packed), row});
+  const int k = static_cast<int>(kind);
+  if (!by_scope_ready_[k]) {
+    by_scope_[k].clear();
+    for (const auto& [packed, row] : boards_[k]) {
+      by_scope_[k][static_cast<uint32_t>(packed >> 32)].push_back(ExpectedRow{static_cast<uint32_t>(packed), row});
+    }
+    by_scope_ready_[k] = true;
   }
+  auto found = by_scope_[k].find(scope);
+  std::vector<ExpectedRow> rows = found == by_scope_[k].end() ? std::vector<ExpectedRow>{} : found->second;
   int m = static_cast<int>(metric);
   std::sort(rows.begin(), rows.end(), [&](const ExpectedRow& a, const ExpectedRow& b) {
     if (a.row.value[m] != b.row.value[m]) return a.row.value[m] > b.row.value[m];

@@ -68,6 +68,11 @@ class Model {
 
   const Campaign& campaign_;
   std::unordered_map<uint64_t, Row> boards_[kBoardKinds];
+  // boards_ grouped by scope, built at the first Board() of a kind after an
+  // Apply: --verify reads thousands of scoped boards, and finding each one's
+  // rows by a scan of the whole kind made it quadratic (minutes for a 5 s run).
+  mutable std::unordered_map<uint32_t, std::vector<ExpectedRow>> by_scope_[kBoardKinds];
+  mutable bool by_scope_ready_[kBoardKinds] = {};
   int64_t totals_[3] = {0, 0, 0};
   uint64_t events_ = 0;
 };

@@ -100,6 +100,12 @@ TEST(ModelTest, ScopedBoardsCountOnlyTheirScope) {
   ASSERT_EQ(in_city1.size(), 1u);
   EXPECT_EQ(in_city1[0].row.value[0], 300);
   EXPECT_EQ(model.Board(BoardKind::kFirm, 0, Metric::kWeight)[0].row.value[0], 1300);
+  // Boards read, then more applied: what is read next includes it.
+  model.Apply(GenEvent{1, 1, 0, 1, 0, 200, 20, false}, 3);
+  in_city1 = model.Board(BoardKind::kFirmByCity, 1, Metric::kWeight);
+  ASSERT_EQ(in_city1.size(), 1u);
+  EXPECT_EQ(in_city1[0].row.value[0], 500);
+  EXPECT_TRUE(model.Board(BoardKind::kFirmByCity, 7, Metric::kWeight).empty());  // no such scope
 }
 
 TEST(RespTest, CountsOnlyCompleteReplies) {
