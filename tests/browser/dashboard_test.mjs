@@ -188,27 +188,27 @@ async function run(browser) {
   await expectRanking(page, "city", ["芜湖", "合肥", "蚌埠"], "cities rank by weight over the whole campaign");
   await expectRanking(page, "firm", ["绿城服务", "万科物业", "碧桂园服务", "保利物业"], "firms rank by weight");
   await expectRanking(page, "team", ["助农小分队", "创源战队", "先锋队"], "teams rank by weight");
-  await expectTotals(page, { weight_g: 23500, amount_fen: 14700, orders: 6 }, ["47", "147", "6"],
-                     "grand totals count up to 47 斤, 147 元, 6 orders");
+  await expectTotals(page, { weight_g: 23500, amount_fen: 14700, orders: 6 }, ["47", "147.00", "6"],
+                     "grand totals count up to 47 斤, 147.00 元, 6 orders, exact");
 
   await page.waitForSelector('#scope option[value="合肥"]', { state: "attached", timeout: WAIT_MS });
   await page.selectOption("#scope", "合肥");
   await expectRanking(page, "firm", ["万科物业", "碧桂园服务"], "picking 合肥 scopes the firm board to it");
   await expectRanking(page, "team", ["创源战队", "先锋队"], "and the team board");
   await expectRanking(page, "city", ["芜湖", "合肥", "蚌埠"], "the city board stays whole");
-  await expectTotals(page, { weight_g: 8000, amount_fen: 5000, orders: 2 }, ["16", "50", "2"],
-                     "the totals become 合肥's");
+  await expectTotals(page, { weight_g: 23500, amount_fen: 14700, orders: 6 }, ["47", "147.00", "6"],
+                     "the grand totals stay the whole campaign's");
   if (!page.url().includes(`city=${encodeURIComponent("合肥")}`)) throw new Error(`url: ${page.url()}`);
   check("the address bar remembers the scope");
 
-  // The controls fade on an idle screen; a moving mouse brings them back.
-  await page.mouse.move(900, 500);
-  await page.mouse.move(960, 540);
-  await page.click('#window-toggle button[data-value="day"]');
+  // The controls fade on an idle screen, and take a click all the same (a
+  // mouse brings them back on its way there).
+  await page.waitForSelector("body.idle", { timeout: WAIT_MS });
+  await page.click('#window-toggle button[data-value="day"]', { timeout: WAIT_MS });
   await expectRanking(page, "city", ["合肥", "芜湖", "蚌埠"], "today's city board leaves out older days");
   await page.selectOption("#scope", "");
   await expectRanking(page, "firm", ["万科物业", "碧桂园服务", "绿城服务"], "all cities again: today's firms");
-  await expectTotals(page, { weight_g: 13000, amount_fen: 8300, orders: 4 }, ["26", "83", "4"],
+  await expectTotals(page, { weight_g: 13000, amount_fen: 8300, orders: 4 }, ["26", "83.00", "4"],
                      "today's grand totals");
 
   await killServer();
@@ -226,8 +226,11 @@ async function run(browser) {
     document.querySelector('.board-city .row[data-key="蚌埠"] .move')?.textContent === "▲2",
     null, { timeout: WAIT_MS });
   check("a city that climbed two places shows ▲2");
-  await expectTotals(page, { weight_g: 33000, amount_fen: 17300, orders: 5 }, ["66", "173", "5"],
+  await expectTotals(page, { weight_g: 33000, amount_fen: 17300, orders: 5 }, ["66", "173.00", "5"],
                      "the totals count on after the restart");
+  await post(port, [event("e8", "蚌埠", "保利物业", "先锋队", 1234, 5678)]);
+  await expectTotals(page, { weight_g: 34234, amount_fen: 22978, orders: 6 }, ["68.468", "229.78", "6"],
+                     "the totals show every gram and fen (68.468 斤, 229.78 元)");
 
   await page.waitForTimeout(1500);  // let the bars settle for the picture
   mkdirSync(artifacts, { recursive: true });

@@ -2,17 +2,16 @@
 // subscribes to the live views over /v1/stream (§5) and keeps the screen in
 // step with them. The pieces: stream.js (the reconnecting connection),
 // board_view.js (one animated ranking), tween.js (numbers that count), and
-// i18n.js (labels, 万/亿 and k/M).
+// i18n.js (labels, 万/亿 and k/M, exact totals).
 
 import { BoardView } from "./board_view.js";
-import { displayValue, formatNumber, labelsFor } from "./i18n.js";
+import { exactDecimals, formatExact, labelsFor } from "./i18n.js";
 import { Stream, streamUrl } from "./stream.js";
 import { countTo } from "./tween.js";
 
 const BOARDS = ["city", "firm", "team"];
 const METRICS = ["weight_g", "amount_fen", "orders"];
 const TOTALS_SUB = "t";
-const HERE_SUB = "here";  // the picked city's own row: its totals
 
 // ?board=team&city=合肥&top=20&metric=orders&window=day&lang=en&token=…
 function readSettings(search) {
@@ -86,17 +85,12 @@ function subscribeAll() {
     stream.subscribe(message);
     awaitingSnapshot.add(board);
   }
+  // The grand totals stay the whole campaign's whatever city is picked, as
+  // /v1/totals has them: the picked city's figures are its row on the city
+  // board, and the scoped boards say the city in their headers.
   stream.subscribe({ op: "subscribe", sub: TOTALS_SUB, board: "totals", window });
-  if (city) {
-    stream.subscribe({ op: "subscribe", sub: HERE_SUB, board: "city", metric, window,
-                       around: city, radius: 0 });
-    awaitingSnapshot.add(HERE_SUB);
-  } else {
-    stream.unsubscribe(HERE_SUB);
-  }
   awaitingSnapshot.add(TOTALS_SUB);
-  $("#caption").textContent =
-    [city, windowLabel(window)].filter(Boolean).join(" · ");
+  $("#caption").textContent = windowLabel(window);
 }
 
 // Views wait for the next frame, and only the newest of each is drawn: every
@@ -131,11 +125,8 @@ function draw(message) {
   if (view) {
     view.show(message);
     if (message.sub === "city") learnCities(message.rows || []);
-  } else if (message.sub === TOTALS_SUB && !settings.city) {
+  } else if (message.sub === TOTALS_SUB) {
     showTotals(message);
-  } else if (message.sub === HERE_SUB && settings.city) {
-    // Until the city has an event it is not on the board: zero, not stale.
-    showTotals(message.rows?.[0] || { weight_g: 0, amount_fen: 0, orders: 0 });
   }
 }
 
@@ -144,8 +135,11 @@ function showTotals(totals) {
     const tile = $(`.total[data-metric="${metric}"]`);
     const value = totals[metric] ?? 0;
     tile.dataset.value = value;
-    countTo(tile.querySelector("b"), value,
-            (raw) => formatNumber(settings.lang, displayValue(metric, raw)), 1200);
+    const decimals = exactDecimals(metric, value);
+    // The figure's length sizes its digits (style.css), so that a national
+    // campaign's 元 still fit their tile.
+    tile.style.setProperty("--chars", formatExact(metric, value, decimals).length);
+    countTo(tile.querySelector("b"), value, (raw) => formatExact(metric, raw, decimals), 1200);
   }
 }
 
@@ -231,12 +225,26 @@ function showConnection(state, retryInMs) {
     if (state === "open") loadCities();
     return;
   }
+  explainClosed();
   const until = Date.now() + retryInMs;
   const render = () => {
     text.textContent = labels.state.closed(Math.max(0, Math.ceil((until - Date.now()) / 1000)));
   };
   render();
   retryCountdown = setInterval(render, 1000);
+}
+
+// A browser does not tell a page why a WebSocket handshake failed: a plain
+// request does. A 401 means the server wants the read token in the address.
+async function explainClosed() {
+  const query = new URLSearchParams({ window: "total" });
+  if (settings.token) query.set("token", settings.token);
+  try {
+    const response = await fetch(`/v1/totals?${query}`);
+    if (response.status === 401) showNotice(labels.needsToken);
+  } catch {
+    // The server is away: the countdown says enough.
+  }
 }
 
 let noticeTimer = 0;

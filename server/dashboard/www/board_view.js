@@ -45,6 +45,7 @@ export class BoardView {
     this.emptyLabel = element.querySelector(".board-empty");
     this.title.textContent = labels.boards[board];
     this.emptyLabel.textContent = labels.empty;
+    this.element.classList.add("is-empty");  // until its first view
     if (onSelect) {
       this.list.addEventListener("click", (event) => {
         const row = event.target.closest(".row");

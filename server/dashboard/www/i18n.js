@@ -1,7 +1,8 @@
 // Labels and number formats in the two languages the dashboard speaks:
 // Chinese by default (a screen at an event in China), English with ?lang=en.
-// Numbers are written the way people read them aloud: 1.23万 / 4.56亿 in
-// Chinese, 12.3k / 4.56M in English — a wall of digits is unreadable at 10 m.
+// Ranking figures are written the way people read them aloud: 1.23万 / 4.56亿
+// in Chinese, 12.3k / 4.56M in English — rows have little room, and a wall of
+// digits is unreadable at 10 m. The grand totals are exact (formatExact).
 
 const LABELS = {
   zh: {
@@ -19,6 +20,7 @@ const LABELS = {
       closed: (s) => `已断开 · ${s} 秒后重连`,
     },
     empty: "等待数据…",
+    needsToken: "此服务器需要读取令牌：请在地址后加上 ?token=…",
     newEntry: "新上榜",
     byMetric: (m) => `按${m}`,
   },
@@ -37,6 +39,7 @@ const LABELS = {
       closed: (s) => `Offline · retrying in ${s}s`,
     },
     empty: "Waiting for data…",
+    needsToken: "This server needs a read token: add ?token=… to the address",
     newEntry: "NEW",
     byMetric: (m) => `by ${m.toLowerCase()}`,
   },
@@ -77,4 +80,29 @@ export function formatNumber(lang, value, digits = 2) {
   if (v >= 1e8) return sign + fixed(v / 1e8, digits) + "亿";
   if (v >= 1e4) return sign + fixed(v / 1e4, digits) + "万";
   return sign + String(Math.round(v));
+}
+
+// The grand totals, exact: every gram and fen the server summed — 斤 with up
+// to three decimals (1 g = 0.002 斤), 元 with two, orders whole — digits
+// grouped by thousands, as /v1/totals has them. `decimals`: how many to show
+// (exactDecimals of the value a count-up is heading for, so that the width
+// holds while it counts).
+export function exactDecimals(metric, raw) {
+  if (metric === "amount_fen") return 2;
+  if (metric !== "weight_g") return 0;
+  const thousandths = (Math.abs(raw) % 500) * 2;
+  if (thousandths === 0) return 0;
+  return thousandths % 100 === 0 ? 1 : thousandths % 10 === 0 ? 2 : 3;
+}
+
+export function formatExact(metric, raw, decimals) {
+  const unit = metric === "weight_g" ? 500 : metric === "amount_fen" ? 100 : 1;
+  const n = Math.round(raw);
+  const abs = Math.abs(n);
+  let text = (n < 0 ? "-" : "") + Math.floor(abs / unit).toLocaleString("en-US");
+  if (decimals > 0) {
+    const thousandths = (abs % unit) * (1000 / unit);
+    text += "." + String(thousandths).padStart(3, "0").slice(0, decimals);
+  }
+  return text;
 }
