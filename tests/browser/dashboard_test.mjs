@@ -107,10 +107,14 @@ function ranking(page, board) {
 
 async function expectRanking(page, board, expected, what) {
   try {
+    // In rank order on screen, and in the document too (a screen reader, or
+    // whoever takes the first row for the leader, reads that).
     await page.waitForFunction(([board, expected]) => {
       const rows = [...document.querySelectorAll(`.board-${board} .row[data-rank]`)];
+      const inDocument = rows.map((r) => r.dataset.key);
       const keys = rows.sort((a, b) => a.dataset.rank - b.dataset.rank).map((r) => r.dataset.key);
-      return JSON.stringify(keys) === JSON.stringify(expected);
+      return JSON.stringify(keys) === JSON.stringify(expected) &&
+             JSON.stringify(inDocument) === JSON.stringify(expected);
     }, [board, expected], { timeout: WAIT_MS });
   } catch {
     throw new Error(`${what}: ${board} board shows ${JSON.stringify(await ranking(page, board))}, ` +

@@ -1,7 +1,12 @@
-// One ranking on the screen: rows keyed by entity, each placed by a transform
-// (translateY by its rank, scaleX for its bar), so a new view moves rows and
-// grows bars on the compositor — CSS transitions animate the swaps, and the
-// page never reads layout back while it updates (no layout thrash at 10/s).
+// One ranking on the screen. The list holds one <li> per place, in rank
+// order: slot i always shows rank i + 1, so the document reads as the screen
+// does — for a screen reader, or a script that takes the first row for the
+// leader. A slot sits where its place is (a translateY that never changes);
+// when an entity climbs from place 5 to place 2, slot 2 takes its content and
+// slides from place 5 to its own, and its bar grows from the entity's old
+// length — Web Animations of transforms in percent of a row's own height, on
+// the compositor, with no layout read back at 10 updates a second. Moving
+// elements in the document instead would cancel their CSS transitions.
 
 import { displayValue, formatNumber } from "./i18n.js";
 
@@ -10,6 +15,10 @@ import { displayValue, formatNumber } from "./i18n.js";
 // be invisible from across the room.
 const MOVE_SHOWN_MS = 4000;
 const LEAVE_MS = 600;
+// As --move in style.css.
+const MOVE = { duration: 700, easing: "cubic-bezier(0.22, 1, 0.36, 1)" };
+// As .row's --gap in style.css: the space between two columns.
+const COLUMN_GAP = "3rem";
 
 export class BoardView {
   // element: the <section> to fill; board: "city" | "firm" | "team".
@@ -22,7 +31,8 @@ export class BoardView {
     this.top = 10;
     this.columns = 1;
     this.perColumn = 10;
-    this.rows = new Map();    // key → <li>
+    this.slots = [];          // <li> per place, in rank order
+    this.shown = new Map();   // key → {index, share} as the last view showed it
     this.moves = new Map();   // key → {text, className, until}
     this.selected = null;
     this.expiry = 0;
@@ -49,7 +59,7 @@ export class BoardView {
     if (onSelect) {
       this.list.addEventListener("click", (event) => {
         const row = event.target.closest(".row");
-        if (row) onSelect(row.dataset.key);
+        if (row?.dataset.key) onSelect(row.dataset.key);
       });
     }
   }
@@ -66,11 +76,15 @@ export class BoardView {
     this.list.style.setProperty("--top", this.perColumn);
     this.list.style.setProperty("--columns", this.columns);
     this.scopeLabel.textContent = scopeCaption;
+    this.slots.forEach((slot, index) => this.place(slot, index));
+    for (const slot of this.slots.splice(top)) this.retire(slot);
   }
 
   // Rows go away (a new scope or window is coming), the board says it waits.
   clear() {
-    for (const key of [...this.rows.keys()]) this.removeRow(key);
+    for (const slot of this.slots) this.retire(slot);
+    this.slots = [];
+    this.shown.clear();
     this.moves.clear();
     this.countLabel.textContent = "";
     this.element.classList.add("is-empty");
@@ -79,25 +93,30 @@ export class BoardView {
   // Marks one key (the city picked as scope) on this board.
   select(key) {
     this.selected = key;
-    for (const [rowKey, row] of this.rows) {
-      row.classList.toggle("selected", rowKey === key);
-    }
+    for (const slot of this.slots) slot.classList.toggle("selected", slot.dataset.key === key);
   }
 
   // A snapshot or update message of §5 for this board.
   show(message) {
     const now = performance.now();
     const rows = (message.rows || []).slice(0, this.top);
-    const seen = new Set();
     const leader = rows.length ? Math.max(1, rows[0][this.metric]) : 1;
+    // Where each entity is on screen now — mid-slide, some of them — read
+    // before any slot takes new content.
+    const onScreen = this.onScreen();
+    const shown = new Map();
     rows.forEach((data, index) => {
-      seen.add(data.key);
       if (message.type === "update") this.noteMove(data, now);
-      this.placeRow(data, index, leader);
+      const slot = this.slots[index] || this.addSlot(index);
+      const share = Math.max(0, data[this.metric]) / leader;
+      this.fill(slot, index, data, share, onScreen.get(data.key));
+      shown.set(data.key, { index, share });
     });
-    for (const key of [...this.rows.keys()]) {
-      if (!seen.has(key)) this.removeRow(key);
+    for (const slot of this.slots.splice(rows.length)) this.retire(slot);
+    for (const key of [...this.moves.keys()]) {
+      if (!shown.has(key)) this.moves.delete(key);
     }
+    this.shown = shown;
     this.countLabel.textContent = this.labels.count(message.count ?? rows.length);
     this.element.classList.toggle("is-empty", rows.length === 0);
     this.refreshMoves();
@@ -114,56 +133,106 @@ export class BoardView {
     }
   }
 
-  placeRow(data, index, leader) {
-    let row = this.rows.get(data.key);
-    if (!row) row = this.createRow(data.key);
-    row.dataset.rank = data.rank;
-    row.dataset.value = data[this.metric];
-    row.classList.toggle("podium", data.rank <= 3);
-    row.style.setProperty("--pos", index % this.perColumn);
-    row.style.setProperty("--col", Math.floor(index / this.perColumn));
-    row.style.setProperty("--share", Math.max(0, data[this.metric]) / leader);
-    row.rankLabel.textContent = data.rank;
+  // key → {col, pos, share}: where its row and how long its bar are on
+  // screen now, slides in progress included (eased progress of the running
+  // animation; nothing is measured).
+  onScreen() {
+    const at = new Map();
+    for (const [key, { index, share }] of this.shown) {
+      const slot = this.slots[index];
+      const here = { ...this.placeOf(index), share };
+      const slide = slot?.slide;
+      if (slide && slide.animation.playState === "running") {
+        const t = slide.animation.effect.getComputedTiming().progress ?? 1;
+        here.col = slide.from.col + (here.col - slide.from.col) * t;
+        here.pos = slide.from.pos + (here.pos - slide.from.pos) * t;
+      }
+      const grow = slot?.grow;
+      if (grow && grow.animation.playState === "running") {
+        const t = grow.animation.effect.getComputedTiming().progress ?? 1;
+        here.share = grow.from + (share - grow.from) * t;
+      }
+      at.set(key, here);
+    }
+    return at;
+  }
+
+  placeOf(index) {
+    return { col: Math.floor(index / this.perColumn), pos: index % this.perColumn };
+  }
+
+  place(slot, index) {
+    const { col, pos } = this.placeOf(index);
+    slot.style.setProperty("--pos", pos);
+    slot.style.setProperty("--col", col);
+  }
+
+  // Slot `index` shows `data`. An entity new to the slot slides in from where
+  // it was on screen (`from`), or fades in when it was not on the board.
+  fill(slot, index, data, share, from) {
+    if (slot.dataset.key !== data.key) {
+      slot.slide?.animation.cancel();
+      slot.grow?.animation.cancel();
+      slot.slide = slot.grow = null;
+      slot.dataset.key = data.key;
+      slot.nameLabel.textContent = data.key;
+      slot.classList.toggle("selected", data.key === this.selected);
+      if (!from) {
+        slot.animate([{ opacity: 0 }, { opacity: 1 }], { duration: LEAVE_MS, easing: "ease-out" });
+      } else {
+        const to = this.placeOf(index);
+        if (from.col !== to.col || from.pos !== to.pos) {
+          slot.slide = { from, animation: slot.animate(
+            [{ transform: translateTo(from) }, { transform: translateTo(to) }], MOVE) };
+        }
+      }
+      const grownFrom = from ? from.share : 0;
+      slot.grow = { from: grownFrom, animation: slot.bar.animate(
+        [{ transform: `scaleX(${grownFrom})` }, { transform: `scaleX(${share})` }], MOVE) };
+    }
+    slot.dataset.rank = data.rank;
+    slot.dataset.value = data[this.metric];
+    slot.classList.toggle("podium", data.rank <= 3);
+    slot.style.setProperty("--share", share);  // the same entity: a CSS transition grows it
+    slot.rankLabel.textContent = data.rank;
     // Rows change their figure outright, ten times a second at most; the
     // grand totals count up, the bars grow. Thirty counters redrawn every frame
     // would cost a slow screen its frame rate for little to see.
     const text = formatNumber(this.lang, displayValue(this.metric, data[this.metric]));
-    if (row.valueLabel.textContent !== text) row.valueLabel.textContent = text;
+    if (slot.valueLabel.textContent !== text) slot.valueLabel.textContent = text;
     // The other metrics, for whoever points at a row on a laptop.
-    row.title = [data.key, ...["weight_g", "amount_fen", "orders"].map((m) =>
+    slot.title = [data.key, ...["weight_g", "amount_fen", "orders"].map((m) =>
       formatNumber(this.lang, displayValue(m, data[m])) + this.labels.units[m])].join(" · ");
   }
 
-  createRow(key) {
-    const row = document.createElement("li");
-    row.className = "row";
-    row.dataset.key = key;
-    row.innerHTML = `
+  addSlot(index) {
+    const slot = document.createElement("li");
+    slot.className = "row";
+    slot.innerHTML = `
       <span class="bar"></span>
       <span class="rank"></span>
       <span class="name"></span>
       <span class="move"></span>
       <span class="value"><b></b><small></small></span>`;
-    row.rankLabel = row.querySelector(".rank");
-    row.moveLabel = row.querySelector(".move");
-    row.valueLabel = row.querySelector(".value b");
-    row.querySelector(".name").textContent = key;
-    row.querySelector(".value small").textContent = this.labels.units[this.metric];
-    row.classList.toggle("selected", key === this.selected);
-    // It slides in from below the last place (see .row in style.css).
-    row.style.setProperty("--pos", this.perColumn);
-    this.list.append(row);
-    this.rows.set(key, row);
-    return row;
+    slot.bar = slot.querySelector(".bar");
+    slot.rankLabel = slot.querySelector(".rank");
+    slot.nameLabel = slot.querySelector(".name");
+    slot.moveLabel = slot.querySelector(".move");
+    slot.valueLabel = slot.querySelector(".value b");
+    slot.querySelector(".value small").textContent = this.labels.units[this.metric];
+    slot.slide = slot.grow = null;
+    this.place(slot, index);
+    this.list.append(slot);
+    this.slots.push(slot);
+    return slot;
   }
 
-  removeRow(key) {
-    const row = this.rows.get(key);
-    this.rows.delete(key);
-    this.moves.delete(key);
-    row.classList.add("leaving");
-    row.removeAttribute("data-rank");
-    setTimeout(() => row.remove(), LEAVE_MS);
+  // A place no longer filled: its row fades away.
+  retire(slot) {
+    slot.classList.add("leaving");
+    slot.removeAttribute("data-rank");
+    slot.removeAttribute("data-key");
+    setTimeout(() => slot.remove(), LEAVE_MS);
   }
 
   // Puts up the arrows still due and takes down the expired ones; wakes
@@ -171,16 +240,23 @@ export class BoardView {
   refreshMoves() {
     const now = performance.now();
     let next = Infinity;
-    for (const [key, row] of this.rows) {
+    for (const slot of this.slots) {
+      const key = slot.dataset.key;
       const move = this.moves.get(key);
       const live = move && move.until > now;
       if (move && !live) this.moves.delete(key);
       const text = live ? (move.className === "new" ? this.labels.newEntry : move.text) : "";
-      if (row.moveLabel.textContent !== text) row.moveLabel.textContent = text;
-      row.moveLabel.className = live ? `move ${move.className}` : "move";
+      if (slot.moveLabel.textContent !== text) slot.moveLabel.textContent = text;
+      slot.moveLabel.className = live ? `move ${move.className}` : "move";
       if (live) next = Math.min(next, move.until);
     }
     clearTimeout(this.expiry);
     if (next !== Infinity) this.expiry = setTimeout(() => this.refreshMoves(), next - now + 20);
   }
+}
+
+// The transform of a row at place {col, pos} (fractional mid-slide), as
+// style.css writes it for .row from --col and --pos.
+function translateTo({ col, pos }) {
+  return `translate(calc((100% + ${COLUMN_GAP}) * ${col}), calc(100% * ${pos}))`;
 }
