@@ -4,7 +4,10 @@
 // or a flaky venue network must never leave a big screen frozen.
 
 const BACKOFF_FIRST_MS = 500;
-const BACKOFF_MAX_MS = 15000;
+// A screen is back at most 5 s after its server (2.5–5 s, jittered): long
+// enough apart for ten thousand screens to come back at a few thousand a
+// second, short enough that a restart is a blink on the wall.
+const BACKOFF_MAX_MS = 5000;
 // A connection that lived this long was healthy: the next failure starts the
 // backoff from the beginning again.
 const HEALTHY_AFTER_MS = 5000;
