@@ -99,6 +99,9 @@ export class BoardView {
   // A snapshot or update message of §5 for this board.
   show(message) {
     const now = performance.now();
+    // A snapshot starts a view afresh (a new scope or window): arrows of the
+    // old one would point at moves nobody saw.
+    if (message.type === "snapshot") this.moves.clear();
     const rows = (message.rows || []).slice(0, this.top);
     const leader = rows.length ? Math.max(1, rows[0][this.metric]) : 1;
     // Where each entity is on screen now — mid-slide, some of them — read
