@@ -56,10 +56,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed,
                    OriginUse use) {
   if (origin.empty()) return true;
+  // The server's own pages (the dashboard) always may.
+  if (!host.empty() && EqualsIgnoreCase(StripScheme(origin), host)) return true;
   for (const std::string& a : allowed)
     if (a == "*" || EqualsIgnoreCase(a, origin)) return true;
-  if (!allowed.empty()) return false;
-  return use == OriginUse::kRead || (!host.empty() && EqualsIgnoreCase(StripScheme(origin), host));
+  return allowed.empty() && use == OriginUse::kRead;
 }
 
 std::string HtmlEscape(std::string_view text) {

@@ -66,8 +66,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
 // Whether a browser request from `origin` may write (/v1/ingest, POST
 // /v1/events) or subscribe (/v1/stream): no Origin header (not a browser),
-// one of `allowed` ("*": any), or, when `allowed` is empty, the same origin
-// as `host` for writes and any origin for reads. Auth here is a bearer token,
+// the same origin as `host` (the server's own pages), one of `allowed` ("*":
+// any), or, when `allowed` is empty, any origin for reads. Auth here is a bearer token,
 // never a cookie, so a page elsewhere can read no more than anyone who
 // reaches the port; but a page could make the visitor's browser send events
 // to a server on its loopback, which has no token by default.

@@ -178,11 +178,14 @@ TEST(Ingest, StreamTakesAnyOriginUnlessTheListSaysOtherwise) {
   ServerOptions o = TestOptions();
   o.allowed_origins = {"https://screens.example"};
   TestServer s(o);
-  WsClient listed, other, ingest;
+  WsClient listed, other, ingest, own_stream, own_ingest;
   EXPECT_FALSE(listed.Connect(s.port(), "/v1/stream", {{"Origin", "https://screens.example"}}));
   EXPECT_TRUE(other.Connect(s.port(), "/v1/stream", {{"Origin", "https://other.example"}}));
   EXPECT_EQ(other.response().result_int(), 403u);
   EXPECT_FALSE(ingest.Connect(s.port(), "/v1/ingest", {{"Origin", "https://screens.example"}}));
+  // The server's own pages (the dashboard) are never refused by a list.
+  EXPECT_FALSE(own_stream.Connect(s.port(), "/v1/stream", {{"Origin", "http://127.0.0.1"}}));
+  EXPECT_FALSE(own_ingest.Connect(s.port(), "/v1/ingest", {{"Origin", "http://127.0.0.1"}}));
 }
 
 TEST(Ingest, HttpPostAnswersTheSameAck) {
