@@ -37,14 +37,6 @@ std::string_view StripScheme(std::string_view origin) {
   return p == std::string_view::npos ? origin : origin.substr(p + 3);
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 [[maybe_unused]] std::string PlaceholderPage(const std::string& title_html) {
   return "<!doctype html><meta charset=\"utf-8\"><title>" + title_html + "</title><h1>" + title_html +
          "</h1><p>bangdan is running. The dashboard is not part of this build; "
@@ -119,11 +111,10 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     // The header is all read: a request that would be refused whatever its
     // body (no token, unknown path) gets that answer, not 413.
     const Request& req = parser_->get();
-    AccessTokens tokens{ctx_.options.ingest_token, ctx_.options.read_token, ctx_.options.admin_token};
     RoutedRequest routed;
     HttpAnswer refused;
     if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization],
-                      beast::websocket::is_upgrade(req), tokens, &routed, &refused)) {
+                      beast::websocket::is_upgrade(req), Tokens(), &routed, &refused)) {
       return Send(std::move(refused), true);
     }
     return Send(ErrorAnswer(413, "body: larger than --max-frame-bytes"), true);
@@ -147,12 +138,11 @@ void HttpSession::Handle() {
   keep_alive_ = req.keep_alive();
   head_ = req.method() == http::verb::head;
   busy_ = true;
-  AccessTokens tokens{ctx_.options.ingest_token, ctx_.options.read_token, ctx_.options.admin_token};
   RoutedRequest routed;
   HttpAnswer answer;
   const bool is_upgrade = beast::websocket::is_upgrade(req);
   if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization], is_upgrade,
-                    tokens, &routed, &answer)) {
+                    Tokens(), &routed, &answer)) {
     if (is_upgrade || answer.status == 401 || answer.status == 403) LogRefused(routed.path, answer);
     return Send(std::move(answer));
   }
@@ -243,14 +233,8 @@ HttpAnswer HttpSession::PageAnswer(const std::string& path, http::verb method) c
 }
 
 bool HttpSession::Upgrade(const RoutedRequest& routed) {
-  const Request& req = parser_->get();
   const OriginUse use = routed.route == Route::kIngest ? OriginUse::kWrite : OriginUse::kRead;
-  if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins, use)) {
-    HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
-    LogRefused(routed.path, refused);
-    Send(std::move(refused), true);
-    return false;
-  }
+  if (RefusedForOrigin(routed.path, use, /*close=*/true)) return false;
   if (ctx_.shutting_down.load()) {
     HttpAnswer refused = ErrorAnswer(503, "shutting down");
     LogRefused(routed.path, refused);
@@ -270,14 +254,23 @@ bool HttpSession::Upgrade(const RoutedRequest& routed) {
   return true;
 }
 
-void HttpSession::PostEvents() {
+AccessTokens HttpSession::Tokens() const {
+  return AccessTokens{ctx_.options.ingest_token, ctx_.options.read_token, ctx_.options.admin_token};
+}
+
+bool HttpSession::RefusedForOrigin(const std::string& path, OriginUse use, bool close) {
   const Request& req = parser_->get();
-  if (!OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins,
-                     OriginUse::kWrite)) {
-    HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
-    LogRefused("/v1/events", refused);
-    return Send(std::move(refused));
+  if (OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins, use)) {
+    return false;
   }
+  HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
+  LogRefused(path, refused);
+  Send(std::move(refused), close);
+  return true;
+}
+
+void HttpSession::PostEvents() {
+  if (RefusedForOrigin("/v1/events", OriginUse::kWrite, /*close=*/false)) return;
   auto frame = std::make_unique<IngestFrame>();
   frame->received = std::chrono::steady_clock::now();
   frame->recv_ms = ctx_.now_ms();

@@ -21,6 +21,9 @@
 
 namespace bangdan {
 
+// What a browser request from another origin would do: send events or read.
+enum class OriginUse { kWrite, kRead };
+
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
   static constexpr size_t kHeaderLimit = 8 * 1024;
@@ -44,6 +47,10 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   // DEBUG line for a refused handshake, or a request refused for its token
   // (401) or as forbidden (403): method, path, peer and answer, no token.
   void LogRefused(const std::string& path, const HttpAnswer& answer);
+  AccessTokens Tokens() const;
+  // A browser request whose Origin may not `use` the server (OriginAllowed)
+  // gets 403, logged as refused: true when it did.
+  bool RefusedForOrigin(const std::string& path, OriginUse use, bool close);
   void PostEvents();
   std::string MetricsText();
   void Send(HttpAnswer answer, bool close = false);
@@ -71,7 +78,6 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 // never a cookie, so a page elsewhere can read no more than anyone who
 // reaches the port; but a page could make the visitor's browser send events
 // to a server on its loopback, which has no token by default.
-enum class OriginUse { kWrite, kRead };
 bool OriginAllowed(std::string_view origin, std::string_view host,
                    const std::vector<std::string>& allowed, OriginUse use);
 

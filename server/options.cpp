@@ -15,15 +15,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 // Parses all of `s` as a decimal unsigned integer; no sign, no spaces.
 bool ParseUint(std::string_view s, uint64_t* out) {
   if (s.empty()) return false;
@@ -193,6 +184,15 @@ bool SplitNumberAndUnit(std::string_view text, uint64_t* n, std::string_view* un
 }
 
 }  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
 
 bool ParseDurationMs(std::string_view text, int64_t* ms) {
   uint64_t n = 0;

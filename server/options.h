@@ -77,6 +77,9 @@ bool ParseTzOffset(std::string_view text, int32_t* minutes);
 // "HOST:PORT", "[::1]:PORT" → host (brackets removed) and port.
 bool ParseListen(std::string_view text, std::string* host, uint16_t* port);
 
+// ASCII letters compared without case (flag words, Origin and Host headers).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // The text printed by --help.
 std::string HelpText();
 inline constexpr std::string_view kVersion = "0.1.0";

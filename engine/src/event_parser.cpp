@@ -91,12 +91,7 @@ Status EventParser::Impl::Parse(std::string_view text, int64_t now_ms, ParsedFra
 }
 
 bool EventParser::Impl::EndsObject(std::string_view text) {
-  size_t end = text.size();
-  while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\n' ||
-                     text[end - 1] == '\r')) {
-    --end;
-  }
-  return end > 0 && text[end - 1] == '}';
+  return TrimToken(text).ends_with('}');
 }
 
 // On-Demand refuses an object frame whose last token is not its closing brace

@@ -69,6 +69,20 @@ struct Wal::Impl {
     return Status::OK();
   }
 
+  // Between groups (everything written is durable): closes the segment —
+  // synced once even without fsync per group, so that a snapshot may rely on
+  // every segment but the current one — and starts `wal-<first_seq>.log`.
+  Status Rotate(uint64_t first_seq) {
+    if (!fsync_always()) {
+      Status s = file->Sync();
+      if (!s.ok()) return Fail(s);
+    }
+    file->Close();
+    KillPoint("mid_segment_rotation");
+    Status s = StartSegment(first_seq);
+    return s.ok() ? s : Fail(s);
+  }
+
   Status WritePending() {
     if (pending.empty()) return Status::OK();
     Status s = file->Append(pending);
@@ -124,16 +138,8 @@ Status Wal::Append(const Event& e, uint64_t seq, int64_t recv_ms) {
   // never straddles two segments, and the old segment is complete.
   if (w.pending.empty() && w.written == w.durable_offset &&
       w.written >= w.options.segment_bytes) {
-    // Even without fsync per group, a finished segment goes to disk once:
-    // a snapshot may then rely on every segment but the current one.
-    if (!w.fsync_always()) {
-      Status s = w.file->Sync();
-      if (!s.ok()) return w.Fail(s);
-    }
-    w.file->Close();
-    KillPoint("mid_segment_rotation");
-    Status s = w.StartSegment(seq);
-    if (!s.ok()) return w.Fail(s);
+    Status s = w.Rotate(seq);
+    if (!s.ok()) return s;
   }
   w.record.clear();
   log::EncodeEvent(e, seq, recv_ms, &w.record);
@@ -211,18 +217,7 @@ Status Wal::CloseSegmentIfCovered(uint64_t seq) {
   if (w.failed) return Status::IOError("log needs Rollback after: " + w.failure.message());
   const bool between_groups = w.pending.empty() && w.written == w.durable_offset;
   if (!between_groups || w.written == 0 || w.appended_seq > seq) return Status::OK();
-  if (!w.fsync_always()) {
-    Status s = w.file->Sync();
-    if (!s.ok()) {
-      w.sync_failed = true;
-      return w.Fail(s);
-    }
-  }
-  w.file->Close();
-  KillPoint("mid_segment_rotation");
-  Status s = w.StartSegment(w.appended_seq + 1);
-  if (!s.ok()) return w.Fail(s);
-  return Status::OK();
+  return w.Rotate(w.appended_seq + 1);
 }
 
 Status Wal::CoveredSegments(uint64_t seq, std::vector<std::string>* paths) const {

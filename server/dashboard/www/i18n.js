@@ -52,10 +52,10 @@ export function labelsFor(lang) {
 // The displayed quantity of a metric: 斤 from grams (1 斤 = 500 g), 元 from
 // fen, orders as they are. The engine's sums are exact integers; only the
 // page divides, and only for display.
+const UNIT = { weight_g: 500, amount_fen: 100, orders: 1 };  // raw units per shown unit
+
 export function displayValue(metric, raw) {
-  if (metric === "weight_g") return raw / 500;
-  if (metric === "amount_fen") return raw / 100;
-  return raw;
+  return raw / UNIT[metric];
 }
 
 // Fixed decimals, even when they are zeros: a number that counts up must
@@ -90,13 +90,13 @@ export function formatNumber(lang, value, digits = 2) {
 export function exactDecimals(metric, raw) {
   if (metric === "amount_fen") return 2;
   if (metric !== "weight_g") return 0;
-  const thousandths = (Math.abs(raw) % 500) * 2;
+  const thousandths = (Math.abs(raw) % UNIT.weight_g) * (1000 / UNIT.weight_g);
   if (thousandths === 0) return 0;
   return thousandths % 100 === 0 ? 1 : thousandths % 10 === 0 ? 2 : 3;
 }
 
 export function formatExact(metric, raw, decimals) {
-  const unit = metric === "weight_g" ? 500 : metric === "amount_fen" ? 100 : 1;
+  const unit = UNIT[metric];
   const n = Math.round(raw);
   const abs = Math.abs(n);
   let text = (n < 0 ? "-" : "") + Math.floor(abs / unit).toLocaleString("en-US");
