@@ -40,7 +40,14 @@ Server::Server(ServerOptions options)
   if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
 }
 
-Server::~Server() { Shutdown(); }
+Server::~Server() {
+  Shutdown();
+  // Handlers still queued on a lane may hold the hub's last reference, whose
+  // timer is on the first lane: the hub goes first, then the lanes from the
+  // last to the first.
+  hub_.reset();
+  while (!lanes_.empty()) lanes_.pop_back();
+}
 
 void Server::SetJournal(Journal* journal) { journal_ = journal; }
 void Server::SetSnapshotHandler(SnapshotHandler handler) { snapshot_ = std::move(handler); }
@@ -59,7 +66,12 @@ Status Server::Start() {
   so.max_subscriptions = options_.max_subscriptions;
   so.max_frame_bytes = options_.max_frame_bytes;
   so.now_ms = now_ms_;
-  hub_ = std::make_unique<StreamHub>(push_ioc_, engine_, engine_mu_, so);
+  std::vector<net::io_context*> lanes;
+  for (uint32_t i = 0; i < options_.threads; ++i) {
+    lanes_.push_back(std::make_unique<net::io_context>(1));  // one thread runs it
+    lanes.push_back(lanes_.back().get());
+  }
+  hub_ = std::make_unique<StreamHub>(std::move(lanes), engine_, engine_mu_, so);
   ctx_.reset(new ServerContext{options_, engine_, engine_mu_, *writer_, *hub_, metrics_, registry_,
                                now_ms_, snapshot_, HtmlEscape(options_.title)});
   listener_ = std::make_shared<Listener>(ioc_, *ctx_);
@@ -77,11 +89,11 @@ Status Server::Start() {
       ioc_.run();
     });
   }
-  push_work_.emplace(push_ioc_.get_executor());
   for (uint32_t i = 0; i < options_.threads; ++i) {
+    lane_work_.emplace_back(lanes_[i]->get_executor());
     push_threads_.emplace_back([this, i] {
       SetThreadName("stream-" + std::to_string(i));
-      push_ioc_.run();
+      lanes_[i]->run();
     });
   }
   started_ = true;
@@ -122,9 +134,9 @@ void Server::Shutdown() {
   ctx_->blocking.JoinAll();  // an admin snapshot still being written
   writer_->Stop();
   work_.reset();
-  push_work_.reset();
+  lane_work_.clear();
   ioc_.stop();
-  push_ioc_.stop();
+  for (auto& lane : lanes_) lane->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   for (auto& t : push_threads_) t.join();

@@ -3,7 +3,7 @@
 //
 // Two sets of I/O threads, --threads each: one runs the listener, HTTP,
 // ingest and queries; the other only the /v1/stream connections and the push
-// tick. Each push interval hands a frame to every subscriber at once —
+// tick, as lanes (an io_context per thread: StreamHub). Each push interval hands a frame to every subscriber at once —
 // 10,000 handlers for 10,000 dashboards — and on one shared queue every ack
 // of every producer waited behind them (ack p50 ~110 ms, ingest ~35 k
 // events/s instead of 200 k: bench/RESULTS.md, "Dashboards on threads of
@@ -64,9 +64,11 @@ class Server {
   Engine& engine() { return engine_; }
   std::mutex& engine_mu() { return engine_mu_; }
   const ServerMetrics& metrics() const { return metrics_; }
-  // The io_context of the /v1/stream connections (tests hold it up to show
-  // that ingest does not wait for it).
-  boost::asio::io_context& push_context() { return push_ioc_; }
+  // The io_contexts of the /v1/stream connections, one per stream thread
+  // (tests hold them up to show that ingest does not wait for them).
+  const std::vector<std::unique_ptr<boost::asio::io_context>>& stream_lanes() const {
+    return lanes_;
+  }
 
  private:
   ServerOptions options_;
@@ -84,8 +86,8 @@ class Server {
 
   boost::asio::io_context ioc_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  boost::asio::io_context push_ioc_;  // the stream hub's: see the top
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> push_work_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> lanes_;  // the stream hub's: see the top
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> lane_work_;
   std::unique_ptr<IngestWriter> writer_;
   std::unique_ptr<StreamHub> hub_;
   std::shared_ptr<Listener> listener_;

@@ -7,7 +7,14 @@
 //      version did not move);
 //   2. under the hub's lock only: serialize each changed view once and list,
 //      per connection, what it gets;
-//   3. under no lock: hand each connection its frames (a post to its strand).
+//   3. under no lock: hand each lane its frames, one post a lane, whose
+//      handler gives each connection of the lane its frames in turn.
+//
+// Lanes instead of a strand per connection: with 10,000 dashboards a tick
+// was 10,000 posts, each through a strand's queue and the io_context's shared
+// one, and each socket operation counted as work on the shared io_context
+// from both threads. On a lane's one thread the posts of its own handlers
+// (a write's completion) go to the thread's private queue, unlocked.
 #include "stream_hub.h"
 
 #include <atomic>
@@ -26,10 +33,14 @@ namespace bangdan {
 namespace net = boost::asio;
 
 struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_this<Impl> {
+  struct Subscriber {
+    std::weak_ptr<StreamSink> sink;
+    net::io_context* lane = nullptr;  // the sink's, fixed for its life
+  };
   struct View {
     explicit View(const ViewSpec& spec) : live(spec) {}
     LiveView live;
-    std::unordered_map<uint64_t, std::weak_ptr<StreamSink>> subscribers;  // by sub id
+    std::unordered_map<uint64_t, Subscriber> subscribers;  // by sub id
     std::shared_ptr<const std::string> snapshot_body;  // at snapshot_version, built on demand
     uint64_t snapshot_version = 0;
     // Refreshed for a new subscriber since the last tick: its earlier
@@ -37,9 +48,10 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
     bool refreshed_between_ticks = false;
   };
 
-  Impl(net::io_context& ioc, Engine& engine, std::mutex& engine_mu, StreamOptions opts)
-      : ioc(ioc), engine(engine), engine_mu(engine_mu), opts(std::move(opts)),
-        strand(net::make_strand(ioc)), timer(strand) {}
+  Impl(std::vector<net::io_context*> lanes, Engine& engine, std::mutex& engine_mu,
+       StreamOptions opts)
+      : lanes(std::move(lanes)), engine(engine), engine_mu(engine_mu), opts(std::move(opts)),
+        strand(net::make_strand(*this->lanes.at(0))), timer(strand) {}
 
   int64_t Now() const {
     if (opts.now_ms) return opts.now_ms();
@@ -67,7 +79,10 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
         slot->refreshed_between_ticks = true;
       }
     }
-    slot->subscribers.emplace(sub_id, std::move(sink));
+    net::io_context* lane = nullptr;
+    if (std::shared_ptr<StreamSink> alive = sink.lock()) lane = &alive->lane();
+    if (lane == nullptr) return PushDelivery{sub_id, true, 0, nullptr};  // going: Offer drops it
+    slot->subscribers.emplace(sub_id, Subscriber{std::move(sink), lane});
     ++subscriptions_by_kind[static_cast<int>(spec.kind)];
     return SnapshotLocked(*slot, sub_id);
   }
@@ -114,11 +129,17 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
   // ---- The tick ----
 
   void Tick() {
-    struct Batch {
-      std::shared_ptr<StreamSink> sink;
-      std::vector<PushDelivery> frames;
+    struct LaneFrames {
+      net::io_context* lane;
+      std::vector<std::pair<std::shared_ptr<StreamSink>, PushDelivery>> frames;
     };
-    std::unordered_map<StreamSink*, Batch> batches;
+    std::vector<LaneFrames> by_lane;  // a few lanes: found by a scan
+    auto frames_of = [&by_lane](net::io_context* lane) -> auto& {
+      for (LaneFrames& l : by_lane) {
+        if (l.lane == lane) return l.frames;
+      }
+      return by_lane.push_back(LaneFrames{lane, {}}), by_lane.back().frames;
+    };
     {
       std::lock_guard<std::mutex> lock(mu);
       changed.clear();
@@ -136,18 +157,37 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
         serializations.fetch_add(1, std::memory_order_relaxed);
         std::shared_ptr<const std::string> shared = std::move(body);
         const uint64_t version = v->live.version();
-        for (auto& [sub_id, weak] : v->subscribers) {
-          StreamSink* key = nullptr;
-          std::shared_ptr<StreamSink> sink = weak.lock();
+        for (auto& [sub_id, subscriber] : v->subscribers) {
+          std::shared_ptr<StreamSink> sink = subscriber.sink.lock();
           if (!sink) continue;  // the connection is going; it unsubscribes itself
-          key = sink.get();
-          Batch& b = batches[key];
-          if (!b.sink) b.sink = std::move(sink);
-          b.frames.push_back(PushDelivery{sub_id, false, version, shared});
+          frames_of(subscriber.lane)
+              .emplace_back(std::move(sink), PushDelivery{sub_id, false, version, shared});
         }
       }
     }
-    for (auto& [key, b] : batches) b.sink->Deliver(std::move(b.frames));
+    lanes_busy.fetch_add(static_cast<int>(by_lane.size()));
+    for (LaneFrames& l : by_lane) {
+      net::post(*l.lane, [self = shared_from_this(), frames = std::move(l.frames)] {
+        uint64_t skipped = 0;
+        for (const auto& [sink, d] : frames) skipped += sink->Take(d);
+        self->CountFrames(0, skipped);
+        if (self->lanes_busy.fetch_sub(1) == 1) self->TickIfDue();
+      });
+    }
+  }
+
+  // A tick waits until every lane has handed out the last one's frames: a
+  // lane that fell behind would otherwise queue tick after tick, each frame
+  // of them sent in turn, and its dashboards would lag further every
+  // interval. So the timer marks the tick due, and whoever sees it due with
+  // no lane busy (the timer, or the lane that finishes last) claims it.
+  void TickIfDue() {
+    if (lanes_busy.load() != 0 || !tick_due.exchange(false)) return;
+    net::post(strand, [self = shared_from_this()] {
+      if (self->stopped.load()) return;
+      self->Tick();
+      self->ScheduleTick();
+    });
   }
 
   void ScheduleTick() {
@@ -158,19 +198,22 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
     timer.expires_at(next_tick);
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->stopped.load()) return;
-      self->Tick();
-      self->ScheduleTick();
+      self->tick_due.store(true);
+      self->TickIfDue();
     });
   }
 
-  net::io_context& ioc;
+  const std::vector<net::io_context*> lanes;
+  std::atomic<size_t> next_lane{0};  // new connections go round the lanes
   Engine& engine;
   std::mutex& engine_mu;
   const StreamOptions opts;
   net::strand<net::io_context::executor_type> strand;
-  net::steady_timer timer;  // runs on `strand`
+  net::steady_timer timer;  // runs on `strand`, on the first lane
   std::chrono::steady_clock::time_point next_tick;
   std::atomic<bool> stopped{false};
+  std::atomic<int> lanes_busy{0};      // lane batches posted and not yet handed out
+  std::atomic<bool> tick_due{false};   // the timer fired while a lane was busy
 
   mutable std::mutex mu;  // guards views, subscriptions_by_kind, changed
   std::unordered_map<std::string, std::unique_ptr<View>> views;
@@ -187,9 +230,9 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
   std::atomic<uint64_t> slow_closes{0};
 };
 
-StreamHub::StreamHub(net::io_context& ioc, Engine& engine, std::mutex& engine_mu,
+StreamHub::StreamHub(std::vector<net::io_context*> lanes, Engine& engine, std::mutex& engine_mu,
                      StreamOptions opts)
-    : impl_(std::make_shared<Impl>(ioc, engine, engine_mu, std::move(opts))) {}
+    : impl_(std::make_shared<Impl>(std::move(lanes), engine, engine_mu, std::move(opts))) {}
 
 StreamHub::~StreamHub() { Stop(); }
 
@@ -216,10 +259,11 @@ void StreamHub::Stop() {
 
 void StreamHub::Accept(boost::beast::tcp_stream stream,
                        boost::beast::http::request<boost::beast::http::string_body> req) {
-  // The session runs on a strand of its own, on the stream threads.
-  StrandSocket socket = MoveOntoStrand(std::move(stream), impl_->ioc);
+  net::io_context& lane =
+      *impl_->lanes[impl_->next_lane.fetch_add(1, std::memory_order_relaxed) % impl_->lanes.size()];
+  LaneSocket socket = MoveOntoLane(std::move(stream), lane);
   if (!socket.is_open() || impl_->stopped.load()) return;  // the socket closes as it goes
-  auto session = std::make_shared<StreamSession>(impl_, std::move(socket));
+  auto session = std::make_shared<StreamSession>(impl_, lane, std::move(socket));
   {
     std::lock_guard<std::mutex> lock(impl_->sessions_mu);
     impl_->sessions.emplace(session.get(), session);
@@ -281,7 +325,7 @@ uint64_t StreamHub::slow_closes() const { return impl_->slow_closes.load(); }
 uint64_t StreamHub::AttachSink(const std::shared_ptr<StreamSink>& sink, const ViewSpec& spec) {
   const uint64_t id = impl_->NewSubId();
   PushDelivery snapshot = impl_->Subscribe(sink, id, spec, spec.CanonicalKey());
-  sink->Deliver({std::move(snapshot)});
+  net::post(sink->lane(), [sink, snapshot = std::move(snapshot)] { sink->Take(snapshot); });
   return id;
 }
 

@@ -14,12 +14,17 @@
 // one is replaced and counted as skipped). A connection whose write has made
 // no progress for send_timeout is closed.
 //
-// Thread safety: all public methods may be called from any thread. Sessions
-// run on strands of their own; the tick runs on the hub's strand. Lock order:
+// Lanes: the stream connections are spread over a few io_contexts, each run
+// by exactly one thread (a lane), and a connection's handlers all run on its
+// lane's thread, so no connection needs a strand; a tick makes one post per
+// lane, not one per connection.
+//
+// Thread safety: all public methods may be called from any thread. The tick
+// runs on a strand of the first lane. Lock order:
 // the hub's mutex, then the engine mutex (the engine writer holds only the
 // latter). So: never call the hub while holding the engine mutex.
 //
-// Lifetime: the hub must outlive the io_context's run() (sessions hold a
+// Lifetime: the hub must outlive the lanes' run() (sessions hold a
 // reference to it); call Stop() before destroying it.
 #pragma once
 
@@ -70,8 +75,9 @@ struct ViewSpec;
 class StreamHub {
  public:
   // `engine` and `engine_mu` must outlive the hub; every engine call the hub
-  // makes holds engine_mu.
-  StreamHub(boost::asio::io_context& ioc, Engine& engine, std::mutex& engine_mu,
+  // makes holds engine_mu. REQUIRES: at least one lane; each lane is run by
+  // exactly one thread (a sink's handlers rely on it) and outlives the hub.
+  StreamHub(std::vector<boost::asio::io_context*> lanes, Engine& engine, std::mutex& engine_mu,
             StreamOptions opts);
   ~StreamHub();
   StreamHub(const StreamHub&) = delete;
@@ -106,8 +112,8 @@ class StreamHub {
   uint64_t slow_closes() const;
   std::vector<StreamConnectionStats> ConnectionStats() const;
   // Subscribes `sink` to `spec` without a connection (benchmarks drive the
-  // tick with sinks of their own); the sink's first frame is the snapshot.
-  // Returns the subscription's id.
+  // tick with sinks of their own); the sink's first frame is the snapshot,
+  // taken on its lane. Returns the subscription's id.
   uint64_t AttachSink(const std::shared_ptr<StreamSink>& sink, const ViewSpec& spec);
 
  private:

@@ -171,9 +171,10 @@ StreamRequestParser& ParserForThisThread(uint32_t max_depth) {
 
 }  // namespace
 
-StreamSession::StreamSession(std::shared_ptr<StreamRegistry> hub,
-                             StrandSocket socket)
-    : hub_(std::move(hub)), ws_(std::move(socket)), send_timer_(ws_.get_executor()) {}
+StreamSession::StreamSession(std::shared_ptr<StreamRegistry> hub, net::io_context& lane,
+                             LaneSocket socket)
+    : hub_(std::move(hub)), lane_(lane), ws_(std::move(socket)),
+      send_timer_(ws_.get_executor()) {}
 
 StreamSession::~StreamSession() { hub_->Disconnected(this); }
 
@@ -258,21 +259,15 @@ void StreamSession::Handle(std::string_view text) {
   PublishStats();
 }
 
-void StreamSession::Deliver(std::vector<PushDelivery> frames) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)] {
-    if (self->finished_) return;
-    uint64_t skipped = 0;
-    for (const PushDelivery& d : frames) {
-      PushQueue::Offered r = self->queue_.Offer(d);
-      if (r == PushQueue::Offered::kNeedsSnapshot) {
-        const PushQueue::Subscription* s = self->queue_.FindById(d.sub_id);
-        r = self->queue_.Offer(self->hub_->Resnapshot(d.sub_id, s->canonical));
-      }
-      if (r == PushQueue::Offered::kReplaced) ++skipped;
-    }
-    if (skipped > 0) self->hub_->CountFrames(0, skipped);
-    self->MaybeWrite();
-  });
+uint64_t StreamSession::Take(const PushDelivery& d) {
+  if (finished_) return 0;
+  PushQueue::Offered r = queue_.Offer(d);
+  if (r == PushQueue::Offered::kNeedsSnapshot) {
+    const PushQueue::Subscription* s = queue_.FindById(d.sub_id);
+    r = queue_.Offer(hub_->Resnapshot(d.sub_id, s->canonical));
+  }
+  MaybeWrite();
+  return r == PushQueue::Offered::kReplaced ? 1 : 0;
 }
 
 void StreamSession::MaybeWrite() {

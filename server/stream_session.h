@@ -14,8 +14,8 @@
 // send_timeout.
 //
 // Thread safety: a PushQueue is used by one thread at a time. A
-// StreamSession runs on its own strand; Deliver() and Close() may be called
-// from any thread (they post to it).
+// StreamSession runs on its lane's one thread; Take() is called there, Close()
+// and Stats() may be called from any thread.
 #pragma once
 
 #include <atomic>
@@ -50,11 +50,16 @@ struct PushDelivery {
   std::shared_ptr<const std::string> body;  // shared by every subscriber of the view
 };
 
-// Where the hub's tick hands frames. Deliver may be called from any thread.
+// Where the hub's tick hands frames. A sink lives on one lane: an io_context
+// that exactly one thread runs. Each tick makes one post per lane, whose
+// handler hands every sink of the lane its frames, one Take each.
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  virtual void Deliver(std::vector<PushDelivery> frames) = 0;
+  virtual boost::asio::io_context& lane() = 0;
+  // On lane()'s thread: a frame of the view subscription d.sub_id watches.
+  // Returns how many unsent frames it replaced (counted as skipped).
+  virtual uint64_t Take(const PushDelivery& d) = 0;
 };
 
 // What a session asks of the hub; StreamHub's internals implement it.
@@ -154,13 +159,15 @@ class PushQueue {
 
 class StreamSession : public StreamSink, public std::enable_shared_from_this<StreamSession> {
  public:
-  // REQUIRES: the socket's strand is the session's own.
-  StreamSession(std::shared_ptr<StreamRegistry> hub, StrandSocket socket);
+  // REQUIRES: `lane`, the socket's io_context, is run by exactly one thread.
+  StreamSession(std::shared_ptr<StreamRegistry> hub, boost::asio::io_context& lane,
+                LaneSocket socket);
   ~StreamSession() override;
 
   // Accepts the upgrade and runs until the connection ends.
   void Run(boost::beast::http::request<boost::beast::http::string_body> req);
-  void Deliver(std::vector<PushDelivery> frames) override;
+  boost::asio::io_context& lane() override { return lane_; }
+  uint64_t Take(const PushDelivery& d) override;
   // Graceful close (1001 going away); the TCP connection is cut if the
   // client does not take the close frame within send_timeout.
   void Close();
@@ -180,7 +187,8 @@ class StreamSession : public StreamSink, public std::enable_shared_from_this<Str
   void PublishStats();
 
   std::shared_ptr<StreamRegistry> hub_;
-  boost::beast::websocket::stream<StrandSocket> ws_;
+  boost::asio::io_context& lane_;
+  boost::beast::websocket::stream<LaneSocket> ws_;
   boost::beast::http::request<boost::beast::http::string_body> req_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer send_timer_;

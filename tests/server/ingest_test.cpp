@@ -262,8 +262,8 @@ TEST(Ingest, AcksAndQueriesDoNotWaitForTheStreamThreads) {
   };
   // Let go however the test ends: the server's shutdown waits for them.
   std::shared_ptr<void> let_go_at_exit(nullptr, [&](void*) { let_go(); });
-  for (uint32_t i = 0; i < o.threads; ++i) {
-    net::post(s.server().push_context(), [&] {
+  for (const auto& lane : s.server().stream_lanes()) {
+    net::post(*lane, [&] {
       std::unique_lock lk(mu);
       ++holding;
       cv.notify_all();

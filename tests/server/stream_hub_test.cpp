@@ -3,7 +3,9 @@
 // deterministic; one test runs the timer itself.
 #include "stream_hub.h"
 
+#include <array>
 #include <deque>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -81,17 +83,22 @@ class StreamHubTest : public ::testing::Test {
   void StartHub(StreamOptions opts = {}) {
     if (opts.push_interval == 100ms) opts.push_interval = 1h;  // ticks by hand
     opts.now_ms = [] { return kNow; };
-    hub_ = std::make_unique<StreamHub>(ioc_, engine_, engine_mu_, opts);
+    // Two lanes, as a server on two threads has: connections alternate.
+    hub_ = std::make_unique<StreamHub>(std::vector<net::io_context*>{&lanes_[0], &lanes_[1]},
+                                       engine_, engine_mu_, opts);
     acceptor_.open(tcp::v4());
     acceptor_.bind({net::ip::make_address("127.0.0.1"), 0});
     acceptor_.listen();
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      work_[i].emplace(lanes_[i].get_executor());
+      threads_.emplace_back([lane = &lanes_[i]] { lane->run(); });
+    }
   }
 
   void TearDown() override {
     if (hub_) hub_->Stop();
-    work_.reset();
-    ioc_.stop();
+    for (auto& w : work_) w.reset();
+    for (auto& lane : lanes_) lane.stop();
     for (auto& t : threads_) t.join();
   }
 
@@ -148,8 +155,9 @@ class StreamHubTest : public ::testing::Test {
 
   Engine engine_;
   std::mutex engine_mu_;
-  net::io_context ioc_;
-  net::executor_work_guard<net::io_context::executor_type> work_{ioc_.get_executor()};
+  net::io_context ioc_;  // the acceptor's; connections are accepted by hand
+  std::array<net::io_context, 2> lanes_{net::io_context(1), net::io_context(1)};
+  std::array<std::optional<net::executor_work_guard<net::io_context::executor_type>>, 2> work_;
   tcp::acceptor acceptor_{ioc_};
   std::unique_ptr<StreamHub> hub_;
   std::vector<std::thread> threads_;
@@ -261,6 +269,46 @@ TEST_F(StreamHubTest, TheTimerCoalescesAFloodIntoFewUpdates) {
     if (IntField(*m, "events") == 10'000) break;
   }
   EXPECT_LT(updates, 1000);  // one per interval, not one per event
+}
+
+// A lane that is behind (here: held) keeps the timer's ticks back instead of
+// having them queue up: once it is free, its dashboards get the newest
+// version, not every one in turn.
+TEST_F(StreamHubTest, TicksWaitForALaneThatIsBehind) {
+  StreamOptions opts;
+  opts.push_interval = 10ms;
+  StartHub(opts);
+  auto first = Connect();   // on lane 0
+  auto second = Connect();  // on lane 1
+  for (auto* c : {first.get(), second.get()}) {
+    c->Send(R"({"op":"subscribe","sub":"t","board":"totals"})");
+    ASSERT_TRUE(c->Read());
+  }
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  net::post(lanes_[1], [&holding, released] {
+    holding.set_value();
+    released.wait();
+  });
+  holding.get_future().wait();
+  const uint64_t before = hub_->serializations();
+  hub_->Start();
+  for (int i = 0; i < 30; ++i) {
+    Buy("合肥", "", 1);
+    std::this_thread::sleep_for(10ms);  // 30 intervals, each with a change
+  }
+  // One tick ran and handed lane 1 its frames; none since.
+  EXPECT_LE(hub_->serializations() - before, 1u);
+  release.set_value();
+  for (auto* c : {first.get(), second.get()}) {
+    for (;;) {
+      std::optional<std::string> m = c->Read();
+      ASSERT_TRUE(m);
+      if (IntField(*m, "events") == 30) break;
+    }
+  }
+  EXPECT_GE(hub_->serializations() - before, 2u);  // ticking again
 }
 
 TEST_F(StreamHubTest, AroundViewShowsTheKeyWhenItAppears) {
