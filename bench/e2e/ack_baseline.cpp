@@ -10,9 +10,11 @@
 //     answered with an ack that counts each `"id"` in the frame as accepted,
 //     with sequence numbers shared by all connections — no JSON parsing, no
 //     engine, no log, no fsync.
-// The same transport as bangdan-server (Beast, one strand per connection, N
-// I/O threads), so bangdan's figure divided by this one's, in the same run,
-// is the share of the box's ceiling that bangdan reaches.
+// The same transport as bangdan-server (Beast; N I/O threads for producers,
+// one strand per connection; N stream lanes for dashboards, an io_context
+// per thread, one post per lane per interval, the next interval waiting for
+// a lane that is behind), so bangdan's figure divided by this one's, in the
+// same run, is the share of the box's ceiling that bangdan reaches.
 //
 //   ack_baseline [--listen 127.0.0.1:PORT] [--threads N] [--push-interval-ms MS]
 #include <boost/asio.hpp>
@@ -48,10 +50,16 @@ size_t CountIds(std::string_view frame) {
 }
 
 class Subscriber;
+using LaneSocket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
-// What all connections share: the sequence numbers and the subscribers.
+// What all connections share: the sequence numbers, the lanes and the
+// subscribers.
 struct Shared {
   std::atomic<uint64_t> seq{0};  // events acked so far
+  std::vector<std::unique_ptr<net::io_context>> lanes;  // each run by one thread
+  std::atomic<size_t> next_lane{0};
+  std::atomic<int> lanes_busy{0};    // lane batches not yet handed out
+  std::atomic<bool> push_due{false};
   std::mutex mu;
   std::vector<std::weak_ptr<Subscriber>> subscribers;
 };
@@ -99,19 +107,31 @@ using Message = std::shared_ptr<const std::string>;
 // A dashboard: reads (and ignores) what it sends, writes what is pushed.
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
-  explicit Subscriber(websocket::stream<beast::tcp_stream> ws) : ws_(std::move(ws)) {}
-  void Start() { Read(); }
+  Subscriber(net::io_context& lane, LaneSocket socket) : lane_(lane), ws_(std::move(socket)) {}
+  net::io_context& lane() { return lane_; }
   bool totals() const { return totals_.load(std::memory_order_relaxed); }
 
-  // Any thread: queues `m` on the connection's strand.
-  void Push(Message m) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(m)]() mutable {
-      if (self->writing_) {
-        self->pending_ = std::move(m);  // the newest unsent frame only
-        return;
+  // On the lane's thread. Pushes come once the handshake is done.
+  void Accept(std::shared_ptr<http::request<http::string_body>> request, Shared& shared) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(64 << 20);
+    ws_.async_accept(*request, [self = shared_from_this(), request, &shared](beast::error_code ec) {
+      if (ec) return;
+      {
+        std::lock_guard lk(shared.mu);
+        shared.subscribers.push_back(self);
       }
-      self->Write(std::move(m));
+      self->Read();
     });
+  }
+
+  // On the lane's thread: sends `m`, or keeps it as the newest unsent frame.
+  void Take(Message m) {
+    if (writing_) {
+      pending_ = std::move(m);
+      return;
+    }
+    Write(std::move(m));
   }
 
  private:
@@ -140,7 +160,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
     Write(std::move(pending_));
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  net::io_context& lane_;
+  websocket::stream<LaneSocket> ws_;
   beast::flat_buffer buffer_;
   std::atomic<bool> totals_{false};
   bool writing_ = false;
@@ -160,24 +181,33 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
  private:
   void OnRequest(beast::error_code ec, size_t) {
     if (ec || !websocket::is_upgrade(request_)) return;
+    if (request_.target().starts_with("/v1/stream")) return ToLane();
     websocket::stream<beast::tcp_stream> ws(std::move(stream_));
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws.read_message_max(64 << 20);
     auto self = shared_from_this();
     auto socket = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(ws));
     socket->async_accept(request_, [self, socket](beast::error_code ec) {
-      if (ec) return;
-      if (self->request_.target().starts_with("/v1/stream")) {
-        auto s = std::make_shared<Subscriber>(std::move(*socket));
-        {
-          std::lock_guard lk(self->shared_.mu);
-          self->shared_.subscribers.push_back(s);
-        }
-        s->Start();
-      } else {
-        std::make_shared<Producer>(std::move(*socket), self->shared_)->Start();
-      }
+      if (!ec) std::make_shared<Producer>(std::move(*socket), self->shared_)->Start();
     });
+  }
+
+  // A dashboard: its connection moves to the next lane, which accepts it.
+  void ToLane() {
+    net::io_context& lane =
+        *shared_.lanes[shared_.next_lane.fetch_add(1) % shared_.lanes.size()];
+    tcp::socket from = stream_.release_socket();
+    beast::error_code ec;
+    const tcp protocol = from.local_endpoint(ec).protocol();
+    if (ec) return;
+    const auto fd = from.release(ec);
+    if (ec) return;
+    LaneSocket socket(lane.get_executor());
+    socket.assign(protocol, fd, ec);
+    if (ec) return;
+    auto s = std::make_shared<Subscriber>(lane, std::move(socket));
+    auto request = std::make_shared<http::request<http::string_body>>(std::move(request_));
+    net::post(lane, [s, request, &shared = shared_] { s->Accept(request, shared); });
   }
 
   beast::tcp_stream stream_;
@@ -218,30 +248,58 @@ std::string TotalsUpdate(uint64_t version, uint64_t events) {
          ",\"weight_g\":0,\"amount_fen\":0,\"orders\":" + std::to_string(events) + "}";
 }
 
-// Every interval: one totals and one board string, pushed to every live
-// subscriber (the dead ones are dropped from the list).
+void PushEvery(net::steady_timer& timer, std::chrono::milliseconds interval, Shared& shared,
+               uint64_t version);
+
+// One interval's push: one totals and one board string, handed to every live
+// subscriber (the dead ones are dropped from the list) in one post per lane.
+void Push(net::steady_timer& timer, std::chrono::milliseconds interval, Shared& shared,
+          uint64_t version) {
+  const auto totals = std::make_shared<const std::string>(TotalsUpdate(version, shared.seq.load()));
+  const auto board = std::make_shared<const std::string>(BoardUpdate(version));
+  std::vector<std::vector<std::shared_ptr<Subscriber>>> by_lane(shared.lanes.size());
+  {
+    std::lock_guard lk(shared.mu);
+    auto& subs = shared.subscribers;
+    size_t kept = 0;
+    for (auto& w : subs) {
+      if (auto s = w.lock()) {
+        for (size_t i = 0; i < shared.lanes.size(); ++i) {
+          if (shared.lanes[i].get() == &s->lane()) {
+            by_lane[i].push_back(std::move(s));
+            break;
+          }
+        }
+        subs[kept++] = w;
+      }
+    }
+    subs.resize(kept);
+  }
+  shared.lanes_busy.fetch_add(static_cast<int>(by_lane.size()));
+  for (size_t i = 0; i < by_lane.size(); ++i) {
+    net::post(*shared.lanes[i], [&timer, interval, &shared, version, totals, board,
+                                 subs = std::move(by_lane[i])] {
+      for (auto& s : subs) s->Take(s->totals() ? totals : board);
+      if (shared.lanes_busy.fetch_sub(1) == 1 && shared.push_due.exchange(false)) {
+        net::post(timer.get_executor(), [&timer, interval, &shared, version] {
+          Push(timer, interval, shared, version + 1);
+        });
+      }
+    });
+  }
+  PushEvery(timer, interval, shared, version + 1);
+}
+
+// Every interval, once no lane is still handing out the last one.
 void PushEvery(net::steady_timer& timer, std::chrono::milliseconds interval, Shared& shared,
                uint64_t version) {
   timer.expires_after(interval);
   timer.async_wait([&timer, interval, &shared, version](beast::error_code ec) {
     if (ec) return;
-    const auto totals = std::make_shared<const std::string>(TotalsUpdate(version, shared.seq.load()));
-    const auto board = std::make_shared<const std::string>(BoardUpdate(version));
-    std::vector<std::shared_ptr<Subscriber>> live;
-    {
-      std::lock_guard lk(shared.mu);
-      auto& subs = shared.subscribers;
-      size_t kept = 0;
-      for (auto& w : subs) {
-        if (auto s = w.lock()) {
-          live.push_back(std::move(s));
-          subs[kept++] = w;
-        }
-      }
-      subs.resize(kept);
+    shared.push_due.store(true);
+    if (shared.lanes_busy.load() == 0 && shared.push_due.exchange(false)) {
+      Push(timer, interval, shared, version);
     }
-    for (auto& s : live) s->Push(s->totals() ? totals : board);
-    PushEvery(timer, interval, shared, version + 1);
   });
 }
 
@@ -280,11 +338,17 @@ int main(int argc, char** argv) {
               acceptor.local_endpoint().port());
   std::fflush(stdout);
   Shared shared;
+  for (int i = 0; i < threads; ++i) shared.lanes.push_back(std::make_unique<net::io_context>(1));
   Accept(acceptor, io, shared);
   net::steady_timer timer(io);
   PushEvery(timer, std::chrono::milliseconds(interval_ms), shared, 1);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> lane_work;
+  for (auto& lane : shared.lanes) {
+    lane_work.emplace_back(lane->get_executor());
+    pool.emplace_back([&lane] { lane->run(); });
+  }
   io.run();
   for (auto& t : pool) t.join();
 }
