@@ -67,6 +67,9 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
 
   PushDelivery Subscribe(std::weak_ptr<StreamSink> sink, uint64_t sub_id, const ViewSpec& spec,
                          const std::string& canonical) override {
+    std::shared_ptr<StreamSink> alive = sink.lock();
+    if (!alive) return PushDelivery{sub_id, true, 0, nullptr};  // going: Offer drops it
+    net::io_context* lane = &alive->lane();
     std::lock_guard<std::mutex> lock(mu);
     std::unique_ptr<View>& slot = views[canonical];
     if (!slot) slot = std::make_unique<View>(spec);
@@ -79,9 +82,6 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
         slot->refreshed_between_ticks = true;
       }
     }
-    net::io_context* lane = nullptr;
-    if (std::shared_ptr<StreamSink> alive = sink.lock()) lane = &alive->lane();
-    if (lane == nullptr) return PushDelivery{sub_id, true, 0, nullptr};  // going: Offer drops it
     slot->subscribers.emplace(sub_id, Subscriber{std::move(sink), lane});
     ++subscriptions_by_kind[static_cast<int>(spec.kind)];
     return SnapshotLocked(*slot, sub_id);
