@@ -129,6 +129,11 @@ const Flag kFlags[] = {
        return ParseUintInRange(v, 1, 10'000'000, &o->max_connections) ? Status::OK()
                                                                       : Bad(n, v, "1 to 10000000");
      }},
+    {"stream-nice", "N", "niceness of the /v1/stream threads above the rest of the server: when"
+                         " the cores are full, producers go first (0 to 19, default 5)",
+     [](auto n, auto v, auto* o) {
+       return ParseUintInRange(v, 0, 19, &o->stream_nice) ? Status::OK() : Bad(n, v, "0 to 19");
+     }},
     {"ingest-token", "TOKEN", "bearer token required by /v1/ingest and POST /v1/events",
      [](auto, auto v, auto* o) { o->ingest_token = std::string(v); return Status::OK(); }},
     {"read-token", "TOKEN", "bearer token required by /v1/boards, /v1/totals, /v1/stream, /metrics",

@@ -44,6 +44,10 @@ struct ServerOptions {
   int64_t send_timeout_ms = 30'000;
   uint32_t max_subscriptions = 128;
   uint32_t max_connections = 10'000;
+  // How much nicer (Linux nice) the /v1/stream threads run than the rest of
+  // the server: when the cores are full, producers' frames, the engine and
+  // the log go first, and dashboards get their updates less often.
+  uint32_t stream_nice = 5;
   std::string ingest_token;  // empty: ingest is open
   std::string read_token;    // empty: reads are open
   std::string admin_token;   // empty: admin endpoints answer 403

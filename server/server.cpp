@@ -93,6 +93,8 @@ Status Server::Start() {
     lane_work_.emplace_back(lanes_[i]->get_executor());
     push_threads_.emplace_back([this, i] {
       SetThreadName("stream-" + std::to_string(i));
+      if (!AddThreadNice(static_cast<int>(options_.stream_nice)))
+        LogWarn("--stream-nice: could not lower the priority of stream-" + std::to_string(i));
       lanes_[i]->run();
     });
   }

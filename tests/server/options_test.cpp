@@ -50,6 +50,7 @@ TEST(Options, NoArgumentsGiveTheDefaultsOfTheSpec) {
   EXPECT_EQ(o.push_interval_ms, 100);
   EXPECT_EQ(o.send_timeout_ms, 30'000);
   EXPECT_EQ(o.max_subscriptions, 128u);
+  EXPECT_EQ(o.stream_nice, 5u);
   EXPECT_TRUE(o.ingest_token.empty());
   EXPECT_TRUE(o.read_token.empty());
   EXPECT_TRUE(o.admin_token.empty());
@@ -63,6 +64,7 @@ TEST(Options, EveryFlagIsApplied) {
                     "--dedup-max", "1000", "--tz", "-05:30", "--keep-days", "3",
                     "--max-frame-bytes", "512KiB", "--max-batch", "50", "--push-interval", "250ms",
                     "--send-timeout", "5s", "--max-subscriptions", "9", "--max-connections", "77",
+                    "--stream-nice", "0",
                     "--ingest-token", "in", "--read-token", "rd", "--admin-token", "ad",
                     "--allowed-origins", "http://a.example, https://b.example", "--title", "合肥 <榜>",
                     "--log-level", "debug"});
@@ -85,6 +87,7 @@ TEST(Options, EveryFlagIsApplied) {
   EXPECT_EQ(o.send_timeout_ms, 5'000);
   EXPECT_EQ(o.max_subscriptions, 9u);
   EXPECT_EQ(o.max_connections, 77u);
+  EXPECT_EQ(o.stream_nice, 0u);
   EXPECT_EQ(o.ingest_token, "in");
   EXPECT_EQ(o.read_token, "rd");
   EXPECT_EQ(o.admin_token, "ad");
@@ -153,7 +156,7 @@ TEST(Options, BadValuesNameTheFlag) {
            {"tz", "CET"}, {"keep-days", "many"}, {"max-frame-bytes", "4MB"},
            {"max-batch", "0"}, {"push-interval", "fast"}, {"send-timeout", ""},
            {"max-subscriptions", "0"}, {"max-connections", "x"}, {"log-level", "loud"},
-           {"allowed-origins", "a,,b"}}) {
+           {"allowed-origins", "a,,b"}, {"stream-nice", "20"}, {"stream-nice", "-1"}}) {
     Parsed p = Parse({"--" + flag, value});
     ASSERT_FALSE(p.status.ok()) << flag;
     EXPECT_NE(p.status.message().find("--" + flag), std::string::npos) << p.status.message();
@@ -206,7 +209,7 @@ TEST(Options, HelpAndVersionAreActions) {
   for (const char* flag : {"--listen", "--data-dir", "--threads", "--fsync", "--wal", "--snapshot-interval",
                            "--dedup-window", "--dedup-max", "--tz", "--keep-days", "--max-frame-bytes",
                            "--max-batch", "--push-interval", "--send-timeout", "--max-subscriptions",
-                           "--max-connections", "--ingest-token", "--read-token", "--admin-token",
+                           "--max-connections", "--stream-nice", "--ingest-token", "--read-token", "--admin-token",
                            "--allowed-origins", "--title", "--log-level", "--config", "--help", "--version"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }
