@@ -51,7 +51,12 @@ std::string FormatText(const Report& r) {
        " frames over " + Fixed(r.elapsed_s, 3) + " s\n";
   s += "acked           " + std::to_string(r.acks) + " frames: " + std::to_string(r.accepted) + " accepted, " +
        std::to_string(r.duplicates) + " duplicates, " + std::to_string(r.rejected) + " rejected\n";
-  s += "throughput      " + Fixed(r.accepted_per_s(), 0) + " accepted events/s\n";
+  s += "throughput      " + Fixed(r.accepted_per_s(), 0) + " accepted events/s";
+  if (r.rate_target > 0) s += " (" + Fixed(100 * r.rate_reached(), 0) + "% of --rate)";
+  s += "\n";
+  if (r.rate_fell_short()) {
+    s += "  below --rate: the windows held frames back, and latencies count from their late send\n";
+  }
   s += "ack latency     " + LatencyText(r.ack_latency) + "\n";
   double wall = r.elapsed_s > 0 ? r.elapsed_s : 1;
   s += "generator cpu   " + Fixed(r.cpu_user_s, 2) + " s user + " + Fixed(r.cpu_sys_s, 2) + " s sys (" +
@@ -86,6 +91,7 @@ std::string FormatJson(const Report& r) {
        ",\"accepted\":" + std::to_string(r.accepted) + ",\"duplicates\":" + std::to_string(r.duplicates) +
        ",\"rejected\":" + std::to_string(r.rejected);
   s += ",\"accepted_per_s\":" + Fixed(r.accepted_per_s(), 1);
+  s += ",\"rate_reached\":" + Fixed(r.rate_reached(), 3);
   s += ",\"ack_latency\":" + LatencyJson(r.ack_latency);
   s += ",\"cpu\":{\"user_s\":" + Fixed(r.cpu_user_s, 3) + ",\"sys_s\":" + Fixed(r.cpu_sys_s, 3) + "}";
   s += ",\"subscribers\":{\"count\":" + std::to_string(r.subscribers) + ",\"views\":" + std::to_string(r.views) +
