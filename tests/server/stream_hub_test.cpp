@@ -2,6 +2,7 @@
 // engine. Ticks are driven by hand (TickNow) so that every test is
 // deterministic; one test runs the timer itself.
 #include "stream_hub.h"
+#include "stream_session.h"
 
 #include <array>
 #include <deque>
@@ -78,6 +79,21 @@ class Client {
   beast::error_code error_;
 };
 
+// Admits and applies one purchase of 万科物业's. REQUIRES: the engine's lock held.
+void ApplyPurchase(Engine& engine, const std::string& id, const std::string& city,
+                   const std::string& team, int64_t weight) {
+  Event e;
+  e.id = id;
+  e.city = city;
+  e.firm = "万科物业";
+  e.team = team;
+  e.weight_g = weight;
+  e.amount_fen = weight;
+  Admission a = engine.Admit(e, kNow);
+  ASSERT_TRUE(a.accepted());
+  engine.Apply(e, a);
+}
+
 class StreamHubTest : public ::testing::Test {
  protected:
   void StartHub(StreamOptions opts = {}) {
@@ -131,16 +147,7 @@ class StreamHubTest : public ::testing::Test {
   }
   void SendLocked(const std::string& city, const std::string& team, int64_t weight) {
     const std::string id = Numbered("e", static_cast<int64_t>(++next_id_));
-    Event e;
-    e.id = id;
-    e.city = city;
-    e.firm = "万科物业";
-    e.team = team;
-    e.weight_g = weight;
-    e.amount_fen = weight;
-    Admission a = engine_.Admit(e, kNow);
-    ASSERT_TRUE(a.accepted());
-    engine_.Apply(e, a);
+    ApplyPurchase(engine_, id, city, team, weight);
   }
 
   // Waits (without asserting on time) until `cond` holds or 10 s pass.
@@ -269,6 +276,59 @@ TEST_F(StreamHubTest, TheTimerCoalescesAFloodIntoFewUpdates) {
     if (IntField(*m, "events") == 10'000) break;
   }
   EXPECT_LT(updates, 1000);  // one per interval, not one per event
+}
+
+// A sink that counts the frames it takes, on a lane the test polls itself.
+class CountingSink : public StreamSink {
+ public:
+  CountingSink(net::io_context& lane, std::atomic<int>* taken) : lane_(lane), taken_(taken) {}
+  net::io_context& lane() override { return lane_; }
+  uint64_t Take(const PushDelivery&) override {
+    ++*taken_;
+    return 0;
+  }
+
+ private:
+  net::io_context& lane_;
+  std::atomic<int>* taken_;
+};
+
+// A tick hands a lane its frames a few hundred at a time, with the lane's
+// other handlers (reads: a new subscription) taking turns between them.
+TEST(StreamHubLanes, ALaneTakesItsFramesInTurnsAndOtherHandlersRunBetween) {
+  Engine engine;
+  std::mutex engine_mu;
+  net::io_context lane(1);
+  StreamOptions opts;
+  opts.push_interval = 1h;
+  opts.now_ms = [] { return kNow; };
+  StreamHub hub(std::vector<net::io_context*>{&lane}, engine, engine_mu, opts);
+  constexpr int kSinks = 2000;
+  std::atomic<int> taken{0};
+  std::vector<std::shared_ptr<CountingSink>> sinks;
+  ViewSpec totals;
+  totals.kind = ViewSpec::Kind::kTotals;
+  for (int i = 0; i < kSinks; ++i) {
+    sinks.push_back(std::make_shared<CountingSink>(lane, &taken));
+    hub.AttachSink(sinks.back(), totals);
+  }
+  lane.poll();
+  ASSERT_EQ(taken.load(), kSinks);  // the snapshots
+  {
+    std::lock_guard<std::mutex> lock(engine_mu);
+    ApplyPurchase(engine, "e1", "合肥", "", 500);
+  }
+  hub.TickNow();
+  int taken_when_the_read_ran = -1;
+  net::post(lane, [&] { taken_when_the_read_ran = taken.load(); });
+  lane.restart();
+  lane.poll();
+  EXPECT_EQ(taken.load(), 2 * kSinks);  // every update handed out
+  EXPECT_GT(taken_when_the_read_ran, kSinks);      // after the first turn …
+  EXPECT_LT(taken_when_the_read_ran, 2 * kSinks);  // … long before the last
+  hub.Stop();
+  lane.restart();
+  lane.poll();
 }
 
 // A lane that is behind (here: held) keeps the timer's ticks back instead of
