@@ -3,8 +3,9 @@
 //
 // Two sets of I/O threads, --threads each: one runs the listener, HTTP,
 // ingest and queries; the other only the /v1/stream connections and the push
-// tick, as lanes (an io_context per thread: StreamHub). Each push interval hands a frame to every subscriber at once —
-// 10,000 handlers for 10,000 dashboards — and on one shared queue every ack
+// tick, as lanes (an io_context per thread: StreamHub). Each push interval
+// hands a frame to every subscriber at once — 10,000 handlers for 10,000
+// dashboards — and on one shared queue every ack
 // of every producer waited behind them (ack p50 ~110 ms, ingest ~35 k
 // events/s instead of 200 k: bench/RESULTS.md, "Dashboards on threads of
 // their own"). Apart, the kernel shares the cores between the two and a

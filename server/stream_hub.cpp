@@ -130,16 +130,14 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
   // ---- The tick ----
 
   void Tick() {
-    struct LaneFrames {
-      net::io_context* lane;
-      std::vector<std::pair<std::shared_ptr<StreamSink>, PushDelivery>> frames;
-    };
-    std::vector<LaneFrames> by_lane;  // a few lanes: found by a scan
+    std::vector<std::shared_ptr<LaneBatch>> by_lane;  // a few lanes: found by a scan
     auto frames_of = [&by_lane](net::io_context* lane) -> auto& {
-      for (LaneFrames& l : by_lane) {
-        if (l.lane == lane) return l.frames;
+      for (const auto& b : by_lane) {
+        if (b->lane == lane) return b->frames;
       }
-      return by_lane.push_back(LaneFrames{lane, {}}), by_lane.back().frames;
+      by_lane.push_back(std::make_shared<LaneBatch>());
+      by_lane.back()->lane = lane;
+      return by_lane.back()->frames;
     };
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -167,11 +165,9 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
       }
     }
     lanes_busy.fetch_add(static_cast<int>(by_lane.size()));
-    for (LaneFrames& l : by_lane) {
-      auto batch = std::make_shared<LaneBatch>();
-      batch->lane = l.lane;
-      batch->frames = std::move(l.frames);
-      net::post(*l.lane, [self = shared_from_this(), batch] { self->HandOut(batch); });
+    for (auto& batch : by_lane) {
+      net::io_context& lane = *batch->lane;
+      net::post(lane, [self = shared_from_this(), batch = std::move(batch)] { self->HandOut(batch); });
     }
   }
 

@@ -20,6 +20,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include "strand_socket.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -49,8 +51,9 @@ size_t CountIds(std::string_view frame) {
   return n;
 }
 
+using bangdan::LaneSocket;
+
 class Subscriber;
-using LaneSocket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
 // What all connections share: the sequence numbers, the lanes and the
 // subscribers.
@@ -107,8 +110,8 @@ using Message = std::shared_ptr<const std::string>;
 // A dashboard: reads (and ignores) what it sends, writes what is pushed.
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
-  Subscriber(net::io_context& lane, LaneSocket socket) : lane_(lane), ws_(std::move(socket)) {}
-  net::io_context& lane() { return lane_; }
+  Subscriber(size_t lane, LaneSocket socket) : lane_(lane), ws_(std::move(socket)) {}
+  size_t lane() const { return lane_; }  // its index in Shared::lanes
   bool totals() const { return totals_.load(std::memory_order_relaxed); }
 
   // On the lane's thread. Pushes come once the handshake is done.
@@ -160,7 +163,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
     Write(std::move(pending_));
   }
 
-  net::io_context& lane_;
+  const size_t lane_;
   websocket::stream<LaneSocket> ws_;
   beast::flat_buffer buffer_;
   std::atomic<bool> totals_{false};
@@ -194,18 +197,11 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
 
   // A dashboard: its connection moves to the next lane, which accepts it.
   void ToLane() {
-    net::io_context& lane =
-        *shared_.lanes[shared_.next_lane.fetch_add(1) % shared_.lanes.size()];
-    tcp::socket from = stream_.release_socket();
-    beast::error_code ec;
-    const tcp protocol = from.local_endpoint(ec).protocol();
-    if (ec) return;
-    const auto fd = from.release(ec);
-    if (ec) return;
-    LaneSocket socket(lane.get_executor());
-    socket.assign(protocol, fd, ec);
-    if (ec) return;
-    auto s = std::make_shared<Subscriber>(lane, std::move(socket));
+    const size_t index = shared_.next_lane.fetch_add(1) % shared_.lanes.size();
+    net::io_context& lane = *shared_.lanes[index];
+    LaneSocket socket = bangdan::MoveOntoLane(std::move(stream_), lane);
+    if (!socket.is_open()) return;
+    auto s = std::make_shared<Subscriber>(index, std::move(socket));
     auto request = std::make_shared<http::request<http::string_body>>(std::move(request_));
     net::post(lane, [s, request, &shared = shared_] { s->Accept(request, shared); });
   }
@@ -264,12 +260,7 @@ void Push(net::steady_timer& timer, std::chrono::milliseconds interval, Shared& 
     size_t kept = 0;
     for (auto& w : subs) {
       if (auto s = w.lock()) {
-        for (size_t i = 0; i < shared.lanes.size(); ++i) {
-          if (shared.lanes[i].get() == &s->lane()) {
-            by_lane[i].push_back(std::move(s));
-            break;
-          }
-        }
+        by_lane[s->lane()].push_back(std::move(s));
         subs[kept++] = w;
       }
     }
