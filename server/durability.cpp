@@ -15,6 +15,7 @@
 #include "bangdan/state_writer.h"
 #include "bangdan/wal.h"
 #include "log.h"
+#include "metrics.h"
 #include "thread_name.h"
 #include "wal_journal.h"
 
@@ -101,6 +102,7 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
     std::lock_guard lock(snapshot_mu_);
     newest_snapshot_file_ = stats->snapshot_file;
     newest_snapshot_seq_ = stats->snapshot_seq;
+    newest_snapshot_seq_seen_ = newest_snapshot_seq_;
   }
   if (!options_.wal) {
     // Benchmarks only: measures the server without its log. Nothing is
@@ -156,13 +158,17 @@ Status Durability::Snapshot(Engine& engine, std::mutex& engine_mu, std::string* 
     if (seq != nullptr) *seq = newest_snapshot_seq_;
     return Status::OK();
   }
-  return SnapshotLocked(engine, engine_mu, file, seq);
+  Status s = SnapshotLocked(engine, engine_mu, file, seq);
+  if (!s.ok()) snapshot_failures_++;
+  return s;
 }
 
 Status Durability::SnapshotIfChanged(Engine& engine, std::mutex& engine_mu) {
   std::lock_guard one_at_a_time(snapshot_mu_);
   if (AppliedSeq(engine, engine_mu) == newest_snapshot_seq_) return Status::OK();  // nothing new
-  return SnapshotLocked(engine, engine_mu, nullptr, nullptr);
+  Status s = SnapshotLocked(engine, engine_mu, nullptr, nullptr);
+  if (!s.ok()) snapshot_failures_++;
+  return s;
 }
 
 Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file,
@@ -227,16 +233,49 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
   snapshots_written_++;
   newest_snapshot_file_ = name;
   newest_snapshot_seq_ = at_seq;
+  newest_snapshot_seq_seen_ = at_seq;
+  last_duration_us_ = MicrosSince(started);
+  last_written_unix_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
   if (journal_ != nullptr) journal_->DeleteSegmentsBefore(at_seq);
   // One line per snapshot; bench/durability/run_snapshot_stall.sh reads it.
   LogInfo("snapshot " + name + " at seq " + std::to_string(at_seq) + " (up to seq " +
           std::to_string(writer->end_seq()) + " in part): " + std::to_string(steps) +
           " steps, engine lock held " + Millis(longest_us) + " ms at most (" +
           Millis(held_total_us) + " ms in all), serialized in " + Millis(serialized_us) +
-          " ms, written in " + Millis(MicrosSince(started)) + " ms");
+          " ms, written in " + Millis(last_duration_us_) + " ms");
   if (file != nullptr) *file = name;
   if (seq != nullptr) *seq = at_seq;
   return Status::OK();
+}
+
+void Durability::AppendMetrics(std::string* out) const {
+  AppendMetric(out, "bangdan_snapshots_written_total", "counter", "Snapshots written.",
+               snapshots_written_);
+  AppendMetric(out, "bangdan_snapshot_failures_total", "counter",
+               "Snapshots that could not be written (each logged as an ERROR).", snapshot_failures_);
+  AppendMetric(out, "bangdan_snapshot_seq", "gauge",
+               "Sequence number the newest snapshot in the data directory covers (0: none); "
+               "a restart replays the log after it.",
+               newest_snapshot_seq_seen_);
+  const int64_t at_ms = last_written_unix_ms_;
+  *out += "# HELP bangdan_snapshot_last_written_timestamp_seconds Unix time the newest snapshot "
+          "written by this process was written (0: none yet).\n"
+          "# TYPE bangdan_snapshot_last_written_timestamp_seconds gauge\n"
+          "bangdan_snapshot_last_written_timestamp_seconds " +
+          std::to_string(at_ms / 1000) + "." + std::to_string(1000 + at_ms % 1000).substr(1) + "\n";
+  AppendSecondsMetric(out, "bangdan_snapshot_last_duration_seconds", "gauge",
+                      "How long writing the newest snapshot took, from its first step to its rename.",
+                      last_duration_us_);
+  AppendSecondsMetric(out, "bangdan_snapshot_lock_held_max_seconds", "gauge",
+                      "Longest time one snapshot step held the engine lock (ingest waits that long).",
+                      longest_stall_us_);
+  if (journal_ != nullptr) {
+    journal_->AppendMetrics(out);
+  } else {
+    WalJournal::AppendNoMetrics(out);
+  }
 }
 
 void Durability::StartPeriodic(Engine& engine, std::mutex& engine_mu) {

@@ -86,6 +86,10 @@ class Durability {
   uint64_t longest_snapshot_stall_us() const { return longest_stall_us_; }
   uint64_t snapshots_written() const { return snapshots_written_; }
 
+  // Appends the snapshots' and the log's series to a /metrics text
+  // (docs/operations.md, "Metrics"). Any thread.
+  void AppendMetrics(std::string* out) const;
+
  private:
   Status SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::string* file, uint64_t* seq);
   // The periodic snapshot: none when nothing was applied since the newest.
@@ -105,6 +109,11 @@ class Durability {
   uint64_t newest_snapshot_seq_ = 0;
   std::atomic<uint64_t> longest_stall_us_{0};
   std::atomic<uint64_t> snapshots_written_{0};
+  // For /metrics, readable without snapshot_mu_ (held while one is written).
+  std::atomic<uint64_t> snapshot_failures_{0};
+  std::atomic<uint64_t> newest_snapshot_seq_seen_{0};  // newest_snapshot_seq_
+  std::atomic<int64_t> last_written_unix_ms_{0};       // 0: none written by this process
+  std::atomic<uint64_t> last_duration_us_{0};
 
   std::mutex periodic_mu_;
   std::condition_variable periodic_cv_;

@@ -315,6 +315,7 @@ std::string HttpSession::MetricsText() {
   AppendMetric(&out, "bangdan_process_resident_memory_bytes", "gauge", "Resident set size of the process.",
                ProcessRssBytes());
   ctx_.hub.AppendMetrics(&out);
+  if (ctx_.more_metrics) ctx_.more_metrics(&out);
   return out;
 }
 

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   server.SetSnapshotHandler([&](std::string* file, uint64_t* seq) {
     return durability.Snapshot(server.engine(), server.engine_mu(), file, seq);
   });
+  server.SetMetricsSource([&](std::string* out) { durability.AppendMetrics(out); });
 
   s = server.Start();
   if (!s.ok()) {

@@ -42,6 +42,18 @@ void AppendMetric(std::string* out, const char* name, const char* type, const ch
           name + labels + " " + std::to_string(value) + "\n";
 }
 
+void AppendSecondsMetric(std::string* out, const char* name, const char* type, const char* help,
+                         uint64_t us) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+          name + " " + Seconds(us) + "\n";
+}
+
+void AppendHistogram(std::string* out, const char* name, const char* help,
+                     const LatencyHistogram& histogram) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  histogram.Append(out, name);
+}
+
 void ServerMetrics::Append(std::string* out) const {
   auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   AppendMetric(out, "bangdan_events_accepted_total", "counter", "Events accepted (given a sequence number).",
@@ -57,9 +69,8 @@ void ServerMetrics::Append(std::string* out) const {
   AppendMetric(out, "bangdan_http_requests_total", "counter", "HTTP requests served.", get(http_requests));
   AppendMetric(out, "bangdan_connections_refused_total", "counter",
                "Connections refused over --max-connections.", get(connections_refused));
-  *out += "# HELP bangdan_ack_latency_seconds Time from receiving an ingest frame to sending its answer.\n"
-          "# TYPE bangdan_ack_latency_seconds histogram\n";
-  ack_latency.Append(out, "bangdan_ack_latency_seconds");
+  AppendHistogram(out, "bangdan_ack_latency_seconds",
+                  "Time from receiving an ingest frame to sending its answer.", ack_latency);
 }
 
 uint64_t ProcessRssBytes() {

@@ -51,5 +51,11 @@ uint64_t ProcessRssBytes();
 // Appends "# HELP", "# TYPE" and one sample line.
 void AppendMetric(std::string* out, const char* name, const char* type, const char* help,
                   uint64_t value, const char* labels = "");
+// The same for a value in microseconds, printed as seconds ("0.000250").
+void AppendSecondsMetric(std::string* out, const char* name, const char* type, const char* help,
+                         uint64_t us);
+// Appends "# HELP", "# TYPE" and the histogram's lines.
+void AppendHistogram(std::string* out, const char* name, const char* help,
+                     const LatencyHistogram& histogram);
 
 }  // namespace bangdan

@@ -51,6 +51,9 @@ Server::~Server() {
 
 void Server::SetJournal(Journal* journal) { journal_ = journal; }
 void Server::SetSnapshotHandler(SnapshotHandler handler) { snapshot_ = std::move(handler); }
+void Server::SetMetricsSource(std::function<void(std::string*)> append) {
+  more_metrics_ = std::move(append);
+}
 void Server::SetClock(std::function<int64_t()> now_ms) { now_ms_ = std::move(now_ms); }
 
 Status Server::Start() {
@@ -73,7 +76,7 @@ Status Server::Start() {
   }
   hub_ = std::make_unique<StreamHub>(std::move(lanes), engine_, engine_mu_, so);
   ctx_.reset(new ServerContext{options_, engine_, engine_mu_, *writer_, *hub_, metrics_, registry_,
-                               now_ms_, snapshot_, HtmlEscape(options_.title)});
+                               now_ms_, snapshot_, more_metrics_, HtmlEscape(options_.title)});
   listener_ = std::make_shared<Listener>(ioc_, *ctx_);
   Status s = listener_->Open(net::ip::tcp::endpoint(address, options_.listen_port));
   if (!s.ok()) return s;

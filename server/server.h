@@ -11,7 +11,8 @@
 // their own"). Apart, the kernel shares the cores between the two and a
 // producer's frame is read as soon as it arrives.
 //
-// Start-up: construct, optionally SetJournal / SetSnapshotHandler and restore
+// Start-up: construct, optionally SetJournal / SetSnapshotHandler /
+// SetMetricsSource and restore
 // the engine's state (engine(), before Start), then Start(). Shutdown() is the
 // graceful stop of SIGTERM: stop accepting, answer every frame already read,
 // close the connections, stop the threads.
@@ -25,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -53,6 +55,9 @@ class Server {
   void SetJournal(Journal* journal);
   // Before Start. Default: POST /v1/admin/snapshot answers 503.
   void SetSnapshotHandler(SnapshotHandler handler);
+  // Before Start. Appends more series to GET /metrics (bangdan-server: the
+  // log's and the snapshots'); called on an I/O thread while the server runs.
+  void SetMetricsSource(std::function<void(std::string*)> append);
   // Before Start. The wall clock (UTC epoch ms); tests pin it.
   void SetClock(std::function<int64_t()> now_ms);
 
@@ -78,6 +83,7 @@ class Server {
   NullJournal null_journal_;
   Journal* journal_ = &null_journal_;
   SnapshotHandler snapshot_;
+  std::function<void(std::string*)> more_metrics_;
   std::function<int64_t()> now_ms_;
   ServerMetrics metrics_;
   ConnectionRegistry registry_;

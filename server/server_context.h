@@ -80,6 +80,8 @@ struct ServerContext {
   ConnectionRegistry& registry;
   std::function<int64_t()> now_ms;  // UTC epoch ms
   SnapshotHandler snapshot;         // empty: durability not enabled
+  // Appends series of parts outside the server (the log, snapshots) to /metrics.
+  std::function<void(std::string*)> more_metrics;
   std::string title_html;           // --title, HTML-escaped
   std::atomic<bool> shutting_down{false};
   BlockingTasks blocking{};

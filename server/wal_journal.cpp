@@ -1,5 +1,6 @@
 #include "wal_journal.h"
 
+#include <chrono>
 #include <future>
 
 #include "log.h"
@@ -84,9 +85,17 @@ void WalJournal::Run() {
       job.done(job.task(*wal_));
       continue;
     }
+    const auto started = std::chrono::steady_clock::now();
     Status s = Write(*job.records);
     if (s.ok()) {
       KillPoint("after_fsync_before_ack");
+      if (!job.records->empty()) {  // an empty group writes nothing
+        const auto took = std::chrono::steady_clock::now() - started;
+        group_latency_.Record(
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+        durable_groups_.fetch_add(1, std::memory_order_relaxed);
+        durable_bytes_.store(wal_->durable_bytes(), std::memory_order_relaxed);
+      }
     } else {
       failed_groups_++;
       LogError("log: group of " + std::to_string(job.records->size()) +
@@ -101,6 +110,34 @@ void WalJournal::Run() {
     }
     job.done(s);
   }
+}
+
+namespace {
+
+void AppendLogSeries(std::string* out, uint64_t groups, uint64_t failed, uint64_t bytes,
+                     const LatencyHistogram& latency) {
+  AppendMetric(out, "bangdan_log_groups_total", "counter",
+               "Groups of events made durable in the write-ahead log (one write and one fsync each).",
+               groups);
+  AppendMetric(out, "bangdan_log_group_failures_total", "counter",
+               "Groups the log could not make durable (their frames were answered with an error).",
+               failed);
+  AppendMetric(out, "bangdan_log_bytes_total", "counter",
+               "Bytes of log records made durable, framing included.", bytes);
+  AppendHistogram(out, "bangdan_log_group_seconds",
+                  "Time the log took to write and sync one group.", latency);
+}
+
+}  // namespace
+
+void WalJournal::AppendMetrics(std::string* out) const {
+  AppendLogSeries(out, durable_groups_.load(std::memory_order_relaxed),
+                  failed_groups_.load(std::memory_order_relaxed),
+                  durable_bytes_.load(std::memory_order_relaxed), group_latency_);
+}
+
+void WalJournal::AppendNoMetrics(std::string* out) {
+  AppendLogSeries(out, 0, 0, 0, LatencyHistogram());
 }
 
 Status WalJournal::Write(const std::vector<JournalRecord>& records) {

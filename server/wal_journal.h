@@ -26,6 +26,7 @@
 #include "bangdan/env.h"
 #include "bangdan/wal.h"
 #include "journal.h"
+#include "metrics.h"
 
 namespace bangdan {
 
@@ -48,6 +49,12 @@ class WalJournal final : public Journal {
 
   // Failed groups so far (for /metrics and tests).
   uint64_t failed_groups() const { return failed_groups_; }
+  // Appends the log's series to a /metrics text: groups made durable and
+  // failed, bytes made durable, and the time each group took to write and
+  // sync (docs/operations.md, "Metrics").
+  void AppendMetrics(std::string* out) const;
+  // The same series, all zero: a server without a log (--wal off).
+  static void AppendNoMetrics(std::string* out);
 
  private:
   struct Job {
@@ -64,6 +71,9 @@ class WalJournal final : public Journal {
   Env* wal_env_;
   bool needs_rollback_ = false;
   std::atomic<uint64_t> failed_groups_{0};
+  std::atomic<uint64_t> durable_groups_{0};
+  std::atomic<uint64_t> durable_bytes_{0};  // the Wal's, copied after each group
+  LatencyHistogram group_latency_;          // write + sync of one group
 
   std::mutex mu_;
   std::condition_variable cv_;

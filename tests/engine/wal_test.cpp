@@ -134,6 +134,39 @@ TEST_F(WalTest, SegmentsRotateAtTheConfiguredSizeBetweenGroups) {
   EXPECT_EQ(300u, RecoverLog().events);
 }
 
+// durable_bytes() (the server's bangdan_log_bytes_total) is what the
+// segments hold, over rotations, and counts nothing of a group that failed.
+TEST_F(WalTest, DurableBytesAreWhatTheSegmentsHold) {
+  WalOptions options;
+  options.segment_bytes = 4096;
+  Open(options);
+  EXPECT_EQ(0u, wal_->durable_bytes());
+  for (int g = 0; g < 20; ++g) ASSERT_TRUE(AppendGroup(10, 1).ok());
+  ASSERT_TRUE(AppendEvents(3, 1).ok());  // appended, not synced: not counted
+  auto on_disk = [&] {
+    uint64_t total = 0;
+    for (const SegmentFile& seg : Segments()) {
+      uint64_t size = 0;
+      EXPECT_TRUE(env_.FileSize(std::string(kDir) + "/" + seg.name, &size).ok());
+      total += size;
+    }
+    return total;
+  };
+  ASSERT_GT(Segments().size(), 2u);
+  const uint64_t synced = wal_->durable_bytes();
+  ASSERT_TRUE(wal_->Sync().ok());
+  EXPECT_GT(wal_->durable_bytes(), synced);
+  EXPECT_EQ(on_disk(), wal_->durable_bytes());
+
+  const uint64_t before_failure = wal_->durable_bytes();
+  env_.FailWrites(/*no_space=*/true, /*partial_bytes=*/70);
+  ASSERT_TRUE(AppendEvents(5, 1000).ok());
+  EXPECT_FALSE(wal_->Sync().ok());
+  ASSERT_TRUE(wal_->Rollback().ok());
+  EXPECT_EQ(before_failure, wal_->durable_bytes());
+  EXPECT_EQ(on_disk(), wal_->durable_bytes());
+}
+
 TEST_F(WalTest, RollbackAfterNoSpaceForgetsTheFailedGroupAndLaterAppendsWork) {
   Open();
   ASSERT_TRUE(AppendGroup(5, 1).ok());

@@ -66,6 +66,7 @@ struct DurableServer {
     server->SetSnapshotHandler([this](std::string* file, uint64_t* seq) {
       return durability.Snapshot(server->engine(), server->engine_mu(), file, seq);
     });
+    server->SetMetricsSource([this](std::string* out) { durability.AppendMetrics(out); });
     s = server->Start();
     EXPECT_TRUE(s.ok()) << s.message();
   }
@@ -242,6 +243,74 @@ TEST(Durability, SnapshotsAreWrittenOnlyWhenTheStateChanged) {
   EXPECT_EQ(snap.status, 200u);
   EXPECT_EQ(s.durability.snapshots_written(), 1u);
   EXPECT_TRUE(fs::exists(dir.path() + "/" + s.recovery.snapshot_file));
+}
+
+// The value of series `name` (no labels) in a /metrics text; -1 if absent.
+double MetricValue(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+// /metrics tells an operator what the log and the snapshots do: bytes the
+// disk took (exactly the segments' size), groups, each group's write and
+// sync, and what the newest snapshot covers.
+TEST(Durability, MetricsShowTheLogAndTheSnapshots) {
+  DataDir dir;
+  ServerOptions on = WalOffOptions(dir.path());
+  on.wal = true;
+  DurableServer s(on);
+  std::string m = Get(s.port(), "/metrics").body;
+  for (const char* zero : {"bangdan_log_groups_total", "bangdan_log_bytes_total",
+                           "bangdan_log_group_failures_total", "bangdan_log_group_seconds_count",
+                           "bangdan_snapshots_written_total", "bangdan_snapshot_failures_total",
+                           "bangdan_snapshot_seq", "bangdan_snapshot_last_written_timestamp_seconds",
+                           "bangdan_snapshot_last_duration_seconds"})
+    EXPECT_EQ(MetricValue(m, zero), 0) << zero << " in\n" << m;
+
+  EXPECT_NE(IngestOne(s.port(), "m-1").find(R"("seq":1})"), std::string::npos);
+  EXPECT_NE(IngestOne(s.port(), "m-2").find(R"("seq":2})"), std::string::npos);
+  m = Get(s.port(), "/metrics").body;
+  EXPECT_EQ(MetricValue(m, "bangdan_log_groups_total"), 2);  // one frame, then the other
+  EXPECT_EQ(MetricValue(m, "bangdan_log_group_seconds_count"), 2);
+  EXPECT_EQ(MetricValue(m, "bangdan_log_group_failures_total"), 0);
+  const uint64_t segment = fs::file_size(dir.path() + "/wal-00000000000000000001.log");
+  EXPECT_GT(segment, 0u);
+  EXPECT_EQ(MetricValue(m, "bangdan_log_bytes_total"), static_cast<double>(segment));
+
+  const double before = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_EQ(Post(s.port(), "/v1/admin/snapshot", "", {{"Authorization", "Bearer adm"}}).status, 200u);
+  const double after = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  m = Get(s.port(), "/metrics").body;
+  EXPECT_EQ(MetricValue(m, "bangdan_snapshots_written_total"), 1);
+  EXPECT_EQ(MetricValue(m, "bangdan_snapshot_seq"), 2);
+  const double at = MetricValue(m, "bangdan_snapshot_last_written_timestamp_seconds");
+  EXPECT_GE(at, before - 0.001);
+  EXPECT_LE(at, after + 0.001);
+  EXPECT_GT(MetricValue(m, "bangdan_snapshot_last_duration_seconds"), 0);
+  EXPECT_LE(MetricValue(m, "bangdan_snapshot_last_duration_seconds"), after - before + 0.001);
+  EXPECT_GE(MetricValue(m, "bangdan_snapshot_lock_held_max_seconds"), 0);
+  EXPECT_EQ(MetricValue(m, "bangdan_snapshot_failures_total"), 0);
+}
+
+// Restarted, the snapshot found in the data directory is the newest one;
+// none is written yet. Without a log, the log's series stay at zero.
+TEST(WalOff, MetricsShowTheSnapshotFoundAtStartAndNoLog) {
+  DataDir dir;
+  {
+    DurableServer s(WalOffOptions(dir.path()));
+    EXPECT_NE(IngestOne(s.port(), "z-1").find(R"("seq":1})"), std::string::npos);
+    EXPECT_EQ(Post(s.port(), "/v1/admin/snapshot", "", {{"Authorization", "Bearer adm"}}).status, 200u);
+  }
+  DurableServer s(WalOffOptions(dir.path()));
+  EXPECT_NE(IngestOne(s.port(), "z-2").find(R"("seq":2})"), std::string::npos);
+  const std::string m = Get(s.port(), "/metrics").body;
+  EXPECT_EQ(MetricValue(m, "bangdan_snapshot_seq"), 1);
+  EXPECT_EQ(MetricValue(m, "bangdan_snapshots_written_total"), 0);
+  EXPECT_EQ(MetricValue(m, "bangdan_snapshot_last_written_timestamp_seconds"), 0);
+  EXPECT_EQ(MetricValue(m, "bangdan_log_groups_total"), 0);
+  EXPECT_EQ(MetricValue(m, "bangdan_log_bytes_total"), 0);
+  EXPECT_NE(m.find("# TYPE bangdan_log_group_seconds histogram\n"), std::string::npos);
 }
 
 // The lines start-up logs: every few seconds while replaying, then the summary.

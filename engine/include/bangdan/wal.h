@@ -91,6 +91,9 @@ class Wal {
 
   uint64_t durable_seq() const;   // last record made durable by Sync
   uint64_t appended_seq() const;  // last record given to Append
+  // Bytes of the log (framing included) made durable by Sync over this
+  // Wal's life, in every segment: what the disk took.
+  uint64_t durable_bytes() const;
   const std::string& segment_name() const;  // the segment being written
 
  private:

@@ -31,6 +31,7 @@ struct Wal::Impl {
   uint64_t durable_offset = 0;
   uint64_t appended_seq = 0;
   uint64_t durable_seq = 0;
+  uint64_t durable_bytes = 0;  // over the Wal's life, every segment
   bool failed = false;
   bool sync_failed = false;
   Status failure;
@@ -165,6 +166,7 @@ Status Wal::Sync() {
       return w.Fail(s);
     }
   }
+  w.durable_bytes += w.written - w.durable_offset;
   w.durable_offset = w.written;
   w.durable_seq = w.appended_seq;
   return Status::OK();
@@ -248,6 +250,7 @@ Status Wal::DeleteSegmentsBefore(uint64_t seq) {
 
 uint64_t Wal::durable_seq() const { return impl_->durable_seq; }
 uint64_t Wal::appended_seq() const { return impl_->appended_seq; }
+uint64_t Wal::durable_bytes() const { return impl_->durable_bytes; }
 const std::string& Wal::segment_name() const { return impl_->segment_name; }
 
 }  // namespace bangdan
