@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "ack.h"
+#include "pacing.h"
 #include "typed_net.h"
 
 namespace bangdan::loadgen {
@@ -23,7 +24,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(net::io_context& io, RunContext& ctx, ThreadStats& stats, uint32_t conn, uint64_t quota)
       : ctx_(ctx), stats_(stats), conn_(conn), quota_(quota), resolver_(io.get_executor()),
-        ws_(io.get_executor()), timer_(io.get_executor()) {}
+        ws_(io.get_executor()), timer_(io.get_executor()), pacing_(ctx.frame_interval_ns) {}
 
   void Start() {
     resolver_.async_resolve(ctx_.host, std::to_string(ctx_.port),
@@ -34,6 +35,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  struct InFlight {
+    int64_t send_ns;
+    int64_t origin_ns;  // what its latency counts from (Pacing::LatencyOrigin)
+  };
+
   void OnResolve(const Resolver::results_type& results) {
     net::async_connect(
         ws_.next_layer(), results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
@@ -56,6 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.async_handshake(ctx_.host + ":" + std::to_string(ctx_.port), "/v1/ingest",
                         [self = shared_from_this()](beast::error_code ec) {
                           if (ec) return self->Fail(ec, "handshake");
+                          self->pacing_.Begin(self->ctx_.start_ns.load(std::memory_order_relaxed), NowNs());
                           self->DoRead();
                           self->MaybeSend();
                         });
@@ -71,9 +78,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!WantsToSend()) return MaybeFinish();
     if (in_flight_.size() >= ctx_.options->window) return;  // an ack will call again
     int64_t now = NowNs();
-    if (ctx_.frame_interval_ns > 0) {
-      int64_t due = ctx_.start_ns.load(std::memory_order_relaxed) +
-                    static_cast<int64_t>(ctx_.frame_interval_ns * static_cast<double>(next_k_));
+    if (pacing_.paced()) {
+      int64_t due = pacing_.Due(next_k_);
       if (due > now) {
         waiting_timer_ = true;
         timer_.expires_after(std::chrono::nanoseconds(due - now));
@@ -85,7 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     ctx_.pool->Render(conn_, ctx_.options->connections, next_k_, &out_);
-    in_flight_.push_back(now);
+    in_flight_.push_back(InFlight{now, pacing_.LatencyOrigin(next_k_, now)});
     ++next_k_;
     writing_ = true;
     stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
@@ -118,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     uint64_t k = next_k_ - in_flight_.size();
-    int64_t sent = in_flight_.front();
+    const InFlight sent = in_flight_.front();
     in_flight_.pop_front();
     if (!s.ok() || ack.is_error) {
       stats_.errors.fetch_add(1, std::memory_order_relaxed);
@@ -131,7 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
     MaybeSend();
   }
 
-  void OnAck(uint64_t k, int64_t sent, int64_t now, const Ack& ack) {
+  void OnAck(uint64_t k, const InFlight& sent, int64_t now, const Ack& ack) {
     stats_.acks.fetch_add(1, std::memory_order_relaxed);
     stats_.accepted.fetch_add(ack.accepted, std::memory_order_relaxed);
     stats_.duplicates.fetch_add(ack.duplicates, std::memory_order_relaxed);
@@ -155,10 +161,11 @@ class Session : public std::enable_shared_from_this<Session> {
       stats_.Problem(std::move(why));
     }
     std::lock_guard<std::mutex> lock(stats_.mu);
-    stats_.ack_latency.Record(static_cast<uint64_t>(now - sent));
-    stats_.ack_latency_interval.Record(static_cast<uint64_t>(now - sent));
+    stats_.ack_latency.Record(static_cast<uint64_t>(now - sent.origin_ns));
+    stats_.ack_latency_from_send.Record(static_cast<uint64_t>(now - sent.send_ns));
+    stats_.ack_latency_interval.Record(static_cast<uint64_t>(now - sent.origin_ns));
     if (ctx_.keep_frames) {
-      stats_.frames.push_back(FrameRecord{ack.seq, k, sent, conn_, ack.accepted});
+      stats_.frames.push_back(FrameRecord{ack.seq, k, sent.send_ns, sent.origin_ns, conn_, ack.accepted});
       for (uint32_t index : ack.rejected) stats_.rejected_slots.push_back(RejectedSlot{conn_, k, index});
     }
   }
@@ -193,7 +200,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer in_;
   std::string out_;
   std::string parse_buffer_;
-  std::deque<int64_t> in_flight_;  // send times of unacked frames, oldest first
+  Pacing pacing_;
+  std::deque<InFlight> in_flight_;  // unacked frames, oldest first
   uint64_t next_k_ = 0;
   bool writing_ = false, waiting_timer_ = false, failed_ = false, finished_ = false;
 };

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "pacing.h"
+
 namespace bangdan::loadgen {
 namespace {
 
@@ -27,7 +29,8 @@ void Bulk(std::string* out, std::string_view s) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(net::io_context& io, RunContext& ctx, ThreadStats& stats, uint32_t conn, uint64_t quota)
-      : ctx_(ctx), stats_(stats), conn_(conn), quota_(quota), resolver_(io), socket_(io), timer_(io) {}
+      : ctx_(ctx), stats_(stats), conn_(conn), quota_(quota), resolver_(io), socket_(io), timer_(io),
+        pacing_(ctx.frame_interval_ns) {}
 
   void Start() {
     resolver_.async_resolve(ctx_.host, std::to_string(ctx_.port),
@@ -37,6 +40,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                                  [self](boost::system::error_code ec, const tcp::endpoint&) {
                                                    if (ec) return self->Fail(ec, "connect");
                                                    self->socket_.set_option(tcp::no_delay(true));
+                                                   self->pacing_.Begin(self->ctx_.start_ns.load(), NowNs());
                                                    self->DoRead();
                                                    self->MaybeSend();
                                                  });
@@ -46,7 +50,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   struct InFlight {
     int64_t sent_ns;
-    uint64_t replies;  // still expected
+    int64_t origin_ns;  // what its latency counts from (Pacing::LatencyOrigin)
+    uint64_t replies;   // still expected
   };
 
   void MaybeSend() {
@@ -54,8 +59,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (next_k_ >= quota_ || ctx_.stop_sending.load(std::memory_order_relaxed)) return MaybeFinish();
     if (in_flight_.size() >= ctx_.options->window) return;
     int64_t now = NowNs();
-    if (ctx_.frame_interval_ns > 0) {
-      int64_t due = ctx_.start_ns.load() + static_cast<int64_t>(ctx_.frame_interval_ns * static_cast<double>(next_k_));
+    if (pacing_.paced()) {
+      int64_t due = pacing_.Due(next_k_);
       if (due > now) {
         waiting_ = true;
         timer_.expires_after(std::chrono::nanoseconds(due - now));
@@ -68,7 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     out_.clear();
     uint32_t replies = ctx_.redis->Render(ctx_.pool->TemplateFor(conn_, ctx_.options->connections, next_k_), &out_);
-    in_flight_.push_back(InFlight{now, replies});
+    in_flight_.push_back(InFlight{now, pacing_.LatencyOrigin(next_k_, now), replies});
     ++next_k_;
     writing_ = true;
     stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
@@ -108,8 +113,9 @@ class Session : public std::enable_shared_from_this<Session> {
         stats_.acks.fetch_add(1, std::memory_order_relaxed);
         stats_.accepted.fetch_add(ctx_.pool->batch(), std::memory_order_relaxed);
         std::lock_guard<std::mutex> lock(stats_.mu);
-        stats_.ack_latency.Record(static_cast<uint64_t>(now - f.sent_ns));
-        stats_.ack_latency_interval.Record(static_cast<uint64_t>(now - f.sent_ns));
+        stats_.ack_latency.Record(static_cast<uint64_t>(now - f.origin_ns));
+        stats_.ack_latency_from_send.Record(static_cast<uint64_t>(now - f.sent_ns));
+        stats_.ack_latency_interval.Record(static_cast<uint64_t>(now - f.origin_ns));
         in_flight_.pop_front();
       }
     }
@@ -142,6 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::resolver resolver_;
   tcp::socket socket_;
   net::steady_timer timer_;
+  Pacing pacing_;
   std::string out_, in_;
   std::array<char, 64 * 1024> chunk_;
   std::deque<InFlight> in_flight_;

@@ -55,9 +55,11 @@ std::string FormatText(const Report& r) {
   if (r.rate_target > 0) s += " (" + Fixed(100 * r.rate_reached(), 0) + "% of --rate)";
   s += "\n";
   if (r.rate_fell_short()) {
-    s += "  below --rate: the windows held frames back, and latencies count from their late send\n";
+    s += "  below --rate: the windows held frames back; the latencies below count from when each\n"
+         "  frame was due, so that wait is in them (\"from the send\" leaves it out)\n";
   }
   s += "ack latency     " + LatencyText(r.ack_latency) + "\n";
+  if (r.paced()) s += "  from the send " + LatencyText(r.ack_latency_from_send) + "\n";
   double wall = r.elapsed_s > 0 ? r.elapsed_s : 1;
   s += "generator cpu   " + Fixed(r.cpu_user_s, 2) + " s user + " + Fixed(r.cpu_sys_s, 2) + " s sys (" +
        Fixed(100 * (r.cpu_user_s + r.cpu_sys_s) / wall, 0) + "% of one core)\n";
@@ -67,6 +69,7 @@ std::string FormatText(const Report& r) {
          " errors; updates per subscriber min " + std::to_string(r.updates_min) + " avg " + Fixed(r.updates_avg, 1) +
          " max " + std::to_string(r.updates_max) + "; starved " + std::to_string(r.starved) + "\n";
     s += "push latency    " + LatencyText(r.push_latency) + "\n";
+    if (r.paced()) s += "  from the send " + LatencyText(r.push_latency_from_send) + "\n";
   }
   s += "errors          " + std::to_string(r.errors) + " (ack mismatches " + std::to_string(r.ack_mismatches) + ")\n";
   for (const std::string& p : r.problems) s += "  " + p + "\n";
@@ -92,13 +95,16 @@ std::string FormatJson(const Report& r) {
        ",\"rejected\":" + std::to_string(r.rejected);
   s += ",\"accepted_per_s\":" + Fixed(r.accepted_per_s(), 1);
   s += ",\"rate_reached\":" + Fixed(r.rate_reached(), 3);
+  s += ",\"latency_from\":" + std::string(r.paced() ? "\"due\"" : "\"send\"");
   s += ",\"ack_latency\":" + LatencyJson(r.ack_latency);
+  s += ",\"ack_latency_from_send\":" + LatencyJson(r.ack_latency_from_send);
   s += ",\"cpu\":{\"user_s\":" + Fixed(r.cpu_user_s, 3) + ",\"sys_s\":" + Fixed(r.cpu_sys_s, 3) + "}";
   s += ",\"subscribers\":{\"count\":" + std::to_string(r.subscribers) + ",\"views\":" + std::to_string(r.views) +
        ",\"ready\":" + std::to_string(r.subscribers_ready) + ",\"errors\":" + std::to_string(r.subscriber_errors) +
        ",\"updates_min\":" + std::to_string(r.updates_min) + ",\"updates_avg\":" + Fixed(r.updates_avg, 2) +
        ",\"updates_max\":" + std::to_string(r.updates_max) + ",\"starved\":" + std::to_string(r.starved) +
-       ",\"push_latency\":" + LatencyJson(r.push_latency) + "}";
+       ",\"push_latency\":" + LatencyJson(r.push_latency) +
+       ",\"push_latency_from_send\":" + LatencyJson(r.push_latency_from_send) + "}";
   s += ",\"errors\":" + std::to_string(r.errors) + ",\"ack_mismatches\":" + std::to_string(r.ack_mismatches);
   s += ",\"problems\":[";
   for (size_t i = 0; i < r.problems.size(); ++i) {

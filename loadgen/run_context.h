@@ -33,6 +33,7 @@ struct FrameRecord {
   uint64_t seq;
   uint64_t k;         // frame number on its connection, from 0
   int64_t send_ns;
+  int64_t origin_ns;  // what its latencies count from: when it was due (pacing.h)
   uint32_t conn;
   uint32_t accepted;
 };
@@ -54,7 +55,8 @@ struct ThreadStats {
       rejected{0}, errors{0}, ack_mismatches{0}, pushes{0};
 
   std::mutex mu;  // guards everything below
-  Histogram ack_latency;           // whole timed phase
+  Histogram ack_latency;           // whole timed phase, from when each frame was due
+  Histogram ack_latency_from_send;  // the same from each frame's actual send
   Histogram ack_latency_interval;  // since the last progress line
   std::vector<FrameRecord> frames;
   std::vector<RejectedSlot> rejected_slots;
@@ -74,7 +76,7 @@ struct RunContext {
   std::string host;
   uint16_t port = 0;
   bool keep_frames = false;          // --verify or --subscribers: keep FrameRecords
-  double frame_interval_ns = 0;      // per connection, from --rate; 0: no pacing
+  double frame_interval_ns = 0;      // per connection, from --rate; 0: no pacing (pacing.h)
   std::atomic<int64_t> start_ns{0};  // when sending began
   std::atomic<bool> stop_sending{false};
   std::atomic<uint32_t> ingest_done{0};       // connections that finished (acked all or failed)

@@ -248,6 +248,7 @@ Status Run(const Options& o, Report* report) {
   for (size_t i = 0; i < threads.size(); ++i) {
     ThreadStats& s = threads.stats(i);
     report->ack_latency.Merge(s.ack_latency);
+    report->ack_latency_from_send.Merge(s.ack_latency_from_send);
     frames.insert(frames.end(), s.frames.begin(), s.frames.end());
     rejected.insert(rejected.end(), s.rejected_slots.begin(), s.rejected_slots.end());
     observations.insert(observations.end(), s.push_observations.begin(), s.push_observations.end());
@@ -270,7 +271,8 @@ Status Run(const Options& o, Report* report) {
         ++report->push_samples_unmatched;
         continue;
       }
-      report->push_latency.Record(static_cast<uint64_t>(p.recv_ns - it->send_ns));
+      report->push_latency.Record(static_cast<uint64_t>(p.recv_ns - it->origin_ns));
+      report->push_latency_from_send.Record(static_cast<uint64_t>(p.recv_ns - it->send_ns));
     }
     uint64_t sum = 0;
     report->updates_min = UINT64_MAX;

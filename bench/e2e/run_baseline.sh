@@ -64,7 +64,8 @@ for scenario in "${scenarios[@]}"; do
       rate="$(json_get "$r" accepted_per_s)"
       if [ "$scenario" = subscribers ]; then
         echo "  $server: $rate events/s, push p99 $(json_get "$r" subscribers.push_latency.p99_ms) ms," \
-             "p50 $(json_get "$r" subscribers.push_latency.p50_ms) ms," \
+             "p50 $(json_get "$r" subscribers.push_latency.p50_ms) ms" \
+             "(from the send: p99 $(json_get "$r" subscribers.push_latency_from_send.p99_ms) ms)," \
              "starved $(json_get "$r" subscribers.starved), min updates $(json_get "$r" subscribers.updates_min)"
       fi
       if [ "$server" = bangdan ]; then ours+=("$rate"); else base+=("$rate"); fi

@@ -15,6 +15,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -74,6 +75,7 @@ class ServerProcess {
   }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1, drain_ = -1;
@@ -106,6 +108,13 @@ uint64_t JsonNumber(const std::string& json, const std::string& field) {
   size_t at = json.find("\"" + field + "\":");
   if (at == std::string::npos) return UINT64_MAX;
   return std::strtoull(json.c_str() + at + field.size() + 3, nullptr, 10);
+}
+
+// The object `"field":{…}` of a flat JSON report (no nesting inside it).
+std::string JsonObject(const std::string& json, const std::string& field) {
+  size_t at = json.find("\"" + field + "\":{");
+  if (at == std::string::npos) return "";
+  return json.substr(at, json.find('}', at) - at + 1);
 }
 
 class EndToEndTest : public ::testing::Test {
@@ -160,6 +169,39 @@ TEST_F(EndToEndTest, PacedSingleEventFramesAreEachAckedAndVerified) {
   EXPECT_EQ(JsonNumber(json, "accepted"), 2000u) << json;
   EXPECT_EQ(JsonNumber(json, "acks"), 2000u) << json;
   EXPECT_NE(json.find("\"ok\":true"), std::string::npos) << json;
+}
+
+// Coordinated omission: the server stops for 600 ms in the middle of a paced
+// run. A producer that does not wait would have had every frame due in
+// those 600 ms acked late, by up to 600 ms; the connections, their one-frame
+// windows full, sent just four of them (and all the rest late). Latency from
+// the due time shows the stall in the p99; from the send, it hides it.
+TEST_F(EndToEndTest, PacedLatencyCountsFromWhenEachFrameWasDue) {
+  std::string out;
+  fs::path report = dir_ / "report.json";
+  std::thread stall([pid = server_.pid()] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    kill(pid, SIGCONT);
+  });
+  int rc = RunLoadgen({"--url", url_, "--events", "8000", "--batch", "1", "--connections", "4", "--window", "1",
+                       "--rate", "2000", "--no-progress", "--report", report.string()},
+                      &out);
+  stall.join();
+  EXPECT_EQ(rc, 0) << out;
+  const std::string json = ReadFile(report);
+  EXPECT_EQ(JsonNumber(json, "accepted"), 8000u) << json;
+  EXPECT_NE(json.find("\"latency_from\":\"due\""), std::string::npos) << json;
+  const std::string due = JsonObject(json, "ack_latency"), send = JsonObject(json, "ack_latency_from_send");
+  EXPECT_EQ(JsonNumber(due, "count"), 8000u) << json;
+  EXPECT_EQ(JsonNumber(send, "count"), 8000u) << json;
+  // ~1,200 of the 8,000 frames were due during the stall: the top 1 % waited
+  // 480–600 ms for it. From the send only the four stuck in the windows did.
+  EXPECT_GE(JsonNumber(due, "p99_ms"), 400u) << json;
+  EXPECT_LT(JsonNumber(send, "p99_ms") * 2, JsonNumber(due, "p99_ms")) << json;
+  EXPECT_GE(JsonNumber(send, "max_ms"), 400u) << json;
+  EXPECT_NE(out.find("  from the send p50 "), std::string::npos) << out;
 }
 
 TEST_F(EndToEndTest, VerifyRefusesAServerThatIsNotEmpty) {

@@ -1,0 +1,47 @@
+// Pacing: when a connection's frame k is due under --rate, and the moment a
+// frame's latency counts from.
+//
+// A connection that cannot send a frame when it is due — its window is full
+// of frames the server has not acked, or the server's TCP window is — sends
+// it late. Timing it from that late send would leave the wait out: a server
+// that stalls for 100 ms would show one slow ack and a hundred fast ones,
+// while a producer in the field, whose purchases do not wait, would have
+// seen every one of them late ("coordinated omission"). So a paced frame's
+// latency counts from when it was due; the time from its actual send is
+// kept beside it (Report's *_from_send). An unpaced run has no due times:
+// there both are the same.
+//
+// Thread safety: none; one per connection.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+namespace bangdan::loadgen {
+
+class Pacing {
+ public:
+  // `interval_ns`: time between two frames of this connection; 0: unpaced.
+  explicit Pacing(double interval_ns) : interval_ns_(interval_ns) {}
+
+  // The connection can send from `now` on; the run began at `start_ns`.
+  // Frame 0 is due then: a connection that took a while to open is not
+  // counted late for it, nor does it burst to catch up.
+  void Begin(int64_t start_ns, int64_t now) { base_ns_ = std::max(start_ns, now); }
+
+  bool paced() const { return interval_ns_ > 0; }
+  // When frame k is due. REQUIRES: paced().
+  int64_t Due(uint64_t k) const {
+    return base_ns_ + static_cast<int64_t>(interval_ns_ * static_cast<double>(k));
+  }
+  // What the latency of frame k, sent at `sent_ns`, counts from.
+  int64_t LatencyOrigin(uint64_t k, int64_t sent_ns) const {
+    return paced() ? std::min(Due(k), sent_ns) : sent_ns;
+  }
+
+ private:
+  double interval_ns_;
+  int64_t base_ns_ = 0;
+};
+
+}  // namespace bangdan::loadgen

@@ -1,0 +1,41 @@
+#include "pacing.h"
+
+#include <gtest/gtest.h>
+
+namespace bangdan::loadgen {
+namespace {
+
+TEST(PacingTest, FramesAreDueOneIntervalApartFromTheRunsStart) {
+  Pacing p(2'500'000);  // 2.5 ms a frame
+  p.Begin(/*start_ns=*/1'000'000'000, /*now=*/1'000'000'000);
+  EXPECT_TRUE(p.paced());
+  EXPECT_EQ(p.Due(0), 1'000'000'000);
+  EXPECT_EQ(p.Due(4), 1'010'000'000);
+}
+
+// A connection whose handshake ended after the run began starts its own
+// schedule then: it is not late for its first frames and does not burst.
+TEST(PacingTest, AConnectionOpenedLateStartsItsScheduleWhenItCanSend) {
+  Pacing p(1'000'000);
+  p.Begin(/*start_ns=*/5'000'000, /*now=*/9'000'000);
+  EXPECT_EQ(p.Due(0), 9'000'000);
+  EXPECT_EQ(p.LatencyOrigin(0, 9'000'000), 9'000'000);
+}
+
+// A frame sent late counts from when it was due; one sent on time from its send.
+TEST(PacingTest, LatencyCountsFromTheDueTimeOfALateFrame) {
+  Pacing p(1'000'000);
+  p.Begin(0, 0);
+  EXPECT_EQ(p.LatencyOrigin(10, 10'000'000), 10'000'000);  // on time
+  EXPECT_EQ(p.LatencyOrigin(10, 250'000'000), 10'000'000); // held back 240 ms
+}
+
+TEST(PacingTest, UnpacedFramesCountFromTheirSend) {
+  Pacing p(0);
+  p.Begin(0, 7);
+  EXPECT_FALSE(p.paced());
+  EXPECT_EQ(p.LatencyOrigin(1'000, 123'456), 123'456);
+}
+
+}  // namespace
+}  // namespace bangdan::loadgen
