@@ -4,10 +4,20 @@
 #   full  one ZINCRBY per board, scope, metric and window an event touches
 #         (10 × 3 × 2 = 60) plus one PUBLISH for the screens
 #   lean  only city, firm and team by weight (3 ZINCRBY)
+# each two ways: the loadgen speaking RESP to Redis itself (`full`, `lean`:
+# the most favourable case for Redis, with no dedup and no server between),
+# and through a Node.js WebSocket server in front of Redis (`node-full`,
+# `node-lean`: bench/redis/node/server.mjs, the stack people build today,
+# speaking bangdan's ingest protocol, dedup included, every ack checked).
 # Prints events/s and memory of each and the ratios.
 #
 #   bench/redis/run_redis.sh                  EVENTS=300000 by default
 #   EVENTS=1000000 RUNS=3 bench/redis/run_redis.sh
+#   VARIANTS="lean node-lean" bench/redis/run_redis.sh
+#
+# A Redis variant's run stops after REDIS_SECONDS (default 30) if its events
+# are not all sent by then: the full variants take ~1,000 s for 1,000,000
+# events. Memory then holds fewer events than bangdan's: the line says how many.
 #
 # Redis config (written down, as the comparison depends on it): Debian's
 # redis-server 7, loopback port, temp dir, `--save "" --appendonly no` — no
@@ -19,8 +29,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN="${BIN:-$root/build/bin}"
 EVENTS="${EVENTS:-300000}"
 RUNS="${RUNS:-1}"
+VARIANTS="${VARIANTS:-full lean node-full node-lean}"
+REDIS_SECONDS="${REDIS_SECONDS:-30}"
 . "$root/bench/e2e/lib.sh"
-trap 'stop_server; stop_redis' EXIT
+trap 'stop_server; stop_node; stop_redis' EXIT
 
 REDIS_PID=""
 REDIS_DIR=""
@@ -46,6 +58,33 @@ stop_redis() {
   REDIS_PID=""
   REDIS_DIR=""
 }
+NODE_PID=""
+NODE_PORT=""
+# start_node VARIANT: the Node.js server in front of the running Redis.
+start_node() {
+  local dir="$root/bench/redis/node"
+  command -v node >/dev/null || { echo "node not found (scripts/setup installs it)" >&2; return 1; }
+  if [ ! -d "$dir/node_modules/ioredis" ] || [ ! -d "$dir/node_modules/ws" ]; then
+    (cd "$dir" && npm install --no-audit --no-fund --silent)
+  fi
+  node "$dir/server.mjs" --listen 127.0.0.1:0 --redis-port "$REDIS_PORT" --variant "$1" 2>"$REDIS_DIR/node.log" &
+  NODE_PID=$!
+  for _ in $(seq 1 200); do
+    NODE_PORT="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$REDIS_DIR/node.log" | head -1)"
+    [ -n "$NODE_PORT" ] && return 0
+    sleep 0.05
+  done
+  echo "the node server did not start:" >&2
+  cat "$REDIS_DIR/node.log" >&2
+  return 1
+}
+stop_node() {
+  [ -n "$NODE_PID" ] && { kill "$NODE_PID" 2>/dev/null || true; wait "$NODE_PID" 2>/dev/null || true; }
+  NODE_PID=""
+}
+node_rss_mib() {
+  awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$NODE_PID/status"
+}
 redis_mem_mib() {  # used_memory and used_memory_rss, MiB
   redis-cli -p "$REDIS_PORT" info memory | tr -d '\r' |
     awk -F: '/^used_memory:/ { u = $2 } /^used_memory_rss:/ { r = $2 } END { printf "%.1f %.1f\n", u / 1048576, r / 1048576 }'
@@ -67,23 +106,39 @@ done
 b_rate="$(median "${b_rates[@]}")"; b_mem="$(median "${b_rss[@]}")"
 echo "bangdan (--fsync always): events/s runs ${b_rates[*]} → $b_rate; server RSS MiB $b_mem"
 
-for variant in full lean; do
-  rates=(); used=(); rss=()
+for variant in $VARIANTS; do
+  rates=(); used=(); rss=(); node_rss=(); events=()
   for _ in $(seq "$RUNS"); do
     start_redis
-    "$BIN/bangdan-loadgen" --target redis --redis-variant "$variant" --url "ws://127.0.0.1:$REDIS_PORT" \
-      "${STREAM[@]}" --report "$work/r.json" >/dev/null
+    case "$variant" in
+      full|lean)
+        "$BIN/bangdan-loadgen" --target redis --redis-variant "$variant" --url "ws://127.0.0.1:$REDIS_PORT" \
+          "${STREAM[@]}" --duration "$REDIS_SECONDS" --report "$work/r.json" >/dev/null ;;
+      node-full|node-lean)
+        start_node "${variant#node-}"
+        # The same stream and protocol as bangdan's run: every ack is checked the same way.
+        "$BIN/bangdan-loadgen" --url "ws://127.0.0.1:$NODE_PORT" "${STREAM[@]}" --duration "$REDIS_SECONDS" \
+          --report "$work/r.json" >/dev/null || { echo "the loadgen failed against node-$variant:" >&2; cat "$REDIS_DIR/node.log" >&2; }
+        node_rss+=("$(node_rss_mib)")
+        stop_node ;;
+      *) echo "unknown variant: $variant" >&2; exit 2 ;;
+    esac
     rates+=("$(json_get "$work/r.json" accepted_per_s)")
+    events+=("$(json_get "$work/r.json" accepted)")
     read -r u r < <(redis_mem_mib)
     used+=("$u"); rss+=("$r")
     stop_redis
   done
   rate="$(median "${rates[@]}")"; u="$(median "${used[@]}")"; r="$(median "${rss[@]}")"
-  python3 - "$variant" "$rate" "$u" "$r" "$b_rate" "$b_mem" <<'PY'
+  n="$([ ${#node_rss[@]} -gt 0 ] && median "${node_rss[@]}" || echo 0)"
+  python3 - "$variant" "$rate" "$u" "$r" "$b_rate" "$b_mem" "$n" "$(median "${events[@]}")" "${rates[*]}" <<'PY'
 import sys
-v, rate, used, rss, b_rate, b_mem = sys.argv[1], *map(float, sys.argv[2:])
-print(f"redis {v}: events/s {rate:.0f}; used_memory {used:.1f} MiB, used_memory_rss {rss:.1f} MiB; "
-      f"bangdan/redis events/s {b_rate / rate:.1f}x; redis used_memory / bangdan RSS {used / b_mem:.2f}")
+v, rate, used, rss, b_rate, b_mem, node, events = sys.argv[1], *map(float, sys.argv[2:9])
+runs = sys.argv[9]
+node_part = f", node RSS {node:.1f} MiB" if node else ""
+print(f"redis {v}: events/s runs {runs} -> {rate:.0f} ({events:.0f} events); used_memory {used:.1f} MiB, "
+      f"used_memory_rss {rss:.1f} MiB{node_part}; bangdan/this events/s {b_rate / rate:.1f}x; "
+      f"redis used_memory / bangdan RSS {used / b_mem:.2f}")
 PY
 done
 rm -rf "$work"
