@@ -74,10 +74,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Sends the next frame if the window, the pacing and the write slot allow.
   void MaybeSend() {
-    if (writing_ || waiting_timer_ || failed_) return;
+    if (waiting_timer_ || failed_) return;
+    if (writing_) return pacing_.Held();  // its completion will call again
     if (!WantsToSend()) return MaybeFinish();
-    if (in_flight_.size() >= ctx_.options->window) return;  // an ack will call again
+    if (in_flight_.size() >= ctx_.options->window) return pacing_.Held();  // an ack will call again
     int64_t now = NowNs();
+    pacing_.Released(now);
     if (pacing_.paced()) {
       int64_t due = pacing_.Due(next_k_);
       if (due > now) {
@@ -90,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
     }
+    CountLateness(stats_, pacing_.Classify(next_k_, now));
     ctx_.pool->Render(conn_, ctx_.options->connections, next_k_, &out_);
     in_flight_.push_back(InFlight{now, pacing_.LatencyOrigin(next_k_, now)});
     ++next_k_;

@@ -39,9 +39,35 @@ class Pacing {
     return paced() ? std::min(Due(k), sent_ns) : sent_ns;
   }
 
+  // Why a frame went late, so that a reader can tell the server's pace from
+  // the generator's own: the connection could not send (its window full of
+  // unacked frames, or its last write not done) — Held() when it finds
+  // itself so, Released() when it can send again — or it could, and its
+  // thread came late (busy with other connections, or the timer late).
+  void Held() { held_ = true; }
+  void Released(int64_t now) {
+    if (!held_) return;
+    held_ = false;
+    released_ns_ = now;
+  }
+  enum class Lateness { kOnTime, kHeld, kGenerator };
+  // Frame k sent at `now`: on time (under kLateNs after it was due), or late
+  // mostly because the connection was held past the due time, or mostly
+  // after it was free to send.
+  static constexpr int64_t kLateNs = 1'000'000;
+  Lateness Classify(uint64_t k, int64_t now) const {
+    if (!paced()) return Lateness::kOnTime;
+    const int64_t due = Due(k);
+    if (now - due < kLateNs) return Lateness::kOnTime;
+    const int64_t held = released_ns_ > due ? released_ns_ - due : 0;
+    return held >= now - due - held ? Lateness::kHeld : Lateness::kGenerator;
+  }
+
  private:
   double interval_ns_;
   int64_t base_ns_ = 0;
+  bool held_ = false;
+  int64_t released_ns_ = 0;  // when the connection last became free to send
 };
 
 }  // namespace bangdan::loadgen

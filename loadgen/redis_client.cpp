@@ -55,10 +55,12 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   void MaybeSend() {
-    if (writing_ || waiting_ || failed_) return;
+    if (waiting_ || failed_) return;
+    if (writing_) return pacing_.Held();
     if (next_k_ >= quota_ || ctx_.stop_sending.load(std::memory_order_relaxed)) return MaybeFinish();
-    if (in_flight_.size() >= ctx_.options->window) return;
+    if (in_flight_.size() >= ctx_.options->window) return pacing_.Held();
     int64_t now = NowNs();
+    pacing_.Released(now);
     if (pacing_.paced()) {
       int64_t due = pacing_.Due(next_k_);
       if (due > now) {
@@ -71,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
     }
+    CountLateness(stats_, pacing_.Classify(next_k_, now));
     out_.clear();
     uint32_t replies = ctx_.redis->Render(ctx_.pool->TemplateFor(conn_, ctx_.options->connections, next_k_), &out_);
     in_flight_.push_back(InFlight{now, pacing_.LatencyOrigin(next_k_, now), replies});

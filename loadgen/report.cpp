@@ -58,6 +58,13 @@ std::string FormatText(const Report& r) {
     s += "  below --rate: the windows held frames back; the latencies below count from when each\n"
          "  frame was due, so that wait is in them (\"from the send\" leaves it out)\n";
   }
+  if (r.paced()) {
+    const uint64_t late = r.frames_late_held + r.frames_late_generator;
+    s += "late sends      " + std::to_string(late) + " of " + std::to_string(r.frames_sent) +
+         " frames went 1 ms or more after they were due: " + std::to_string(r.frames_late_held) +
+         " held by their connection (window full or a write not done: the server's pace), " +
+         std::to_string(r.frames_late_generator) + " by the generator's own thread\n";
+  }
   s += "ack latency     " + LatencyText(r.ack_latency) + "\n";
   if (r.paced()) s += "  from the send " + LatencyText(r.ack_latency_from_send) + "\n";
   double wall = r.elapsed_s > 0 ? r.elapsed_s : 1;
@@ -95,6 +102,8 @@ std::string FormatJson(const Report& r) {
        ",\"rejected\":" + std::to_string(r.rejected);
   s += ",\"accepted_per_s\":" + Fixed(r.accepted_per_s(), 1);
   s += ",\"rate_reached\":" + Fixed(r.rate_reached(), 3);
+  s += ",\"late_frames\":{\"held\":" + std::to_string(r.frames_late_held) +
+       ",\"generator\":" + std::to_string(r.frames_late_generator) + "}";
   s += ",\"latency_from\":" + std::string(r.paced() ? "\"due\"" : "\"send\"");
   s += ",\"ack_latency\":" + LatencyJson(r.ack_latency);
   s += ",\"ack_latency_from_send\":" + LatencyJson(r.ack_latency_from_send);

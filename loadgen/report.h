@@ -23,6 +23,9 @@ struct Report {
   double elapsed_s = 0;  // first send to last ack
   uint64_t frames_sent = 0, events_sent = 0, acks = 0, accepted = 0, duplicates = 0, rejected = 0;
   uint64_t errors = 0, ack_mismatches = 0;
+  // Paced frames sent ≥ 1 ms after they were due: held by their connection
+  // (window full or a write not done: the server's pace) or by the generator.
+  uint64_t frames_late_held = 0, frames_late_generator = 0;
   // Latencies count from when each frame was due under --rate (pacing.h:
   // what a producer that does not wait would see), or from its send when
   // unpaced; *_from_send always from the send.

@@ -16,6 +16,7 @@
 
 #include "histogram.h"
 #include "options.h"
+#include "pacing.h"
 #include "workload.h"
 
 namespace bangdan::loadgen {
@@ -53,6 +54,9 @@ struct RejectedSlot {
 struct ThreadStats {
   std::atomic<uint64_t> frames_sent{0}, events_sent{0}, acks{0}, accepted{0}, duplicates{0},
       rejected{0}, errors{0}, ack_mismatches{0}, pushes{0};
+  // Paced frames sent late (pacing.h, Classify): held by the connection
+  // (window full, write not done) or by the generator's own thread.
+  std::atomic<uint64_t> frames_late_held{0}, frames_late_generator{0};
 
   std::mutex mu;  // guards everything below
   Histogram ack_latency;           // whole timed phase, from when each frame was due
@@ -68,6 +72,11 @@ struct ThreadStats {
     if (problems.size() < 20) problems.push_back(std::move(text));
   }
 };
+
+inline void CountLateness(ThreadStats& stats, Pacing::Lateness late) {
+  if (late == Pacing::Lateness::kHeld) stats.frames_late_held.fetch_add(1, std::memory_order_relaxed);
+  if (late == Pacing::Lateness::kGenerator) stats.frames_late_generator.fetch_add(1, std::memory_order_relaxed);
+}
 
 struct RunContext {
   const Options* options = nullptr;

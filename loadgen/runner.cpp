@@ -242,6 +242,8 @@ Status Run(const Options& o, Report* report) {
   report->rejected = threads.Sum(&ThreadStats::rejected);
   report->errors = threads.Sum(&ThreadStats::errors);
   report->ack_mismatches = threads.Sum(&ThreadStats::ack_mismatches);
+  report->frames_late_held = threads.Sum(&ThreadStats::frames_late_held);
+  report->frames_late_generator = threads.Sum(&ThreadStats::frames_late_generator);
   std::vector<FrameRecord> frames;
   std::vector<RejectedSlot> rejected;
   std::vector<PushObservation> observations;

@@ -202,6 +202,10 @@ TEST_F(EndToEndTest, PacedLatencyCountsFromWhenEachFrameWasDue) {
   EXPECT_LT(JsonNumber(send, "p99_ms") * 2, JsonNumber(due, "p99_ms")) << json;
   EXPECT_GE(JsonNumber(send, "max_ms"), 400u) << json;
   EXPECT_NE(out.find("  from the send p50 "), std::string::npos) << out;
+  // Those frames were late because the windows were full, not the generator.
+  const std::string late = JsonObject(json, "late_frames");
+  EXPECT_GE(JsonNumber(late, "held"), 600u) << json;
+  EXPECT_GT(JsonNumber(late, "held"), 2 * JsonNumber(late, "generator")) << json;
 }
 
 TEST_F(EndToEndTest, VerifyRefusesAServerThatIsNotEmpty) {

@@ -30,6 +30,29 @@ TEST(PacingTest, LatencyCountsFromTheDueTimeOfALateFrame) {
   EXPECT_EQ(p.LatencyOrigin(10, 250'000'000), 10'000'000); // held back 240 ms
 }
 
+// A late frame is put down to whatever took most of its delay: its
+// connection held past the due time (the server's pace), or the generator
+// once the connection was free.
+TEST(PacingTest, ALateFrameIsPutDownToWhatHeldItLongest) {
+  Pacing p(10'000'000);  // a frame every 10 ms
+  p.Begin(0, 0);
+  EXPECT_EQ(p.Classify(1, 10'500'000), Pacing::Lateness::kOnTime);  // 0.5 ms: on time
+  // Free to send all along, sent 5 ms late: the generator.
+  EXPECT_EQ(p.Classify(1, 15'000'000), Pacing::Lateness::kGenerator);
+  // Held from before the due time until 40 ms, sent at 41 ms: held.
+  p.Held();
+  p.Released(40'000'000);
+  EXPECT_EQ(p.Classify(1, 41'000'000), Pacing::Lateness::kHeld);
+  // Released 2 ms after frame 3 was due, sent 6 ms after that: the generator.
+  p.Held();
+  p.Released(32'000'000);
+  EXPECT_EQ(p.Classify(3, 38'000'000), Pacing::Lateness::kGenerator);
+  // A Released without a Held before it changes nothing.
+  p.Released(90'000'000);
+  EXPECT_EQ(p.Classify(3, 38'000'000), Pacing::Lateness::kGenerator);
+  EXPECT_EQ(Pacing(0).Classify(5, 1'000'000'000), Pacing::Lateness::kOnTime);  // unpaced
+}
+
 TEST(PacingTest, UnpacedFramesCountFromTheirSend) {
   Pacing p(0);
   p.Begin(0, 7);
