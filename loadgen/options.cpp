@@ -236,7 +236,8 @@ What:
   --id-prefix P             event ids start with P (default: from the clock)
   --pool N                  events pre-built before the run (default min(--events, 1000000))
 How much:
-  --rate N (0)              events/s over all connections; 0 = as fast as acks allow
+  --rate N (0)              events/s over all connections; 0 = as fast as acks allow;
+                            with a rate, latencies count from when each frame was due
   --batch N (100)           events per frame
   --connections N (4)       ingest WebSocket connections
   --window N (8)            unacknowledged frames in flight per connection
