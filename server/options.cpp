@@ -130,7 +130,7 @@ const Flag kFlags[] = {
                                                                       : Bad(n, v, "1 to 10000000");
      }},
     {"stream-nice", "N", "niceness of the /v1/stream threads above the rest of the server: when"
-                         " the cores are full, producers go first (0 to 19, default 5)",
+                         " the cores are full, producers go first (0 to 19, default 19)",
      [](auto n, auto v, auto* o) {
        return ParseUintInRange(v, 0, 19, &o->stream_nice) ? Status::OK() : Bad(n, v, "0 to 19");
      }},

@@ -47,7 +47,7 @@ struct ServerOptions {
   // How much nicer (Linux nice) the /v1/stream threads run than the rest of
   // the server: when the cores are full, producers' frames, the engine and
   // the log go first, and dashboards get their updates less often.
-  uint32_t stream_nice = 5;
+  uint32_t stream_nice = 19;
   std::string ingest_token;  // empty: ingest is open
   std::string read_token;    // empty: reads are open
   std::string admin_token;   // empty: admin endpoints answer 403

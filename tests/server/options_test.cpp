@@ -50,7 +50,7 @@ TEST(Options, NoArgumentsGiveTheDefaultsOfTheSpec) {
   EXPECT_EQ(o.push_interval_ms, 100);
   EXPECT_EQ(o.send_timeout_ms, 30'000);
   EXPECT_EQ(o.max_subscriptions, 128u);
-  EXPECT_EQ(o.stream_nice, 5u);
+  EXPECT_EQ(o.stream_nice, 19u);
   EXPECT_TRUE(o.ingest_token.empty());
   EXPECT_TRUE(o.read_token.empty());
   EXPECT_TRUE(o.admin_token.empty());
