@@ -102,7 +102,6 @@ Status Durability::Open(Engine* engine, RecoveryStats* stats) {
     std::lock_guard lock(snapshot_mu_);
     newest_snapshot_file_ = stats->snapshot_file;
     newest_snapshot_seq_ = stats->snapshot_seq;
-    newest_snapshot_seq_seen_ = newest_snapshot_seq_;
   }
   if (!options_.wal) {
     // Benchmarks only: measures the server without its log. Nothing is
@@ -153,7 +152,7 @@ Status Durability::Snapshot(Engine& engine, std::mutex& engine_mu, std::string* 
       env_->FileExists(JoinPath(options_.data_dir, newest_snapshot_file_))) {
     // Rewriting it would take as long as the first time, for the same state.
     LogInfo("snapshot not rewritten: " + newest_snapshot_file_ + " already holds seq " +
-            std::to_string(newest_snapshot_seq_));
+            std::to_string(newest_snapshot_seq_.load()));
     if (file != nullptr) *file = newest_snapshot_file_;
     if (seq != nullptr) *seq = newest_snapshot_seq_;
     return Status::OK();
@@ -233,9 +232,8 @@ Status Durability::SnapshotLocked(Engine& engine, std::mutex& engine_mu, std::st
   snapshots_written_++;
   newest_snapshot_file_ = name;
   newest_snapshot_seq_ = at_seq;
-  newest_snapshot_seq_seen_ = at_seq;
   last_duration_us_ = MicrosSince(started);
-  last_written_unix_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+  last_written_unix_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
   if (journal_ != nullptr) journal_->DeleteSegmentsBefore(at_seq);
@@ -258,13 +256,10 @@ void Durability::AppendMetrics(std::string* out) const {
   AppendMetric(out, "bangdan_snapshot_seq", "gauge",
                "Sequence number the newest snapshot in the data directory covers (0: none); "
                "a restart replays the log after it.",
-               newest_snapshot_seq_seen_);
-  const int64_t at_ms = last_written_unix_ms_;
-  *out += "# HELP bangdan_snapshot_last_written_timestamp_seconds Unix time the newest snapshot "
-          "written by this process was written (0: none yet).\n"
-          "# TYPE bangdan_snapshot_last_written_timestamp_seconds gauge\n"
-          "bangdan_snapshot_last_written_timestamp_seconds " +
-          std::to_string(at_ms / 1000) + "." + std::to_string(1000 + at_ms % 1000).substr(1) + "\n";
+               newest_snapshot_seq_);
+  AppendSecondsMetric(out, "bangdan_snapshot_last_written_timestamp_seconds", "gauge",
+                      "Unix time the newest snapshot written by this process was written (0: none yet).",
+                      last_written_unix_us_);
   AppendSecondsMetric(out, "bangdan_snapshot_last_duration_seconds", "gauge",
                       "How long writing the newest snapshot took, from its first step to its rename.",
                       last_duration_us_);

@@ -106,13 +106,13 @@ class Durability {
   // The newest snapshot, written or recovered ("" and 0: none, and the
   // empty state needs none). Guarded by snapshot_mu_.
   std::string newest_snapshot_file_;
-  uint64_t newest_snapshot_seq_ = 0;
+  // Written under snapshot_mu_; atomic so that /metrics reads it without.
+  std::atomic<uint64_t> newest_snapshot_seq_{0};
   std::atomic<uint64_t> longest_stall_us_{0};
   std::atomic<uint64_t> snapshots_written_{0};
   // For /metrics, readable without snapshot_mu_ (held while one is written).
   std::atomic<uint64_t> snapshot_failures_{0};
-  std::atomic<uint64_t> newest_snapshot_seq_seen_{0};  // newest_snapshot_seq_
-  std::atomic<int64_t> last_written_unix_ms_{0};       // 0: none written by this process
+  std::atomic<uint64_t> last_written_unix_us_{0};  // 0: none written by this process
   std::atomic<uint64_t> last_duration_us_{0};
 
   std::mutex periodic_mu_;

@@ -36,21 +36,30 @@ void LatencyHistogram::Append(std::string* out, const std::string& name) const {
   *out += name + "_count " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
 }
 
+namespace {
+
+// The "# HELP" and "# TYPE" lines every series starts with.
+void AppendHeader(std::string* out, const char* name, const char* type, const char* help) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+}  // namespace
+
 void AppendMetric(std::string* out, const char* name, const char* type, const char* help,
                   uint64_t value, const char* labels) {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-          name + labels + " " + std::to_string(value) + "\n";
+  AppendHeader(out, name, type, help);
+  *out += std::string(name) + labels + " " + std::to_string(value) + "\n";
 }
 
 void AppendSecondsMetric(std::string* out, const char* name, const char* type, const char* help,
                          uint64_t us) {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-          name + " " + Seconds(us) + "\n";
+  AppendHeader(out, name, type, help);
+  *out += std::string(name) + " " + Seconds(us) + "\n";
 }
 
 void AppendHistogram(std::string* out, const char* name, const char* help,
                      const LatencyHistogram& histogram) {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  AppendHeader(out, name, "histogram", help);
   histogram.Append(out, name);
 }
 
