@@ -47,6 +47,15 @@ stop_server() {
   SERVER_DIR=""
 }
 
+# cpu_seconds PID…: the CPU time (user + system) the processes have used so far.
+cpu_seconds() {
+  local pid ticks=0
+  for pid in "$@"; do
+    ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
 # json_get FILE a.b.c → the value at that path of a JSON file.
 json_get() {
   python3 -c 'import json,sys

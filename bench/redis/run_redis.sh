@@ -19,11 +19,7 @@
 # are not all sent by then: the full variants take ~1,000 s for 1,000,000
 # events. Memory then holds fewer events than bangdan's: the line says how many.
 #
-# Redis config (written down, as the comparison depends on it): Debian's
-# redis-server 7, loopback port, temp dir, `--save "" --appendonly no` — no
-# persistence at all, the most favourable setting for Redis; bangdan runs with
-# --fsync always. REDIS_AOF=always switches Redis to appendonly yes,
-# appendfsync always, the setting that matches bangdan's durability.
+# How Redis is configured: bench/redis/lib.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN="${BIN:-$root/build/bin}"
@@ -32,63 +28,8 @@ RUNS="${RUNS:-1}"
 VARIANTS="${VARIANTS:-full lean node-full node-lean}"
 REDIS_SECONDS="${REDIS_SECONDS:-30}"
 . "$root/bench/e2e/lib.sh"
+. "$root/bench/redis/lib.sh"
 trap 'stop_server; stop_node; stop_redis' EXIT
-
-REDIS_PID=""
-REDIS_DIR=""
-REDIS_PORT=""
-start_redis() {
-  REDIS_DIR="$(mktemp -d -t bangdan-redis.XXXXXX)"
-  REDIS_PORT=$((20000 + RANDOM % 20000))
-  local persistence=(--save "" --appendonly no)
-  [ "${REDIS_AOF:-}" = always ] && persistence=(--save "" --appendonly yes --appendfsync always)
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" "${persistence[@]}" \
-    --daemonize no --logfile "$REDIS_DIR/redis.log" &
-  REDIS_PID=$!
-  for _ in $(seq 1 100); do
-    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
-    sleep 0.05
-  done
-  echo "redis did not start" >&2
-  return 1
-}
-stop_redis() {
-  [ -n "$REDIS_PID" ] && { kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; }
-  [ -n "$REDIS_DIR" ] && rm -rf "$REDIS_DIR"
-  REDIS_PID=""
-  REDIS_DIR=""
-}
-NODE_PID=""
-NODE_PORT=""
-# start_node VARIANT: the Node.js server in front of the running Redis.
-start_node() {
-  local dir="$root/bench/redis/node"
-  command -v node >/dev/null || { echo "node not found (scripts/setup installs it)" >&2; return 1; }
-  if [ ! -d "$dir/node_modules/ioredis" ] || [ ! -d "$dir/node_modules/ws" ]; then
-    (cd "$dir" && npm install --no-audit --no-fund --silent)
-  fi
-  node "$dir/server.mjs" --listen 127.0.0.1:0 --redis-port "$REDIS_PORT" --variant "$1" 2>"$REDIS_DIR/node.log" &
-  NODE_PID=$!
-  for _ in $(seq 1 200); do
-    NODE_PORT="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$REDIS_DIR/node.log" | head -1)"
-    [ -n "$NODE_PORT" ] && return 0
-    sleep 0.05
-  done
-  echo "the node server did not start:" >&2
-  cat "$REDIS_DIR/node.log" >&2
-  return 1
-}
-stop_node() {
-  [ -n "$NODE_PID" ] && { kill "$NODE_PID" 2>/dev/null || true; wait "$NODE_PID" 2>/dev/null || true; }
-  NODE_PID=""
-}
-node_rss_mib() {
-  awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$NODE_PID/status"
-}
-redis_mem_mib() {  # used_memory and used_memory_rss, MiB
-  redis-cli -p "$REDIS_PORT" info memory | tr -d '\r' |
-    awk -F: '/^used_memory:/ { u = $2 } /^used_memory_rss:/ { r = $2 } END { printf "%.1f %.1f\n", u / 1048576, r / 1048576 }'
-}
 
 STREAM=(--seed 1 --events "$EVENTS" --batch 100 --connections 4 --cities 57 --firms 500 --teams 5000
         --users 100000 --products 300 --refunds 0.02 --pool "$EVENTS" --no-progress)

@@ -16,19 +16,26 @@
 //   4. the ack, once Redis has answered both (in frame order per connection).
 // Frames of one connection are processed concurrently; only their acks wait
 // for the frames before them. Sequence numbers are counted here, in the one
-// process. No HTTP queries, no push to dashboards, no log of its own: the
-// durability is Redis's (run_redis.sh: none by default, REDIS_AOF=always).
+// process. No HTTP queries and no log of its own: the durability is Redis's
+// (run_redis.sh: none by default, REDIS_AOF=always).
+//
+// With --push on it also serves dashboards (GET /v1/stream, stream.mjs), and
+// step 3 adds the frame's sums to the grand totals (4 HINCRBYs a frame).
 //
 //   node server.mjs --listen 127.0.0.1:0 --redis-port 6379 --variant lean
+//   node server.mjs … --variant full --push on [--push-interval 100]
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import Redis from 'ioredis';
+import { attachStream } from './stream.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 const [host, port] = (args.listen ?? '127.0.0.1:0').split(':');
 const variant = args.variant ?? 'lean';
 if (variant !== 'lean' && variant !== 'full') throw new Error(`--variant: '${variant}' (expected lean or full)`);
+const push = (args.push ?? 'off') === 'on';
+const pushIntervalMs = Number(args['push-interval'] ?? 100);
 const TZ_MS = 8 * 3600 * 1000;  // days at +08:00, as bangdan's default --tz
 const DEDUP_SECONDS = 3600;     // bangdan's default --dedup-window
 
@@ -84,6 +91,18 @@ function addUpdates(p, e) {
   p.publish('bangdan:events', e.team ?? e.firm);
 }
 
+// The grand totals the screens show (--push on), summed per frame.
+function addTotals(p, accepted) {
+  const sum = { weight_g: 0, amount_fen: 0, orders: 0, events: accepted.length };
+  for (const e of accepted) {
+    const sign = e.refund ? -1 : 1;
+    sum.weight_g += sign * e.weight_g;
+    sum.amount_fen += sign * e.amount_fen;
+    sum.orders += sign;
+  }
+  for (const [field, delta] of Object.entries(sum)) p.hincrby('totals:total', field, delta);
+}
+
 // The answer to one frame (text), as bangdan's.
 async function handle(text, frameNumber) {
   let body;
@@ -118,6 +137,7 @@ async function handle(text, frameNumber) {
   if (accepted.length) {
     const updates = redis.pipeline();
     for (const e of accepted) addUpdates(updates, e);
+    if (push) addTotals(updates, accepted);
     for (const [err] of await updates.exec()) if (err) throw err;
   }
   return JSON.stringify({ type: 'ack', batch, accepted: accepted.length, duplicates: valid.length - accepted.length,
@@ -128,7 +148,13 @@ const server = http.createServer((req, res) => {
   res.writeHead(404, { 'content-type': 'application/json' });
   res.end('{"error":"not found"}');
 });
-const wss = new WebSocketServer({ server, path: '/v1/ingest', maxPayload: 4 << 20 });
+const wss = new WebSocketServer({ noServer: true, maxPayload: 4 << 20 });
+server.on('upgrade', (req, socket, head) => {
+  const path = new URL(req.url, 'http://x').pathname;
+  if (path === '/v1/ingest') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  else if (path !== '/v1/stream' || !push) socket.destroy();
+});
+if (push) attachStream(server, redis, { intervalMs: pushIntervalMs });
 wss.on('connection', (ws) => {
   let frames = 0;
   let acks = Promise.resolve();  // acks leave in frame order
@@ -142,5 +168,5 @@ wss.on('connection', (ws) => {
   });
 });
 server.listen(Number(port), host, () => {
-  console.error(`listening on ${host}:${server.address().port} (variant ${variant})`);
+  console.error(`listening on ${host}:${server.address().port} (variant ${variant}, push ${push ? 'on' : 'off'})`);
 });
