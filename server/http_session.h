@@ -49,7 +49,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void LogRefused(const std::string& path, const HttpAnswer& answer);
   AccessTokens Tokens() const;
   // A browser request whose Origin may not `use` the server (OriginAllowed)
-  // gets 403, logged as refused: true when it did.
+  // gets 403, logged as refused: true when it did. Not when `use` needs a
+  // token (--ingest-token for writes, --read-token for reads): the request
+  // has shown it already.
   bool RefusedForOrigin(const std::string& path, OriginUse use, bool close);
   void PostEvents();
   std::string MetricsText();

@@ -142,7 +142,8 @@ const Flag kFlags[] = {
      [](auto, auto v, auto* o) { o->admin_token = std::string(v); return Status::OK(); }},
     {"allowed-origins", "LIST", "comma-separated browser Origins allowed to send events and to"
                                 " subscribe; * for any (default: events from the same origin,"
-                                " subscriptions from any; a request without Origin always)",
+                                " subscriptions from any; a request without Origin, or with the"
+                                " token its path needs, always)",
      [](auto n, auto v, auto* o) {
        o->allowed_origins.clear();
        std::string_view rest = v;

@@ -176,6 +176,26 @@ TEST(Ingest, PostFromAForeignOriginIsRefusedWith403) {
   EXPECT_EQ(r.status, 200u) << r.body;
 }
 
+TEST(Ingest, AProducerWithTheIngestTokenIsNotRefusedForItsOrigin) {
+  ServerOptions o = TestOptions();
+  o.ingest_token = "tok";
+  o.read_token = "r34d";
+  o.allowed_origins = {"https://screens.example"};
+  TestServer s(o);
+  const std::vector<std::pair<std::string, std::string>> foreign_with_token = {
+      {"Origin", "http://evil.example"}, {"Authorization", "Bearer tok"}};
+  HttpResult r = Post(s.port(), "/v1/events", EventJson("t1"), foreign_with_token);
+  EXPECT_EQ(r.status, 200u) << r.body;
+  WsClient ingest, without_token, stream;
+  EXPECT_FALSE(ingest.Connect(s.port(), "/v1/ingest?token=tok", {{"Origin", "http://evil.example"}}));
+  ASSERT_FALSE(ingest.Send(EventJson("t2")));
+  EXPECT_NE(ingest.Read().find(R"("accepted":1)"), std::string::npos);
+  // Without the token it is the token that is missing: 401, not 403.
+  EXPECT_TRUE(without_token.Connect(s.port(), "/v1/ingest", {{"Origin", "http://evil.example"}}));
+  EXPECT_EQ(without_token.response().result_int(), 401u);
+  EXPECT_FALSE(stream.Connect(s.port(), "/v1/stream?token=r34d", {{"Origin", "https://other.example"}}));
+}
+
 TEST(Ingest, StreamTakesAnyOriginUnlessTheListSaysOtherwise) {
   {
     TestServer s;  // a dashboard served from elsewhere reads what anyone may read
