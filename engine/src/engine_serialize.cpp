@@ -206,7 +206,7 @@ Status ReadDedup(Reader& r, uint32_t version, uint64_t applied_seq, Dedup* dedup
 
 }  // namespace
 
-Status Engine::Deserialize(std::string_view in) {
+Status Engine::Deserialize(std::string_view in, LoadNotes* notes) {
   // Build aside and swap in on success: a bad input leaves the engine as it was.
   auto fresh = std::make_unique<Impl>(impl_->options);
   EngineState& s = *fresh;
@@ -272,7 +272,10 @@ Status Engine::Deserialize(std::string_view in) {
   if (!r.done()) return Corrupt(r, "trailing bytes");
   // Day windows of another time zone are other calendar days: drop them (the
   // totals stay exact). A smaller keep_days frees the days it no longer keeps.
-  if (tz != s.options.tz_offset_minutes) s.days.clear();
+  if (tz != s.options.tz_offset_minutes) {
+    if (notes != nullptr) *notes = LoadNotes{s.days.size(), tz};
+    s.days.clear();
+  }
   if (s.has_clock) {
     const int32_t oldest_kept = s.Today() - s.options.keep_days;
     while (!s.days.empty() && s.days.begin()->first < oldest_kept) s.days.erase(s.days.begin());

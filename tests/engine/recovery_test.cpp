@@ -347,6 +347,33 @@ TEST_F(RecoveryTest, APayloadTheEngineRejectsIsCorruptionNamingTheSnapshot) {
   CorruptionNaming(name);
 }
 
+TEST_F(RecoveryTest, ASnapshotOfAnotherTimeZoneLosesItsDaysWithAWarning) {
+  Engine engine;  // --tz +08:00
+  for (uint64_t n = 1; n <= 3; ++n) {
+    Ev ev = EventNumber(n);
+    engine.Apply(ev.view(), engine.Admit(ev.view(), kMidnight + 1000));
+  }
+  std::string name;
+  ASSERT_TRUE(WriteSnapshot(&env_, kDir, 3, State(engine), &name).ok());
+  EngineOptions west;
+  west.tz_offset_minutes = -8 * 60;
+  Engine restarted(west);
+  ASSERT_TRUE(RecoverInto(&restarted).ok());
+  ASSERT_EQ(1u, stats_.warnings.size());
+  const std::string& warning = stats_.warnings[0];
+  EXPECT_NE(warning.find(name), std::string::npos) << warning;
+  EXPECT_NE(warning.find("--tz +08:00, not -08:00"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("1 day window(s)"), std::string::npos) << warning;
+  EXPECT_EQ(restarted.GetTotals(WindowSpec::Total(), kMidnight + 2000).events, 3u);
+  EXPECT_EQ(restarted.GetTotals(WindowSpec::Today(), kMidnight + 2000).events, 0u);
+  // The same time zone: nothing dropped, nothing said.
+  Engine same;
+  stats_ = {};
+  ASSERT_TRUE(RecoverInto(&same).ok());
+  EXPECT_TRUE(stats_.warnings.empty());
+  EXPECT_EQ(same.GetTotals(WindowSpec::Today(), kMidnight + 2000).events, 3u);
+}
+
 TEST_F(RecoveryTest, TempFilesOfInterruptedSnapshotsAreRemovedWithAWarning) {
   env_.PutDurableFile(JoinPath(kDir, "snapshot-00000000000000000003.snap.tmp"), "half");
   Engine engine;

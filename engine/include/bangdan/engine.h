@@ -130,9 +130,17 @@ class Engine {
   // Appends the whole state to *out in a deterministic, versioned encoding
   // (StateWriter in one step; bangdan/state_writer.h writes it in steps).
   void Serialize(std::string* out) const;
+  // What Deserialize had to leave out of a valid state.
+  struct LoadNotes {
+    // The state's day windows were of another --tz: other calendar days,
+    // dropped (the total window stays exact).
+    size_t days_dropped_for_tz = 0;
+    int32_t state_tz_offset_minutes = 0;
+  };
   // Replaces the state with the one encoded in `in` (by Serialize or a
-  // StateWriter); Corruption on bad input.
-  Status Deserialize(std::string_view in);
+  // StateWriter); Corruption on bad input. `notes`, if given, says what was
+  // left out.
+  Status Deserialize(std::string_view in, LoadNotes* notes = nullptr);
 
   // Approximate heap bytes held, for /metrics and benchmarks.
   size_t MemoryBytes() const;

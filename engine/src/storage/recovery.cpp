@@ -7,6 +7,7 @@
 #include "bangdan/recovery.h"
 
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <vector>
 
@@ -17,6 +18,14 @@
 
 namespace bangdan {
 namespace {
+
+// A --tz offset as the flag is written: +08:00, -03:30.
+std::string TzText(int32_t minutes) {
+  const int32_t m = minutes < 0 ? -minutes : minutes;
+  char text[16];
+  std::snprintf(text, sizeof text, "%c%02d:%02d", minutes < 0 ? '-' : '+', m / 60, m % 60);
+  return text;
+}
 
 Status At(const std::string& path, uint64_t offset, const std::string& what) {
   return Status::Corruption(path + ": offset " + std::to_string(offset) + ": " + what);
@@ -34,8 +43,16 @@ Status LoadNewestSnapshot(Env* env, const std::string& dir, Engine* engine,
   std::string_view payload;
   s = ReadSnapshot(env, path, &seq, &file, &payload);
   if (!s.ok()) return s;
-  s = engine->Deserialize(payload);
+  Engine::LoadNotes notes;
+  s = engine->Deserialize(payload, &notes);
   if (!s.ok()) return At(path, 32, "engine state: " + s.message());
+  if (notes.days_dropped_for_tz > 0) {
+    stats->warnings.push_back(path + ": written at --tz " + TzText(notes.state_tz_offset_minutes) +
+                              ", not " + TzText(engine->options().tz_offset_minutes) + ": its " +
+                              std::to_string(notes.days_dropped_for_tz) +
+                              " day window(s) are other calendar days and were dropped; the"
+                              " total window is whole, the day windows count from the log on");
+  }
   if (engine->applied_seq() != seq) {
     return At(path, 32, "engine state is at sequence number " +
                             std::to_string(engine->applied_seq()) + ", header says " +
