@@ -29,17 +29,30 @@ bool ParseNumber(std::string_view s, uint64_t* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// Refuses parameters not in `allowed` and parameters given twice.
+// Refuses parameters not in `allowed`, even empty ones (a typo such as
+// `metirc=` must not quietly answer the default board), and parameters given
+// twice with a value.
 Status CheckNames(const std::vector<QueryParam>& params, std::initializer_list<std::string_view> allowed) {
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string& name = params[i].name;
     bool known = name == "token";
     for (std::string_view a : allowed) known = known || name == a;
     if (!known) return Status::InvalidArgument(name + ": unknown parameter");
+    if (params[i].value.empty()) continue;
     for (size_t j = 0; j < i; ++j)
-      if (params[j].name == name) return Status::InvalidArgument(name + ": given more than once");
+      if (params[j].name == name && !params[j].value.empty())
+        return Status::InvalidArgument(name + ": given more than once");
   }
   return Status::OK();
+}
+
+// The parameters that have a value. One given empty (`metric=`, as a form
+// with an unfilled field sends it, and as SPEC §4 writes the query's
+// template: `?metric=&window=&city=…`) counts as not given: its default.
+std::vector<QueryParam> GivenParams(const std::vector<QueryParam>& params) {
+  std::vector<QueryParam> given = params;
+  std::erase_if(given, [](const QueryParam& p) { return p.value.empty(); });
+  return given;
 }
 
 Status ParseWindowParam(const std::vector<QueryParam>& params, WindowSpec* w) {
@@ -58,6 +71,7 @@ Status ParseBoardParams(const RoutedRequest& req, bool entry, BoardParams* p) {
   Status s = entry ? CheckNames(q, {"metric", "window", "city", "firm", "team", "radius"})
                    : CheckNames(q, {"metric", "window", "city", "firm", "team", "offset", "limit", "format"});
   if (!s.ok()) return s;
+  q = GivenParams(q);
   auto dim = ParseDimension(req.segments[2]);
   if (!dim) return Status::NotFound("unknown board '" + req.segments[2] + "'");
   p->ref.dim = *dim;
@@ -77,7 +91,6 @@ Status ParseBoardParams(const RoutedRequest& req, bool entry, BoardParams* p) {
     if (!ScopeAllowed(p->ref.dim, kind))
       return Status::InvalidArgument(std::string(name) + ": board '" + req.segments[2] +
                                      "' cannot be scoped by " + std::string(name));
-    if (v->empty()) return Status::InvalidArgument(std::string(name) + ": must not be empty");
     p->ref.scope = kind;
     p->ref.scope_key = std::string(*v);
   }
@@ -211,8 +224,9 @@ HttpAnswer AnswerEntry(Engine& engine, std::mutex& engine_mu, const RoutedReques
 
 HttpAnswer AnswerTotals(Engine& engine, std::mutex& engine_mu, const RoutedRequest& req, int64_t now_ms) {
   Status s = CheckNames(req.params, {"window"});
+  const std::vector<QueryParam> q = GivenParams(req.params);
   WindowSpec window;
-  if (s.ok()) s = ParseWindowParam(req.params, &window);
+  if (s.ok()) s = ParseWindowParam(q, &window);
   if (!s.ok()) return FromStatus(s);
   Totals t;
   {

@@ -134,6 +134,23 @@ TEST_F(QueryTest, BadParametersAre400sNamingThem) {
   }
 }
 
+TEST_F(QueryTest, AParameterGivenEmptyIsItsDefault) {
+  // SPEC §4 writes the query as `?metric=&window=&city=&firm=&team=&offset=0&limit=10`.
+  HttpResult plain = Get(port(), "/v1/boards/firm");
+  HttpResult r = Get(port(), "/v1/boards/firm?metric=&window=&city=&firm=&team=&offset=0&limit=10");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.body, plain.body);
+  r = Get(port(), "/v1/boards/firm?metric=&city=" + kHefei + "&firm=&team=&limit=");
+  EXPECT_EQ(r.body, Get(port(), "/v1/boards/firm?city=" + kHefei).body);
+  r = Get(port(), "/v1/boards/user?city=");  // no scope given: nothing to refuse
+  EXPECT_EQ(r.status, 200u) << r.body;
+  r = Get(port(), "/v1/boards/city/entries/" + kHefei + "?radius=&window=");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(Get(port(), "/v1/totals?window=").body, Get(port(), "/v1/totals").body);
+  r = Get(port(), "/v1/boards/city?colour=");  // an unknown name is still a typo
+  EXPECT_EQ(r.status, 400u) << r.body;
+}
+
 TEST_F(QueryTest, UnknownPathsAndBoardsAre404AndWrongMethods405) {
   EXPECT_EQ(Get(port(), "/v1/boards/tem").status, 404u);
   EXPECT_EQ(Get(port(), "/v1/whatever").status, 404u);
