@@ -99,7 +99,8 @@ bool EventParser::Impl::EndsObject(std::string_view text) {
 // is a whole frame with something after it. So the frame up to its last '}'
 // is parsed alone: if that is a frame, the answer is the one for content
 // after it, with the batch it names; if not, the frame is as broken as
-// simdjson said.
+// simdjson said, with the batch it opens with if it does (SPEC §3: the
+// client's batch where one can be read).
 Status EventParser::Impl::ObjectWithContentAfter(std::string_view text, int64_t now_ms,
                                                  ParsedFrame* frame) {
   const size_t last_brace = text.rfind('}');
@@ -114,6 +115,7 @@ Status EventParser::Impl::ObjectWithContentAfter(std::string_view text, int64_t 
   frame->Clear();
   frame_error.clear();
   JsonError(simdjson::INCOMPLETE_ARRAY_OR_OBJECT);
+  ReadLeadingBatch(text, now_ms);
   return Status::InvalidArgument(frame_error);
 }
 

@@ -92,6 +92,9 @@ struct EventParser::Impl {
                                              uint32_t depth, int64_t* out);
   Problem ReadBool(ondemand::value& value, uint32_t depth, bool* out);
   bool ReadBatch(ondemand::value& value, std::string* problem);
+  // The batch of an object frame that is not JSON (cut short, say), if its
+  // first key is "batch" with a whole value after it, into out->batch_json.
+  void ReadLeadingBatch(std::string_view text, int64_t now_ms);
   bool MatchEscapedKey(const char* raw, const std::string_view* names, size_t count,
                        size_t* match);
   bool SkipValue(ondemand::value& value, uint32_t depth);

@@ -21,6 +21,55 @@ Problem EventParser::Impl::ReadBool(ondemand::value& value, uint32_t depth, bool
   return SkipValue(value, depth) ? Problem::kBadValue : Problem::kNotJson;
 }
 
+namespace {
+
+// The value token of a "batch" key that opens an object frame, followed by
+// ',' or '}' (`{"batch":17,…`, `{ "batch" : "b-17" }`), or empty: a value
+// cut short is not the client's.
+std::string_view LeadingBatchToken(std::string_view text) {
+  size_t i = 0;
+  auto skip_blanks = [&] {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  };
+  auto take = [&](std::string_view what) {
+    skip_blanks();
+    if (text.substr(i, what.size()) != what) return false;
+    i += what.size();
+    return true;
+  };
+  if (!take("{") || !take("\"batch\"") || !take(":")) return {};
+  skip_blanks();
+  const size_t begin = i;
+  if (i < text.size() && text[i] == '"') {
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\') ++i;
+    }
+    if (i >= text.size()) return {};
+    ++i;
+  } else {
+    while (i < text.size() && (text[i] == '-' || (text[i] >= '0' && text[i] <= '9'))) ++i;
+  }
+  const size_t end = i;
+  if (end == begin || !(take(",") || take("}"))) return {};
+  return text.substr(begin, end - begin);
+}
+
+}  // namespace
+
+void EventParser::Impl::ReadLeadingBatch(std::string_view text, int64_t now_ms) {
+  const std::string_view token = LeadingBatchToken(text);
+  if (token.empty()) return;
+  // Judged as the same value in a whole frame would be.
+  std::string whole = "{\"batch\":";
+  whole.append(token).append(",\"events\":[]}");
+  ParsedFrame probe;
+  std::string error = std::move(frame_error);
+  ParsedFrame* frame = out;
+  if (Parse(whole, now_ms, &probe).ok()) frame->batch_json = std::move(probe.batch_json);
+  out = frame;
+  frame_error = std::move(error);
+}
+
 // Reads the frame's batch into out->batch_json. Returns false on a frame
 // error; a batch of the wrong kind leaves *problem set, judged by the caller
 // once it knows the object is a batch frame.

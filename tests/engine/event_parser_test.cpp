@@ -199,7 +199,32 @@ TEST(EventParserTest, ContentAfterAnObjectFrameIsNamedAndKeepsItsBatch) {
     Status s = parser.Parse(frame, kNowMs, &f);
     EXPECT_EQ(s.message().rfind("invalid JSON: ", 0), 0u) << frame;
     EXPECT_NE(s.message(), "invalid JSON: content after the frame's value") << frame;
-    EXPECT_TRUE(f.batch_json.empty()) << frame;
+    EXPECT_EQ(f.batch_json, frame[2] == 'b' ? "7" : "") << frame;
+    EXPECT_TRUE(f.events.empty()) << frame;
+  }
+}
+
+TEST(EventParserTest, AFrameCutShortKeepsTheBatchItOpensWith) {
+  // SPEC §3: the error carries the client's batch where one can be read.
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"batch":9,"events":[1,2)", "9"},
+      {R"( { "batch" : "b-9" , "events":[)" + kEvent, R"("b-9")"},
+      {R"({"batch":"a\"b","events":[{"id":)", R"("a\"b")"},
+      {R"({"batch":9)", ""},                           // 9 or 95…: cut inside the value
+      {R"({"batch":"b-)", ""},
+      {R"({"batch":9.5,"events":[)", ""},              // not a batch a whole frame takes
+      {R"({"batch":99999999999999999999,"events":[)", ""},
+      {R"({"batch":"\udcff","events":[)", ""},
+      {R"({"events":[1],"batch":9,"x":[)", ""},        // not its first key
+      {R"([{"batch":9,)", ""},
+  };
+  for (const auto& [frame, batch] : cases) {
+    EventParser parser;
+    ParsedFrame f;
+    Status s = parser.Parse(frame, kNowMs, &f);
+    EXPECT_FALSE(s.ok()) << frame;
+    EXPECT_EQ(s.message().rfind("invalid JSON: ", 0), 0u) << frame << " " << s.message();
+    EXPECT_EQ(f.batch_json, batch) << frame;
   }
 }
 
