@@ -79,8 +79,14 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
       // read-your-writes), not what was at the last tick.
       const int64_t now = Now();
       std::lock_guard<std::mutex> engine_lock(engine_mu);
-      if (slot->live.Refresh(engine, now) && !slot->subscribers.empty()) {
-        slot->refreshed_between_ticks = true;
+      if (slot->live.Refresh(engine, now)) {
+        if (slot->subscribers.empty()) {
+          slot->live.Published();  // the newcomer is all who watch it
+        } else {
+          // Those who watched before still show the last tick's version:
+          // the next tick's update counts its prev_ranks from that one.
+          slot->refreshed_between_ticks = true;
+        }
       }
     }
     slot->subscribers.emplace(sub_id, Subscriber{std::move(sink), lane});
@@ -153,6 +159,7 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
       for (View* v : changed) {
         auto body = std::make_shared<std::string>();
         AppendViewBody(v->live, /*snapshot=*/false, body.get());
+        v->live.Published();
         serializations.fetch_add(1, std::memory_order_relaxed);
         std::shared_ptr<const std::string> shared = std::move(body);
         const uint64_t version = v->live.version();

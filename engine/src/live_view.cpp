@@ -97,11 +97,11 @@ bool LiveView::Refresh(Engine& engine, int64_t now_ms) {
   }
   if (version_ > 0 && count == count_ && rank == rank_ && SameVisible(rows, rows_)) return false;
 
-  // prev_rank: each key's rank in the version a client saw last.
+  // prev_rank: each key's rank in the version the watching clients saw last.
   std::unordered_map<std::string_view, uint64_t> previous;
   if (version_ > 0) {
-    previous.reserve(rows_.size());
-    for (const ViewRow& r : rows_) previous.emplace(r.key, r.rank);
+    previous.reserve(published_rows_.size());
+    for (const ViewRow& r : published_rows_) previous.emplace(r.key, r.rank);
     for (ViewRow& r : rows) {
       auto it = previous.find(r.key);
       if (it != previous.end()) r.prev_rank = it->second;

@@ -58,6 +58,7 @@ TEST_F(LiveViewTest, UpdatesCarryEachRowsRankInThePreviousVersion) {
   Buy("b", 20);
   LiveView v(Top(10));
   v.Refresh(engine_, kNow);
+  v.Published();
   Buy("a", 15);  // a overtakes b
   Buy("c", 1);   // c is new
   EXPECT_TRUE(v.Refresh(engine_, kNow));
@@ -69,6 +70,30 @@ TEST_F(LiveViewTest, UpdatesCarryEachRowsRankInThePreviousVersion) {
   EXPECT_EQ(v.rows()[1].prev_rank, 1u);
   EXPECT_EQ(v.rows()[2].key, "c");
   EXPECT_FALSE(v.rows()[2].prev_rank);
+}
+
+TEST_F(LiveViewTest, PrevRankCountsFromTheVersionLastPublished) {
+  Buy("a", 10);
+  Buy("b", 20);
+  LiveView v(Top(10));
+  v.Refresh(engine_, kNow);
+  v.Published();  // version 1 (b, a) is on every screen
+  Buy("a", 15);   // a overtakes b
+  EXPECT_TRUE(v.Refresh(engine_, kNow));  // version 2, a newcomer's snapshot only
+  Buy("b", 1);    // a change that moves nobody
+  EXPECT_TRUE(v.Refresh(engine_, kNow));
+  EXPECT_EQ(v.version(), 3u);
+  ASSERT_EQ(v.rows().size(), 2u);
+  // The screens showed version 1: a's move from 2 to 1 is still there to animate.
+  EXPECT_EQ(v.rows()[0].key, "a");
+  EXPECT_EQ(v.rows()[0].prev_rank, 2u);
+  EXPECT_EQ(v.rows()[1].prev_rank, 1u);
+  v.Published();
+  Buy("c", 50);
+  EXPECT_TRUE(v.Refresh(engine_, kNow));
+  EXPECT_FALSE(v.rows()[0].prev_rank);  // c: new
+  EXPECT_EQ(v.rows()[1].prev_rank, 1u);
+  EXPECT_EQ(v.rows()[2].prev_rank, 2u);
 }
 
 TEST_F(LiveViewTest, NothingNewMeansNoRefresh) {
@@ -104,8 +129,10 @@ TEST_F(LiveViewTest, AroundViewOfAnAbsentKeyWaitsForItToAppear) {
   EXPECT_FALSE(v.rank());
   EXPECT_TRUE(v.rows().empty());
   EXPECT_EQ(v.count(), 2u);
+  v.Published();
   Buy("me", 25);
   EXPECT_TRUE(v.Refresh(engine_, kNow));
+  v.Published();
   EXPECT_EQ(v.rank(), 2u);
   ASSERT_EQ(v.rows().size(), 3u);
   EXPECT_EQ(v.rows()[0].key, "a");

@@ -225,6 +225,37 @@ TEST_F(StreamHubTest, AJoiningSubscriberSeesWhatIsThereNowAndTheOthersGetItAtThe
   EXPECT_EQ(IntField(*update, "weight_g"), 610);
 }
 
+TEST_F(StreamHubTest, AMoveMadeVisibleForANewcomerIsStillAnimatedForThoseWatching) {
+  StartHub();
+  Buy("合肥", "", 500);
+  Buy("芜湖", "", 300);
+  auto watching = Connect();
+  watching->Send(R"({"op":"subscribe","sub":"a","board":"city"})");
+  ASSERT_TRUE(watching->Read());  // 合肥 1, 芜湖 2
+  Buy("芜湖", "", 300);            // 芜湖 overtakes 合肥
+  auto newcomer = Connect();
+  newcomer->Send(R"({"op":"subscribe","sub":"b","board":"city"})");
+  ASSERT_TRUE(newcomer->Read());   // version 2, made for its snapshot
+  Buy("合肥", "", 1);              // moves nobody
+  hub_->TickNow();
+  // The watching screen never showed version 2: its update counts prev_rank
+  // from version 1, the one it shows, so 芜湖's climb is there to animate.
+  std::optional<std::string> update = watching->Read();
+  ASSERT_TRUE(update);
+  EXPECT_NE(update->find(R"({"rank":1,"key":"芜湖","weight_g":600,"amount_fen":600,"orders":2,"prev_rank":2})"),
+            std::string::npos) << *update;
+  EXPECT_NE(update->find(R"("key":"合肥","weight_g":501,"amount_fen":501,"orders":2,"prev_rank":1})"),
+            std::string::npos) << *update;
+  ASSERT_TRUE(newcomer->Read());
+  // From then on every screen holds the same version.
+  Buy("合肥", "", 200);
+  hub_->TickNow();
+  update = watching->Read();
+  ASSERT_TRUE(update);
+  EXPECT_NE(update->find(R"("key":"合肥","weight_g":701,"amount_fen":701,"orders":3,"prev_rank":2})"),
+            std::string::npos) << *update;
+}
+
 TEST_F(StreamHubTest, UpdatesComeOnlyWhenTheViewChanged) {
   StartHub();
   auto c = Connect();

@@ -251,6 +251,7 @@ TEST_F(ViewJsonTest, TopViewCarriesCountRowsAndPrevRank) {
             R"("version":1,"count":2,"rows":[)"
             R"({"rank":1,"key":"合肥","weight_g":500,"amount_fen":1000,"orders":1,"prev_rank":null},)"
             R"({"rank":2,"key":"芜湖","weight_g":300,"amount_fen":600,"orders":1,"prev_rank":null}]})");
+  v.Published();
   Send("3", "芜湖", "", 300);
   Send("4", "六安", "", 1);
   ASSERT_TRUE(v.Refresh(engine_, kNow));

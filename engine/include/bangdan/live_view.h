@@ -4,7 +4,8 @@
 // version (`prev_rank`, SPEC §5).
 //
 // The server keeps one LiveView per distinct view, however many clients watch
-// it, refreshes it once per push interval and serializes it once.
+// it, refreshes it once per push interval and serializes it once (and also
+// when a client subscribes, for its snapshot: see Published).
 //
 // Thread safety: Refresh needs the engine (same rules as Engine); the
 // accessors read only the view's own copy and may be used after the engine
@@ -52,8 +53,15 @@ class LiveView {
 
   // Brings the view up to date with `engine` at `now_ms`. Returns true when
   // what a client sees changed (rows, count, rank or totals); the version then
-  // goes up by one. The first call always returns true (version 1).
+  // goes up by one. The first call always returns true (version 1). Each
+  // row's prev_rank is its rank in the version last Published().
   bool Refresh(Engine& engine, int64_t now_ms);
+
+  // Every client watching the view now has the current version: later
+  // versions' prev_rank count from it. Not called for a version made only
+  // for a newcomer's snapshot, so that the clients that watched before, who
+  // get a later version, see every move since the one they showed.
+  void Published() { published_rows_ = rows_; }
 
   uint64_t version() const { return version_; }
   uint64_t count() const { return count_; }                       // kTop, kAround
@@ -69,6 +77,7 @@ class LiveView {
   uint64_t count_ = 0;
   std::optional<uint64_t> rank_;
   std::vector<ViewRow> rows_;
+  std::vector<ViewRow> published_rows_;  // of the version last Published()
   Totals totals_;
 };
 
