@@ -64,6 +64,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   SetLogLevel(options.log_level);
+  for (const std::string& flag : options.empty_tokens) {
+    LogWarn("--" + flag + " is empty: " +
+            (flag == "ingest-token"  ? "anyone may send events"
+             : flag == "read-token" ? "anyone may read the boards and subscribe"
+                                    : "the admin endpoints are refused"));
+  }
 
   // Blocked here, before any thread starts, so that every thread inherits
   // the mask and the signals wait for sigwait below.

@@ -35,6 +35,15 @@ Status Bad(std::string_view name, std::string_view value, std::string_view expec
                                  std::string(value) + "' (expected " + std::string(expected) + ")");
 }
 
+// A token flag: the token, and whether it was given empty (ServerOptions::
+// empty_tokens; the last setting counts, as for every flag).
+Status SetToken(std::string_view name, std::string_view value, std::string* token, ServerOptions* o) {
+  *token = std::string(value);
+  std::erase(o->empty_tokens, name);
+  if (value.empty()) o->empty_tokens.emplace_back(name);
+  return Status::OK();
+}
+
 // One row per flag: its name, the placeholder and line shown by --help, and
 // how its value is applied. --config, --help and --version are handled by
 // ParseCommandLine itself and appear here for --help only.
@@ -135,11 +144,11 @@ const Flag kFlags[] = {
        return ParseUintInRange(v, 0, 19, &o->stream_nice) ? Status::OK() : Bad(n, v, "0 to 19");
      }},
     {"ingest-token", "TOKEN", "bearer token required by /v1/ingest and POST /v1/events",
-     [](auto, auto v, auto* o) { o->ingest_token = std::string(v); return Status::OK(); }},
+     [](auto n, auto v, auto* o) { return SetToken(n, v, &o->ingest_token, o); }},
     {"read-token", "TOKEN", "bearer token required by /v1/boards, /v1/totals, /v1/stream, /metrics",
-     [](auto, auto v, auto* o) { o->read_token = std::string(v); return Status::OK(); }},
+     [](auto n, auto v, auto* o) { return SetToken(n, v, &o->read_token, o); }},
     {"admin-token", "TOKEN", "bearer token required by /v1/admin/* (unset: refused with 403)",
-     [](auto, auto v, auto* o) { o->admin_token = std::string(v); return Status::OK(); }},
+     [](auto n, auto v, auto* o) { return SetToken(n, v, &o->admin_token, o); }},
     {"allowed-origins", "LIST", "comma-separated browser Origins allowed to send events and to"
                                 " subscribe; * for any (default: events from the same origin,"
                                 " subscriptions from any; a request without Origin, or with the"

@@ -52,6 +52,10 @@ struct ServerOptions {
   std::string read_token;    // empty: reads are open
   std::string admin_token;   // empty: admin endpoints answer 403
   std::vector<std::string> allowed_origins;  // empty: see OriginAllowed; "*": any
+  // Token flags given an empty value, which leaves what they guard open
+  // (admin: refused): said at start-up, as a templated config's blank line
+  // may not mean it.
+  std::vector<std::string> empty_tokens;
   std::string title = "榜单";
   LogLevel log_level = LogLevel::kInfo;
   std::string config_file;

@@ -262,5 +262,15 @@ TEST(Options, MissingConfigFileIsNamed) {
   EXPECT_NE(p.status.message().find("/nonexistent/bangdan.conf"), std::string::npos);
 }
 
+TEST(Options, ATokenGivenEmptyIsNoted) {
+  ServerOptions o;
+  ASSERT_TRUE(ApplyConfigText("ingest-token =\nread-token = r\nadmin-token =\n", "c.conf", &o).ok());
+  EXPECT_EQ(o.empty_tokens, (std::vector<std::string>{"ingest-token", "admin-token"}));
+  EXPECT_TRUE(o.ingest_token.empty());
+  ASSERT_TRUE(ApplyOption("ingest-token", "t", &o).ok());  // set again: the last counts
+  EXPECT_EQ(o.empty_tokens, (std::vector<std::string>{"admin-token"}));
+  EXPECT_TRUE(ServerOptions().empty_tokens.empty());       // not given: nothing to say
+}
+
 }  // namespace
 }  // namespace bangdan
