@@ -32,6 +32,15 @@ start_server() {
   wait_listening "$SERVER_DIR/server.log" 10
 }
 
+# start_baseline: the do-nothing server (bench/e2e/ack_baseline.cpp) on a free
+# port, as start_server does (sets SERVER_PID, SERVER_PORT; stop_server stops it).
+start_baseline() {
+  SERVER_DIR="$(mktemp -d -t bangdan-baseline-run.XXXXXX)"
+  "$BIN/ack_baseline" --listen 127.0.0.1:0 --threads 2 >"$SERVER_DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_listening "$SERVER_DIR/server.log" 10
+}
+
 # Resident set of the server, in MiB.
 server_rss_mib() {
   awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"

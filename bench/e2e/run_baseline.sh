@@ -28,14 +28,6 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(single max)
 echo "machine: nproc $(nproc), $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%F)"
 
-# start_baseline: ack_baseline on a free port (sets SERVER_PID, SERVER_PORT).
-start_baseline() {
-  SERVER_DIR="$(mktemp -d -t bangdan-baseline-run.XXXXXX)"
-  "$BIN/ack_baseline" --listen 127.0.0.1:0 --threads 2 >"$SERVER_DIR/server.log" 2>&1 &
-  SERVER_PID=$!
-  wait_listening "$SERVER_DIR/server.log" 10
-}
-
 # report_of SERVER SCENARIO-FLAGS… → the path of one run's JSON report.
 report_of() {
   local server="$1"; shift

@@ -6,7 +6,10 @@
 # serialization per view, sent to its subscribers). Runs alternate, bangdan
 # first; prints each run and the medians: events/s reached, push latency
 # (from when each frame was due, and from its send), updates per dashboard,
-# and the CPU the server used (for the stack: Node and Redis together).
+# and the CPU the server used (for the stack: Node and Redis together). A
+# third server in each round, the do-nothing one (bench/e2e/ack_baseline.cpp:
+# acks without parsing, one shared totals or ten-row frame per interval to
+# every dashboard), says what the box itself allows.
 #
 #   bench/redis/run_push.sh                 10,000 dashboards, 1,000 events/s
 #   SUBSCRIBERS=1000 RATE=1000 RUNS=3 bench/redis/run_push.sh
@@ -75,10 +78,15 @@ for run in $(seq "$RUNS"); do
   show node-redis
   stop_node
   stop_redis
+
+  start_baseline
+  run_load "$SERVER_PORT" "$SERVER_PID"
+  show do-nothing
+  stop_server
 done
 
 echo "medians of $RUNS:"
-for name in bangdan node-redis; do
+for name in bangdan node-redis do-nothing; do
   # shellcheck disable=SC2086
   echo "  $name: $(median ${rate[$name]}) events/s; push p50 $(median ${p50[$name]}) ms," \
        "p99 $(median ${p99[$name]}) ms from due ($(median ${p99_send[$name]}) ms from the send);" \
