@@ -46,8 +46,8 @@ std::string_view StripScheme(std::string_view origin) {
 }  // namespace
 
 bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed,
-                   OriginUse use) {
-  if (origin.empty()) return true;
+                   OriginUse use, bool carried_token) {
+  if (origin.empty() || carried_token) return true;
   // The server's own pages (the dashboard) always may.
   if (!host.empty() && EqualsIgnoreCase(StripScheme(origin), host)) return true;
   for (const std::string& a : allowed)
@@ -259,12 +259,11 @@ AccessTokens HttpSession::Tokens() const {
 }
 
 bool HttpSession::RefusedForOrigin(const std::string& path, OriginUse use, bool close) {
-  // With a token, routing has let in only requests that carried it: a page
-  // that knows the token is as entitled as any other client that does.
+  // With a token, routing has let in only requests that carried it.
   const std::string& token = use == OriginUse::kWrite ? ctx_.options.ingest_token : ctx_.options.read_token;
-  if (!token.empty()) return false;
   const Request& req = parser_->get();
-  if (OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins, use)) {
+  if (OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins, use,
+                    !token.empty())) {
     return false;
   }
   HttpAnswer refused = ErrorAnswer(403, "origin not allowed");

@@ -49,9 +49,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void LogRefused(const std::string& path, const HttpAnswer& answer);
   AccessTokens Tokens() const;
   // A browser request whose Origin may not `use` the server (OriginAllowed)
-  // gets 403, logged as refused: true when it did. Not when `use` needs a
-  // token (--ingest-token for writes, --read-token for reads): the request
-  // has shown it already.
+  // gets 403, logged as refused: true when it did.
   bool RefusedForOrigin(const std::string& path, OriginUse use, bool close);
   void PostEvents();
   std::string MetricsText();
@@ -79,9 +77,12 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 // any), or, when `allowed` is empty, any origin for reads. Auth here is a bearer token,
 // never a cookie, so a page elsewhere can read no more than anyone who
 // reaches the port; but a page could make the visitor's browser send events
-// to a server on its loopback, which has no token by default.
+// to a server on its loopback, which has no token by default. So a request
+// that `carried_token` (the one --ingest-token or --read-token requires for
+// `use`) may, whatever its origin: a page that knows the token is as
+// entitled as any other client that does.
 bool OriginAllowed(std::string_view origin, std::string_view host,
-                   const std::vector<std::string>& allowed, OriginUse use);
+                   const std::vector<std::string>& allowed, OriginUse use, bool carried_token);
 
 // `text` with &, <, >, " and ' replaced by their entities.
 std::string HtmlEscape(std::string_view text);

@@ -29,7 +29,7 @@ namespace {
 std::string_view LeadingBatchToken(std::string_view text) {
   size_t i = 0;
   auto skip_blanks = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    while (i < text.size() && json_scalar::IsJsonSpace(text[i])) ++i;
   };
   auto take = [&](std::string_view what) {
     skip_blanks();
@@ -47,7 +47,7 @@ std::string_view LeadingBatchToken(std::string_view text) {
     if (i >= text.size()) return {};
     ++i;
   } else {
-    while (i < text.size() && (text[i] == '-' || (text[i] >= '0' && text[i] <= '9'))) ++i;
+    while (i < text.size() && (text[i] == '-' || json_scalar::IsDigit(text[i]))) ++i;
   }
   const size_t end = i;
   if (end == begin || !(take(",") || take("}"))) return {};
