@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "ack.h"
+#include "handshake.h"
 #include "pacing.h"
 #include "typed_net.h"
 
@@ -59,17 +60,21 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.auto_fragment(false);
     ws_.text(true);
     ws_.read_message_max(64 << 20);
-    ws_.async_handshake(ctx_.host + ":" + std::to_string(ctx_.port), "/v1/ingest",
+    ws_.async_handshake(handshake_response_, ctx_.host + ":" + std::to_string(ctx_.port), "/v1/ingest",
                         [self = shared_from_this()](beast::error_code ec) {
-                          if (ec) return self->Fail(ec, "handshake");
-                          self->pacing_.Begin(self->ctx_.start_ns.load(std::memory_order_relaxed), NowNs());
+                          if (ec) return self->Fail(ec, "handshake", HandshakeRefusal(self->handshake_response_, "--token"));
+                          self->pacing_.Begin(self->ctx_.start_ns.load(std::memory_order_relaxed), NowNs(),
+                                              self->conn_, self->ctx_.options->connections);
                           self->DoRead();
                           self->MaybeSend();
                         });
   }
 
   bool WantsToSend() const {
-    return next_k_ < quota_ && !ctx_.stop_sending.load(std::memory_order_relaxed);
+    if (next_k_ >= quota_ || ctx_.stop_sending.load(std::memory_order_relaxed)) return false;
+    // A paced frame due after the end is not sent: the connection stops
+    // now instead of sleeping until then.
+    return !pacing_.paced() || pacing_.Due(next_k_) < ctx_.deadline_ns.load(std::memory_order_relaxed);
   }
 
   // Sends the next frame if the window, the pacing and the write slot allow.
@@ -99,6 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
     writing_ = true;
     stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
     stats_.events_sent.fetch_add(ctx_.pool->batch(), std::memory_order_relaxed);
+    stats_.last_send_ns.store(std::max(now, stats_.last_send_ns.load(std::memory_order_relaxed)),
+                              std::memory_order_relaxed);  // only this thread writes it
     ws_.async_write(net::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t) {
       self->writing_ = false;
       if (ec) return self->Fail(ec, "write");
@@ -129,6 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t k = next_k_ - in_flight_.size();
     const InFlight sent = in_flight_.front();
     in_flight_.pop_front();
+    stats_.answers.fetch_add(1, std::memory_order_relaxed);
     if (!s.ok() || ack.is_error) {
       stats_.errors.fetch_add(1, std::memory_order_relaxed);
       stats_.ack_mismatches.fetch_add(1, std::memory_order_relaxed);
@@ -180,11 +188,11 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
   }
 
-  void Fail(beast::error_code ec, const char* what) {
+  void Fail(beast::error_code ec, const char* what, const std::string& detail = "") {
     if (failed_ || finished_) return;
     failed_ = true;
     stats_.errors.fetch_add(1, std::memory_order_relaxed);
-    stats_.Problem("connection " + std::to_string(conn_) + ": " + what + ": " + ec.message() +
+    stats_.Problem("connection " + std::to_string(conn_) + ": " + what + ": " + ec.message() + detail +
                    (in_flight_.empty() ? "" : " (" + std::to_string(in_flight_.size()) + " frames unacked)"));
     finished_ = true;
     ctx_.ingest_done.fetch_add(1);
@@ -199,6 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const uint64_t quota_;
   Resolver resolver_;
   websocket::stream<Socket> ws_;
+  websocket::response_type handshake_response_;
   Timer timer_;
   beast::flat_buffer in_;
   std::string out_;

@@ -25,9 +25,15 @@ class Pacing {
   explicit Pacing(double interval_ns) : interval_ns_(interval_ns) {}
 
   // The connection can send from `now` on; the run began at `start_ns`.
-  // Frame 0 is due then: a connection that took a while to open is not
-  // counted late for it, nor does it burst to catch up.
-  void Begin(int64_t start_ns, int64_t now) { base_ns_ = std::max(start_ns, now); }
+  // Connection `conn` of `connections` has its frame 0 due `conn` / `connections`
+  // of an interval after the start, so that the connections' frames take
+  // turns evenly instead of all going at once each interval. A connection
+  // that took longer than that to open is not counted late for frame 0, nor
+  // does it burst to catch up: its frames are due from `now`.
+  void Begin(int64_t start_ns, int64_t now, uint32_t conn = 0, uint32_t connections = 1) {
+    const double turn = connections > 0 ? interval_ns_ * conn / connections : 0;
+    base_ns_ = std::max(start_ns + static_cast<int64_t>(turn), now);
+  }
 
   bool paced() const { return interval_ns_ > 0; }
   // When frame k is due. REQUIRES: paced().

@@ -29,12 +29,18 @@ std::string JsonString(const std::string& s) {
 }
 
 std::string LatencyJson(const Histogram& h) {
+  // No samples: no figures, rather than zeros that read as "instant".
+  if (h.count() == 0) {
+    return "{\"count\":0,\"min_ms\":null,\"mean_ms\":null,\"p50_ms\":null,\"p99_ms\":null,"
+           "\"p999_ms\":null,\"max_ms\":null}";
+  }
   return "{\"count\":" + std::to_string(h.count()) + ",\"min_ms\":" + Ms(h.min()) + ",\"mean_ms\":" +
          Fixed(h.mean() / 1e6, 3) + ",\"p50_ms\":" + Ms(h.Quantile(0.5)) + ",\"p99_ms\":" + Ms(h.Quantile(0.99)) +
          ",\"p999_ms\":" + Ms(h.Quantile(0.999)) + ",\"max_ms\":" + Ms(h.max()) + "}";
 }
 
 std::string LatencyText(const Histogram& h) {
+  if (h.count() == 0) return "none (0 samples)";
   return "p50 " + Ms(h.Quantile(0.5)) + " ms, p99 " + Ms(h.Quantile(0.99)) + " ms, p999 " + Ms(h.Quantile(0.999)) +
          " ms, max " + Ms(h.max()) + " ms (" + std::to_string(h.count()) + " samples)";
 }
@@ -52,11 +58,11 @@ std::string FormatText(const Report& r) {
   s += "acked           " + std::to_string(r.acks) + " frames: " + std::to_string(r.accepted) + " accepted, " +
        std::to_string(r.duplicates) + " duplicates, " + std::to_string(r.rejected) + " rejected\n";
   s += "throughput      " + Fixed(r.accepted_per_s(), 0) + " accepted events/s";
-  if (r.rate_target > 0) s += " (" + Fixed(100 * r.rate_reached(), 0) + "% of --rate)";
+  if (r.rate_target > 0) s += "; sent at " + Fixed(100 * r.rate_reached(), 0) + "% of --rate";
   s += "\n";
   if (r.rate_fell_short()) {
-    s += "  below --rate: the windows held frames back; the latencies below count from when each\n"
-         "  frame was due, so that wait is in them (\"from the send\" leaves it out)\n";
+    s += "  below --rate: frames went late (see late sends); the latencies below count from when\n"
+         "  each frame was due, so that wait is in them (\"from the send\" leaves it out)\n";
   }
   if (r.paced()) {
     const uint64_t late = r.frames_late_held + r.frames_late_generator;
@@ -78,7 +84,8 @@ std::string FormatText(const Report& r) {
     s += "push latency    " + LatencyText(r.push_latency) + "\n";
     if (r.paced()) s += "  from the send " + LatencyText(r.push_latency_from_send) + "\n";
   }
-  s += "errors          " + std::to_string(r.errors) + " (ack mismatches " + std::to_string(r.ack_mismatches) + ")\n";
+  s += "errors          " + std::to_string(r.errors) + " (ack mismatches " + std::to_string(r.ack_mismatches) +
+       ", frames never answered " + std::to_string(r.unanswered) + ")\n";
   for (const std::string& p : r.problems) s += "  " + p + "\n";
   if (r.verified) {
     s += "verify          " + std::string(r.verify.ok ? "OK" : "FAILED") + ": " + std::to_string(r.verify.boards) +
@@ -114,7 +121,8 @@ std::string FormatJson(const Report& r) {
        ",\"updates_max\":" + std::to_string(r.updates_max) + ",\"starved\":" + std::to_string(r.starved) +
        ",\"push_latency\":" + LatencyJson(r.push_latency) +
        ",\"push_latency_from_send\":" + LatencyJson(r.push_latency_from_send) + "}";
-  s += ",\"errors\":" + std::to_string(r.errors) + ",\"ack_mismatches\":" + std::to_string(r.ack_mismatches);
+  s += ",\"errors\":" + std::to_string(r.errors) + ",\"ack_mismatches\":" + std::to_string(r.ack_mismatches) +
+       ",\"unanswered\":" + std::to_string(r.unanswered);
   s += ",\"problems\":[";
   for (size_t i = 0; i < r.problems.size(); ++i) {
     if (i) s += ",";

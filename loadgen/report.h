@@ -2,6 +2,7 @@
 // for scripts.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct Report {
   double elapsed_s = 0;  // first send to last ack
   uint64_t frames_sent = 0, events_sent = 0, acks = 0, accepted = 0, duplicates = 0, rejected = 0;
   uint64_t errors = 0, ack_mismatches = 0;
+  uint64_t unanswered = 0;  // frames sent that got neither an ack nor an error
+  // Paced runs: when the last frame went, and the time between two frames
+  // of the whole run (--batch / --rate), for rate_reached().
+  double last_send_s = 0, frame_interval_s = 0;
   // Paced frames sent ≥ 1 ms after they were due: held by their connection
   // (window full or a write not done: the server's pace) or by the generator.
   uint64_t frames_late_held = 0, frames_late_generator = 0;
@@ -44,15 +49,32 @@ struct Report {
   VerifyResult verify;
   std::vector<std::string> problems;
 
-  double accepted_per_s() const { return elapsed_s > 0 ? accepted / elapsed_s : 0; }
+  // Over the run's time, which for a paced run is at least its frames'
+  // turns: 5 frames of one a second take 5 s though the last ack came at 4.
+  double accepted_per_s() const {
+    const double span = std::max(elapsed_s, last_send_s + frame_interval_s);
+    return span > 0 ? accepted / span : 0;
+  }
   bool paced() const { return rate_target > 0; }
-  // accepted_per_s() / --rate; 0 without a rate. Below kRateReachedWell the
-  // connections' windows held frames back: those were sent late, and the
-  // wait is in the latencies (they count from when frames were due).
-  double rate_reached() const { return rate_target > 0 ? accepted_per_s() / rate_target : 0; }
+  // The rate events were sent at (retries included: --rate paces sends)
+  // over --rate; 0 without a rate. N frames on time occupy N turns of
+  // frame_interval_s, the last beginning at last_send_s. Below
+  // kRateReachedWell frames went late — held back by the connections'
+  // windows or by the generator — and the wait is in the latencies (they
+  // count from when frames were due).
+  double rate_reached() const {
+    const double span = last_send_s + frame_interval_s;
+    return rate_target > 0 && span > 0 ? events_sent / span / rate_target : 0;
+  }
   static constexpr double kRateReachedWell = 0.95;
   bool rate_fell_short() const { return rate_target > 0 && rate_reached() < kRateReachedWell; }
-  bool ok() const { return errors == 0 && ack_mismatches == 0 && (!verified || verify.ok); }
+  // A run fails on any error, ack that differs from what was sent, frame
+  // never answered, dashboard that failed, or verify difference; and if it
+  // sent nothing at all.
+  bool ok() const {
+    return errors == 0 && ack_mismatches == 0 && unanswered == 0 && frames_sent > 0 &&
+           subscriber_errors == 0 && (!verified || verify.ok);
+  }
 };
 
 std::string FormatText(const Report& r);

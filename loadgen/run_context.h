@@ -54,6 +54,10 @@ struct RejectedSlot {
 struct ThreadStats {
   std::atomic<uint64_t> frames_sent{0}, events_sent{0}, acks{0}, accepted{0}, duplicates{0},
       rejected{0}, errors{0}, ack_mismatches{0}, pushes{0};
+  // Frames the server answered, with an ack or an error: what was sent and
+  // never answered is an error of the run (Report::unanswered).
+  std::atomic<uint64_t> answers{0};
+  std::atomic<int64_t> last_send_ns{0};  // the latest send of this thread's connections
   // Paced frames sent late (pacing.h, Classify): held by the connection
   // (window full, write not done) or by the generator's own thread.
   std::atomic<uint64_t> frames_late_held{0}, frames_late_generator{0};
@@ -87,9 +91,14 @@ struct RunContext {
   bool keep_frames = false;          // --verify or --subscribers: keep FrameRecords
   double frame_interval_ns = 0;      // per connection, from --rate; 0: no pacing (pacing.h)
   std::atomic<int64_t> start_ns{0};  // when sending began
+  // --duration's end: no frame due at or after it is sent. A paced
+  // connection waiting for its next frame checks it, so that it does not
+  // sleep past the end; stop_sending tells the others (and an interrupt).
+  std::atomic<int64_t> deadline_ns{INT64_MAX};
   std::atomic<bool> stop_sending{false};
   std::atomic<uint32_t> ingest_done{0};       // connections that finished (acked all or failed)
   std::atomic<uint32_t> subscribers_ready{0}; // got their first view
+  std::atomic<uint32_t> subscribers_failed{0};  // failed or refused before their first view
   std::atomic<bool> sending{false};           // pushes count only while events flow
   std::atomic<bool> stop_subscribers{false};  // subscribers close at their next message
 };

@@ -1,10 +1,13 @@
 #include "runner.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -28,12 +31,33 @@ int64_t UnixMs() {
 }
 
 std::string DefaultIdPrefix() {
-  // Base 36 of the clock in ms: a rerun against the same server sends new ids.
+  // Base 36 of the clock in ms, so that a rerun against the same server
+  // sends new ids, then six random digits, so that generators started in
+  // the same millisecond (a script starting several) do not share them.
   static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  uint64_t v = static_cast<uint64_t>(UnixMs());
   std::string s;
+  uint64_t v = static_cast<uint64_t>(UnixMs());
   for (int i = 0; i < 8; ++i, v /= 36) s.insert(s.begin(), kDigits[v % 36]);
+  std::random_device device;
+  uint64_t r = (uint64_t{device()} << 32) | device();
+  for (int i = 0; i < 6; ++i, r /= 36) s.push_back(kDigits[r % 36]);
   return s;
+}
+
+// The first Ctrl-C (SIGINT) or SIGTERM ends the run as its deadline would:
+// sending stops, the acks in flight are awaited and the report is written.
+// A second one kills the generator (the handler resets itself).
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted.store(true); }
+
+void CatchInterrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
 }
 
 void RaiseFileLimit() {
@@ -117,9 +141,9 @@ void PrintProgress(IoThreads& threads, const RunContext& ctx, uint64_t* last_acc
     interval.Merge(s.ack_latency_interval);
     s.ack_latency_interval.Reset();
   }
-  uint64_t accepted = threads.Sum(&ThreadStats::accepted) + threads.Sum(&ThreadStats::duplicates);
+  uint64_t accepted = threads.Sum(&ThreadStats::accepted);
   double rate = (accepted - *last_accepted) / Seconds(now - *last_ns);
-  std::fprintf(stderr, "[%6.1fs] %10.0f events/s acked, %llu acks, p99 %.2f ms, pushes %llu, errors %llu\n",
+  std::fprintf(stderr, "[%6.1fs] %10.0f events/s accepted, %llu acks, p99 %.2f ms, pushes %llu, errors %llu\n",
                Seconds(now - ctx.start_ns.load()), rate,
                static_cast<unsigned long long>(threads.Sum(&ThreadStats::acks)), interval.Quantile(0.99) / 1e6,
                static_cast<unsigned long long>(threads.Sum(&ThreadStats::pushes)),
@@ -132,6 +156,7 @@ void PrintProgress(IoThreads& threads, const RunContext& ctx, uint64_t* last_acc
 
 Status Run(const Options& o, Report* report) {
   RaiseFileLimit();
+  CatchInterrupts();
   report->target = o.target == Target::kRedis ? "redis" : "bangdan";
   report->connections = o.connections;
   report->batch = o.batch;
@@ -175,12 +200,13 @@ Status Run(const Options& o, Report* report) {
   }
   if (o.subscribers > 0) {
     int64_t give_up = NowNs() + static_cast<int64_t>((10 + o.subscribers / 500) * 1e9);
-    while (ctx.subscribers_ready.load() < o.subscribers && NowNs() < give_up) {
+    while (ctx.subscribers_ready.load() + ctx.subscribers_failed.load() < o.subscribers && NowNs() < give_up &&
+           !g_interrupted.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (ctx.subscribers_ready.load() < o.subscribers) {
-      std::fprintf(stderr, "only %u of %u subscribers have a view; starting anyway\n", ctx.subscribers_ready.load(),
-                   o.subscribers);
+      std::fprintf(stderr, "only %u of %u subscribers have a view (%u failed); starting anyway\n",
+                   ctx.subscribers_ready.load(), o.subscribers, ctx.subscribers_failed.load());
     }
   }
 
@@ -188,6 +214,9 @@ Status Run(const Options& o, Report* report) {
   uint64_t total_frames = o.events ? (o.events + o.batch - 1) / o.batch : UINT64_MAX;
   CpuTimes cpu0 = Cpu();
   ctx.start_ns = NowNs();
+  const int64_t deadline =
+      o.duration_s > 0 ? ctx.start_ns + static_cast<int64_t>(o.duration_s * 1e9) : INT64_MAX;
+  ctx.deadline_ns = deadline;
   ctx.sending = true;
   for (uint32_t c = 0; c < o.connections; ++c) {
     uint64_t quota = total_frames == UINT64_MAX ? UINT64_MAX
@@ -202,11 +231,19 @@ Status Run(const Options& o, Report* report) {
   // Progress once a second; stop sending at the deadline; wait for the acks.
   uint64_t last_accepted = 0;
   int64_t last_ns = ctx.start_ns, next_progress = ctx.start_ns + 1'000'000'000, stop_at = 0;
-  int64_t deadline = o.duration_s > 0 ? ctx.start_ns + static_cast<int64_t>(o.duration_s * 1e9) : INT64_MAX;
+  bool interrupted = false;
   while (ctx.ingest_done.load() < o.connections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     int64_t now = NowNs();
-    if (now >= deadline && !ctx.stop_sending.load()) {
+    if (g_interrupted.load() && !interrupted) {
+      interrupted = true;
+      char when[32];
+      std::snprintf(when, sizeof when, "%.1f", Seconds(now - ctx.start_ns));
+      report->problems.push_back(std::string("interrupted after ") + when +
+                                 " s: stopped sending, waited for the acks in flight");
+      ctx.deadline_ns = now;
+    }
+    if ((now >= deadline || interrupted) && !ctx.stop_sending.load()) {
       ctx.stop_sending = true;
       stop_at = now;
     }
@@ -220,6 +257,7 @@ Status Run(const Options& o, Report* report) {
     }
   }
   int64_t end_ns = NowNs();
+  const std::string end_day = DayAt(UnixMs(), o.tz);  // the day of the last ack
   ctx.stop_sending = true;
   ctx.sending = false;
   CpuTimes cpu1 = Cpu();
@@ -242,6 +280,18 @@ Status Run(const Options& o, Report* report) {
   report->rejected = threads.Sum(&ThreadStats::rejected);
   report->errors = threads.Sum(&ThreadStats::errors);
   report->ack_mismatches = threads.Sum(&ThreadStats::ack_mismatches);
+  const uint64_t answers = threads.Sum(&ThreadStats::answers);
+  report->unanswered = report->frames_sent > answers ? report->frames_sent - answers : 0;
+  if (report->unanswered > 0) {
+    report->problems.push_back(std::to_string(report->unanswered) +
+                               " frames sent were never answered (no ack, no error)");
+  }
+  if (report->frames_sent == 0) report->problems.push_back("no frame was sent");
+  for (size_t i = 0; i < threads.size(); ++i) {
+    report->last_send_s = std::max(report->last_send_s,
+                                   Seconds(threads.stats(i).last_send_ns.load() - ctx.start_ns));
+  }
+  report->frame_interval_s = Seconds(static_cast<int64_t>(ctx.frame_interval_ns / o.connections));
   report->frames_late_held = threads.Sum(&ThreadStats::frames_late_held);
   report->frames_late_generator = threads.Sum(&ThreadStats::frames_late_generator);
   std::vector<FrameRecord> frames;
@@ -293,8 +343,10 @@ Status Run(const Options& o, Report* report) {
   }
 
   if (o.verify) {
+    // The day boards are checked when the run stayed within one day at
+    // --tz, and by that day's name: verification may end after midnight.
     VerifyInput in{&campaign, &pool, &o, std::move(frames), std::move(rejected),
-                   DayAt(UnixMs(), o.tz) == start_day};
+                   end_day == start_day ? start_day : ""};
     report->verified = true;
     report->verify = Verify(in);
   }

@@ -6,6 +6,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "ack.h"
+#include "handshake.h"
 #include "typed_net.h"
 
 namespace bangdan::loadgen {
@@ -57,9 +58,12 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!token.empty()) req.set(beast::http::field::authorization, "Bearer " + token);
     }));
     ws_.read_message_max(16 << 20);
-    ws_.async_handshake(ctx_.host + ":" + std::to_string(ctx_.port), "/v1/stream",
+    ws_.async_handshake(handshake_response_, ctx_.host + ":" + std::to_string(ctx_.port), "/v1/stream",
                         [self = shared_from_this()](beast::error_code ec) {
-                          if (ec) return self->Fail(ec, "handshake");
+                          if (ec) {
+                            return self->Fail(ec, "handshake",
+                                              HandshakeRefusal(self->handshake_response_, "--read-token"));
+                          }
                           self->ws_.text(true);
                           self->ws_.async_write(net::buffer(self->view_.subscribe_json),
                                                 [self](beast::error_code ec, size_t) {
@@ -88,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (type.starts_with("error")) {
       ++tally_->errors;
       if (tally_->first_error.empty()) tally_->first_error = std::string(text.substr(0, 200));
+      NotReady();
     } else {
       if (!tally_->ready) {
         tally_->ready = true;
@@ -114,11 +119,20 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void Fail(beast::error_code ec, const char* what) {
+  // The run waits for every subscriber's first view before sending; one
+  // that will never have it says so, and the run stops waiting for it.
+  void NotReady() {
+    if (tally_->ready || counted_as_failed_) return;
+    counted_as_failed_ = true;
+    ctx_.subscribers_failed.fetch_add(1);
+  }
+
+  void Fail(beast::error_code ec, const char* what, const std::string& detail = "") {
     if (closing_ || failed_) return;
     failed_ = true;
     ++tally_->errors;
-    if (tally_->first_error.empty()) tally_->first_error = std::string(what) + ": " + ec.message();
+    if (tally_->first_error.empty()) tally_->first_error = std::string(what) + ": " + ec.message() + detail;
+    NotReady();
     beast::error_code ignored;
     ws_.next_layer().close(ignored);
   }
@@ -130,10 +144,11 @@ class Session : public std::enable_shared_from_this<Session> {
   Resolver resolver_;
   Timer connect_timer_;
   websocket::stream<Socket> ws_;
+  websocket::response_type handshake_response_;
   beast::flat_buffer in_;
   uint64_t last_events_ = 0;
   bool have_baseline_ = false;
-  bool closing_ = false, failed_ = false;
+  bool closing_ = false, failed_ = false, counted_as_failed_ = false;
 };
 
 }  // namespace

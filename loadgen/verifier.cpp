@@ -5,6 +5,7 @@
 #include <ctime>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "http_client.h"
 #include "model.h"
@@ -70,11 +71,16 @@ class Checker {
     if (r_->first_differences.size() < kMaxReported) r_->first_differences.push_back(std::move(text));
   }
 
+  // The server stopped answering at all (not an HTTP error): checking the
+  // remaining boards would only repeat that thousands of times.
+  bool server_gone() const { return gone_; }
+
   void CheckTotals(const std::string& window) {
     std::string target = "/v1/totals?window=" + window;
     int status = 0;
     std::string body;
     Status s = http_.Get(target, &status, &body);
+    if (!s.ok()) gone_ = true;
     if (!s.ok() || status != 200) {
       return Difference(target + ": " + (s.ok() ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200) : s.message()));
     }
@@ -124,6 +130,7 @@ class Checker {
     int status = 0;
     std::string body;
     Status s = http_.Get(target, &status, &body);
+    if (!s.ok()) gone_ = true;
     if (!s.ok() || status != 200) {
       return Difference(label + ": " + (s.ok() ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200) : s.message()));
     }
@@ -135,12 +142,17 @@ class Checker {
     }
     std::unordered_map<std::string_view, const Row*> by_key;
     for (const ExpectedRow& w : want) by_key.emplace(model_.KeyName(kind, w.key), &w.row);
+    std::unordered_set<std::string_view> seen;  // a key twice would hide a missing one
     int m = static_cast<int>(metric);
     for (size_t i = 0; i < got.size(); ++i) {
       ++r_->rows;
       const CsvRow& g = got[i];
       std::string where = label + " row " + std::to_string(i + 1) + ": ";
       if (g.rank != i + 1) Difference(where + "rank " + std::to_string(g.rank));
+      if (!seen.insert(g.key).second) {
+        Difference(where + g.key + " is on the board twice");
+        continue;
+      }
       auto it = by_key.find(g.key);
       if (it == by_key.end()) {
         Difference(where + Describe(g.key, g.weight_g, g.amount_fen, g.orders) + " should not be on the board");
@@ -173,6 +185,7 @@ class Checker {
   const Model& model_;
   HttpClient& http_;
   VerifyResult* r_;
+  bool gone_ = false;
 };
 
 }  // namespace
@@ -244,17 +257,23 @@ VerifyResult Verify(const VerifyInput& in) {
   HttpClient http(in.options->host, in.options->port, in.options->read_token);
   Checker checker(in, model, http, &result);
   std::vector<std::string> windows = {"total"};
-  if (in.check_day) windows.push_back("day");
+  if (!in.day.empty()) windows.push_back("day:" + in.day);
   for (const std::string& window : windows) {
     checker.CheckTotals(window);
-    for (int k = 0; k < kBoardKinds; ++k) {
+    for (int k = 0; k < kBoardKinds && !checker.server_gone(); ++k) {
       BoardKind kind = static_cast<BoardKind>(k);
       std::vector<uint32_t> scopes = model.Scopes(kind);
       uint32_t cap = in.options->verify_scopes;
       if (*InfoOf(kind).scope && cap > 0 && scopes.size() > cap) scopes.resize(cap);
       for (uint32_t scope : scopes) {
-        for (int m = 0; m < 3; ++m) checker.CheckBoard(kind, scope, static_cast<Metric>(m), window);
+        for (int m = 0; m < 3 && !checker.server_gone(); ++m) {
+          checker.CheckBoard(kind, scope, static_cast<Metric>(m), window);
+        }
       }
+    }
+    if (checker.server_gone()) {
+      checker.Difference("the server stopped answering: the boards after this were not compared");
+      break;
     }
   }
   result.ok = result.differences == 0;

@@ -28,7 +28,7 @@ struct VerifyInput {
   const Options* options;
   std::vector<FrameRecord> frames;         // every acked frame of every connection
   std::vector<RejectedSlot> rejected;      // events the acks listed as rejected
-  bool check_day = false;                  // the run stayed within one day at --tz
+  std::string day;                         // YYYY-MM-DD: the run's one day at --tz; empty: it spanned two
 };
 
 VerifyResult Verify(const VerifyInput& input);

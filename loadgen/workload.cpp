@@ -109,8 +109,20 @@ FramePool::FramePool(const Campaign& campaign, const Options& o, uint64_t pool_e
   frames_.resize(n_frames);
   events_.reserve(n_frames * batch_);
   // Pass 1: every slot's kind and, for fresh ones, content.
+  //
+  // A refund takes back, whole, a purchase that whichever connection sends
+  // the refund has sent before it, and that nothing else took back: so no
+  // board goes below zero, however early a run stops. A connection starts
+  // at its StartFrame and goes on through the pool in order, so the frames
+  // from the last start at or before frame f up to f precede f on every
+  // connection that sends f; the refund picks among that stretch's
+  // purchases not yet refunded (none: the slot stays a purchase).
+  std::vector<bool> starts(n_frames, false);
+  for (uint32_t c = 0; c < o.connections; ++c) starts[StartFrame(c, o.connections, n_frames)] = true;
+  std::vector<uint32_t> refundable;  // this stretch's purchases not yet taken back
   std::vector<std::vector<bool>> is_retry(n_frames, std::vector<bool>(batch_));
   for (uint64_t f = 0; f < n_frames; ++f) {
+    if (starts[f]) refundable.clear();
     for (uint32_t j = 0; j < batch_; ++j) {
       double u = rng.Uniform();
       Slot slot{0, 0, -1};
@@ -118,24 +130,31 @@ FramePool::FramePool(const Campaign& campaign, const Options& o, uint64_t pool_e
         is_retry[f][j] = true;
       } else {
         GenEvent e = campaign.Purchase(rng);
-        if (u < o.duplicates + o.refunds && !events_.empty()) {
-          // A refund takes back an earlier purchase, whole.
-          e = events_[rng.Below(events_.size())];
-          e.refund = true;
-        }
         slot.event = static_cast<uint32_t>(events_.size());
+        if (u < o.duplicates + o.refunds && !refundable.empty()) {
+          const size_t pick = rng.Below(refundable.size());
+          e = events_[refundable[pick]];
+          e.refund = true;
+          refundable[pick] = refundable.back();
+          refundable.pop_back();
+        } else {
+          refundable.push_back(slot.event);
+        }
         events_.push_back(e);
       }
       frames_[f].slots.push_back(slot);
     }
   }
   // Pass 2: a retry repeats a fresh slot of the frame retry_distance before,
-  // which in every cycle of the pool is the same template.
+  // which in every cycle of the pool is the same template. Only purchases
+  // are retried: a connection's first retry_distance frames send their
+  // retry slots as fresh events (nothing was acked yet to retry), and a
+  // refund sent so would take back what the connection never bought.
   for (uint64_t f = 0; f < n_frames; ++f) {
     uint64_t ref = (f + n_frames - retry_distance_ % n_frames) % n_frames;
     std::vector<uint32_t> fresh;
     for (uint32_t j = 0; j < batch_; ++j) {
-      if (!is_retry[ref][j]) fresh.push_back(j);
+      if (!is_retry[ref][j] && !events_[frames_[ref].slots[j].event].refund) fresh.push_back(j);
     }
     for (uint32_t j = 0; j < batch_; ++j) {
       if (!is_retry[f][j]) continue;
@@ -163,11 +182,12 @@ FramePool::FramePool(const Campaign& campaign, const Options& o, uint64_t pool_e
   }
 }
 
+uint64_t StartFrame(uint32_t conn, uint32_t connections, uint64_t pool_frames) {
+  return pool_frames * conn / std::max<uint32_t>(1, connections);
+}
+
 const FrameTemplate& FramePool::TemplateFor(uint32_t conn, uint32_t connections, uint64_t k) const {
-  // Connections start at different points of the pool so that they do not
-  // send the same content in lockstep.
-  uint64_t offset = frames_.size() * conn / std::max<uint32_t>(1, connections);
-  return frames_[(k + offset) % frames_.size()];
+  return frames_[(k + StartFrame(conn, connections, frames_.size())) % frames_.size()];
 }
 
 void FramePool::Render(uint32_t conn, uint32_t connections, uint64_t k, std::string* out) const {

@@ -12,6 +12,9 @@
 // shares with the server). A run longer than the pool cycles through it with
 // fresh ids: content repeats, ids never do.
 //
+// Refunds take back a purchase sent earlier on the same connection, each
+// purchase at most once, so no board goes below zero (FramePool's pass 1).
+//
 // Duplicates are exact retries: a retry slot of frame k repeats the id and the
 // bytes of a fresh slot of frame k - retry_distance() on the same connection,
 // which the pipelining window guarantees was acked before frame k is sent. So
@@ -59,6 +62,11 @@ class Campaign {
   std::vector<int64_t> price_fen_per_jin_;  // per product
   ZipfSampler user_sampler_, product_sampler_;
 };
+
+// The pool frame that connection `conn` of `connections` sends first; it
+// goes on from there in order, round the pool. Connections start at
+// different points so that they do not send the same content in lockstep.
+uint64_t StartFrame(uint32_t conn, uint32_t connections, uint64_t pool_frames);
 
 // One event's place in a frame.
 struct Slot {

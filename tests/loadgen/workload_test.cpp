@@ -129,5 +129,37 @@ TEST(WorkloadTest, RefundsAppearAtRoughlyTheirShare) {
   EXPECT_NEAR(static_cast<double>(refunds) / pool.events().size(), 0.1, 0.01);
 }
 
+// Whenever a run stops, every user's sums are at least zero: each refund a
+// connection sends takes back a purchase it sent before, never one it has
+// not sent yet, never one already taken back, never a refund. Checked for
+// every connection over two passes round the pool, after every frame, with
+// retries in the mix (a retry repeats an id, so the server counts it once).
+TEST(WorkloadTest, ARefundTakesBackAPurchaseItsConnectionSentBefore) {
+  Options o = SmallCampaign();
+  o.refunds = 0.3;
+  o.duplicates = 0.1;
+  o.connections = 3;
+  o.users = 40;  // few users: a refund's purchase is often the user's only one
+  Campaign c(o);
+  FramePool pool(c, o, 3'000, 10, "p");
+  for (uint32_t conn = 0; conn < o.connections; ++conn) {
+    std::map<uint32_t, int64_t> weight, orders;  // by user
+    for (uint64_t k = 0; k < 2 * pool.frames(); ++k) {
+      const FrameTemplate& t = pool.TemplateFor(conn, o.connections, k);
+      for (const Slot& slot : t.slots) {
+        if (pool.IsRetry(k, slot)) continue;
+        const GenEvent& e = pool.events()[slot.event];
+        weight[e.user] += e.refund ? -e.weight_g : e.weight_g;
+        orders[e.user] += e.refund ? -1 : 1;
+        ASSERT_GE(weight[e.user], 0) << "connection " << conn << " frame " << k << " user " << e.user;
+        ASSERT_GE(orders[e.user], 0) << "connection " << conn << " frame " << k << " user " << e.user;
+      }
+    }
+  }
+  uint64_t refunds = 0;
+  for (const GenEvent& e : pool.events()) refunds += e.refund;
+  EXPECT_GT(refunds, pool.events().size() / 5);  // the rule still leaves refunds their share
+}
+
 }  // namespace
 }  // namespace bangdan::loadgen
