@@ -1,6 +1,7 @@
 // The dashboard as a person sees it: a real bangdan-server, the page in
 // headless Chromium, events posted over HTTP, and the screen checked for the
-// right order, totals, scope, window, language and reconnection.
+// right order, totals, scope, window, language, number formats, long names,
+// a mistyped address, reconnection, and a server that hangs.
 //
 //   node dashboard_test.mjs <bangdan-server> [artifacts-dir] [chromium]
 //
@@ -65,6 +66,12 @@ function startServer(port) {
       reject(new Error(`server exited (${code ?? signal}) before listening:\n${log}`));
     });
   });
+}
+
+// SIGSTOP: the process hangs with its connections open, as a server does
+// that is stuck or on a frozen machine; SIGCONT lets it go on.
+function pauseServer(paused) {
+  server.kill(paused ? "SIGSTOP" : "SIGCONT");
 }
 
 function killServer() {
@@ -148,6 +155,55 @@ async function expectConnection(page, state, what) {
   check(what);
 }
 
+// The ranking figures (i18n.js's formatNumber) as the page has them: the
+// boundaries where rounding carries a figure into the next scale, small
+// values that must keep their decimals, and refunds below zero.
+const FORMATS = [
+  ["zh", 8532, "8,532"], ["zh", 12345, "1.23万"], ["zh", 4498000, "449.8万"],
+  ["zh", 15390000, "1539万"], ["zh", 567000000, "5.67亿"],
+  ["zh", 999950, "100.0万"], ["zh", 9999500, "1000万"], ["zh", 99995000, "1.00亿"],
+  ["zh", 999950000000, "1.00万亿"], ["zh", 9999.6, "1.00万"], ["zh", 99.996, "100"],
+  ["zh", 1234 / 500, "2.47"], ["zh", 200 / 500, "0.4"], ["zh", 5678 / 100, "56.78"],
+  ["zh", 1 / 500, "0.002"], ["zh", 47, "47"], ["zh", 0, "0"],
+  ["zh", -999950, "-100.0万"], ["zh", -1234 / 500, "-2.47"], ["zh", -0.0001, "0"],
+  ["en", 8532, "8,532"], ["en", 12345, "12.3k"], ["en", 4560000, "4.56M"],
+  ["en", 1230000000, "1.23B"], ["en", 999950, "1.00M"], ["en", 99995000, "100.0M"],
+  ["en", 999950000000, "1.00T"], ["en", 9999.6, "10.0k"], ["en", 5678 / 100, "56.78"],
+  ["en", -99995000, "-100.0M"],
+];
+
+async function checkFormats(page) {
+  const wrong = await page.evaluate(async (cases) => {
+    const { formatNumber } = await import("/i18n.js");
+    return cases.filter(([lang, value, text]) => formatNumber(lang, value) !== text)
+      .map(([lang, value, text]) => `${lang} ${value}: "${formatNumber(lang, value)}", not "${text}"`);
+  }, FORMATS);
+  if (wrong.length) throw new Error(`ranking figures:\n  ${wrong.join("\n  ")}`);
+  check("ranking figures round before they pick 万/亿 or k/M, keep small decimals, " +
+        `sign refunds (${FORMATS.length} cases)`);
+}
+
+// The WebSocket frames the page sends and receives, with their times: to see
+// the watchdog ask a quiet server and hear the answer.
+function recordFrames(page) {
+  const frames = [];
+  page.on("websocket", (socket) => {
+    socket.on("framesent", ({ payload }) => frames.push({ at: Date.now(), sent: true, payload }));
+    socket.on("framereceived", ({ payload }) => frames.push({ at: Date.now(), sent: false, payload }));
+  });
+  return frames;
+}
+
+const seconds = (ms) => (ms / 1000).toFixed(1);
+
+async function until(what, condition, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 // ---- the story -------------------------------------------------------------------
 
 const now = Date.now();
@@ -167,6 +223,7 @@ async function run(browser) {
   let port = await startServer(0);
   const base = `http://127.0.0.1:${port}`;
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const frames = recordFrames(page);
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("request", (request) => {
@@ -187,6 +244,7 @@ async function run(browser) {
   await expectConnection(page, "open", "the page connects to /v1/stream");
   await page.waitForSelector(".board-city.is-empty", { timeout: WAIT_MS });
   check("an empty server shows waiting boards");
+  await checkFormats(page);
 
   await post(port, EVENTS);
   await expectRanking(page, "city", ["芜湖", "合肥", "蚌埠"], "cities rank by weight over the whole campaign");
@@ -236,6 +294,38 @@ async function run(browser) {
   await expectTotals(page, { weight_g: 34234, amount_fen: 22978, orders: 6 }, ["68.468", "229.78", "6"],
                      "the totals show every gram and fen (68.468 斤, 229.78 元)");
 
+  // A quiet connection is asked for a sign of life: the totals subscribed
+  // again under their own sub, answered by a snapshot that changes nothing.
+  const idleFrom = Date.now();
+  const totalsFrame = (f, sent, after) =>
+    f.sent === sent && f.at >= after && JSON.parse(f.payload).sub === "t";
+  await until("an idle page asks the server again", () => frames.some((f) => totalsFrame(f, true, idleFrom)),
+              2 * WAIT_MS);
+  const askedAt = frames.find((f) => totalsFrame(f, true, idleFrom)).at;
+  await until("the server answers", () => frames.some((f) => totalsFrame(f, false, askedAt)), WAIT_MS);
+  check(`idle for ${seconds(askedAt - idleFrom)} s, the page subscribes to the totals again and hears back`);
+  await page.waitForTimeout(500);
+  await expectConnection(page, "open", "an idle server that answers stays live");
+  await expectTotals(page, { weight_g: 34234, amount_fen: 22978, orders: 6 }, ["68.468", "229.78", "6"],
+                     "the answer leaves the totals as they were");
+
+  // A server that hangs with its connections open must not look live: no
+  // message for 10 s, no answer 5 s after asking, a second of slack.
+  pauseServer(true);
+  const pausedAt = Date.now();
+  try {
+    await page.waitForSelector('#connection[data-state="stalled"]', { timeout: 22000 });
+    check(`a hung server (SIGSTOP) shows as stalled after ${seconds(Date.now() - pausedAt)} s`);
+    if ((await ranking(page, "city")).length !== 3) throw new Error("stalled: the rankings left the screen");
+    check("and the rankings stay on screen");
+  } finally {
+    pauseServer(false);
+  }
+  await expectConnection(page, "open", "once the server goes on (SIGCONT), the page is live again");
+  await post(port, [event("e9", "蚌埠", "保利物业", "先锋队", 500, 100)]);
+  await expectTotals(page, { weight_g: 34734, amount_fen: 23078, orders: 7 }, ["69.468", "230.78", "7"],
+                     "and counts on");
+
   await page.waitForTimeout(1500);  // let the bars settle for the picture
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, "dashboard.png") });
@@ -256,8 +346,79 @@ async function run(browser) {
   }
   check("?lang=en speaks English");
 
+  // A mistyped window: named in a notice, and the screen shows the whole
+  // campaign instead of blank boards.
+  const mistyped = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await mistyped.goto(`${base}/?window=day:2020-13-45`);
+  await mistyped.waitForSelector(".board-city .row[data-rank]", { timeout: WAIT_MS });
+  const fallback = await mistyped.evaluate(() => ({
+    notice: document.querySelector("#notice.shown")?.textContent ?? "",
+    caption: document.querySelector("#caption").textContent,
+  }));
+  if (!fallback.notice.includes("window=day:2020-13-45") || fallback.caption !== "累计") {
+    throw new Error(`?window=day:2020-13-45: ${JSON.stringify(fallback)}`);
+  }
+  check(`?window=day:2020-13-45 is named in a notice ("${fallback.notice}") and the boards show the total`);
+
+  await checkSmallFiguresAndLongNames(browser, base, port);
+
   if (problems.length) throw new Error(problems.join("\n"));
   check("no page errors, no failed or outside requests");
+}
+
+// Firms of one group share a long beginning: on screen their names shrink,
+// then lose their middle, and each keeps the end that tells it apart. Small
+// figures keep their decimals.
+async function checkSmallFiguresAndLongNames(browser, base, port) {
+  const group = "安徽省合肥市物业管理有限公司";
+  const branches = ["第一分公司", "第二分公司", "第三分公司"];
+  await post(port, [
+    ...branches.map((branch, i) => event(`g${i}`, "合肥", group + branch, "先锋队", 90000 - i * 10000, 100)),
+    event("s1", "合肥", "小铺", "先锋队", 1234, 5678),
+    event("s2", "合肥", "小摊", "先锋队", 200, 5),
+  ]);
+  // Three boards side by side: the narrow rows of a wall screen.
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await page.goto(`${base}/`);
+  await page.waitForSelector('.board-firm .row[data-key="小摊"]', { timeout: WAIT_MS });
+
+  const small = await page.evaluate(([a, b]) => [a, b].map((key) => {
+    const slot = document.querySelector(`.board-firm .row[data-key="${key}"]`);
+    return { value: slot.querySelector(".value b").textContent, title: slot.title };
+  }), ["小铺", "小摊"]);
+  if (small[0].value !== "2.47" || small[1].value !== "0.4" ||
+      small[0].title !== "小铺 · 2.47斤 · 56.78元 · 1单" || small[1].title !== "小摊 · 0.4斤 · 0.05元 · 1单") {
+    throw new Error(`small figures: ${JSON.stringify(small)}`);
+  }
+  check("1,234 g shows as 2.47 斤, 200 g as 0.4 斤, 5,678 fen as 56.78 元");
+
+  const names = await page.evaluate((keys) => {
+    const fullSize = parseFloat(getComputedStyle(document.querySelector(".board-firm .name")).fontSize);
+    return keys.map((key) => {
+      const slot = document.querySelector(`.board-firm .row[data-key="${key}"]`);
+      const box = slot.querySelector(".name").getBoundingClientRect();
+      const head = slot.querySelector(".name-head");
+      const tail = slot.querySelector(".name-tail");
+      const tailBox = tail?.getBoundingClientRect();
+      return {
+        key, tail: tail?.textContent ?? "", title: slot.title,
+        cut: head ? head.scrollWidth > head.clientWidth : false,
+        tailShown: !!tailBox && tailBox.width > 0 && tailBox.left >= box.left - 0.5 &&
+                   tailBox.right <= box.right + 0.5,
+        size: parseFloat(getComputedStyle(head ?? slot.querySelector(".name")).fontSize) / fullSize,
+      };
+    });
+  }, ["小铺", ...branches.map((branch) => group + branch)]);
+  const [short, ...long] = names;
+  const tails = new Set(long.map((n) => n.tail));
+  const near = (a, b) => Math.abs(a - b) < 0.01;
+  if (long.some((n) => !n.cut || !n.tailShown || !n.title.startsWith(n.key) || !near(n.size, 0.8)) ||
+      tails.size !== long.length || !near(short.size, 1) || short.cut) {
+    throw new Error(`long names: ${JSON.stringify(names)}`);
+  }
+  check(`long names shrink to 80%, then are cut in the middle, keeping ${[...tails].join(" / ")}; ` +
+        "a short name keeps its size; the full name is in the tooltip");
+  await page.close();
 }
 
 let failed = 0;

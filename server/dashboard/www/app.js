@@ -14,21 +14,46 @@ const METRICS = ["weight_g", "amount_fen", "orders"];
 const TOTALS_SUB = "t";
 
 // ?board=team&city=合肥&top=20&metric=orders&window=day&lang=en&token=…
+// A value the page cannot use gives way to the default and is named in a
+// notice: a wall screen with a mistyped address still shows rankings, and
+// whoever set it up reads what to fix. `rejected`: "name=value → used".
 function readSettings(search) {
   const params = new URLSearchParams(search);
-  const pick = (name, allowed, fallback) =>
-    allowed.includes(params.get(name)) ? params.get(name) : fallback;
-  const window = params.get("window") || "total";
-  const top = Number.parseInt(params.get("top"), 10);
+  const rejected = [];
+  const read = (name, valid, fallback, instead = () => fallback) => {
+    const value = params.get(name);
+    if (!value) return fallback;
+    if (valid(value)) return value;
+    const used = instead(value);
+    rejected.push(used === null ? `${name}=${value}` : `${name}=${value} → ${used}`);
+    return used;
+  };
+  // A top beyond 1 … 50 is brought within; one that is no number is the default.
+  const top = read("top", (v) => /^\d+$/.test(v) && v >= 1 && v <= 50, "10",
+                   (v) => /^\d+$/.test(v) ? String(Math.min(Math.max(v, 1), 50)) : "10");
   return {
-    lang: pick("lang", ["zh", "en"], "zh"),
-    board: pick("board", BOARDS, null),
-    metric: pick("metric", METRICS, "weight_g"),
-    window: /^(total|day|day:\d{4}-\d{2}-\d{2})$/.test(window) ? window : "total",
-    top: Number.isFinite(top) ? Math.min(Math.max(top, 1), 50) : 10,
+    lang: read("lang", (v) => v === "zh" || v === "en", "zh"),
+    board: read("board", (v) => BOARDS.includes(v), null),
+    metric: read("metric", (v) => METRICS.includes(v), "weight_g"),
+    window: read("window", isWindow, "total"),
+    top: Number(top),
     city: params.get("city") || "",
     token: params.get("token") || "",
+    rejected,
   };
+}
+
+// total, day, or day:YYYY-MM-DD naming a date of the calendar, as the server
+// checks it (SPEC §2): a window it refuses would leave every board blank.
+function isWindow(text) {
+  if (text === "total" || text === "day") return true;
+  const match = /^day:(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);  // (Date.UTC reads year 50 as 1950)
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
+         date.getUTCDate() === day;
 }
 
 // Keeps the address bar in step with the controls, so that a reload or a
@@ -68,9 +93,12 @@ for (const board of BOARDS) {
 // Subscriptions replaced since their last snapshot: an update of the old view
 // may still be on the wire and must not flash up in the new one.
 const awaitingSnapshot = new Set();
+// The totals view is the watchdog's probe (stream.js): its snapshot is a few
+// hundred bytes, and one that repeats the figures on screen changes nothing.
 const stream = new Stream(streamUrl(location, settings.token), {
   onMessage: dispatch,
   onState: showConnection,
+  probe: TOTALS_SUB,
 });
 
 function subscribeAll() {
@@ -249,12 +277,12 @@ async function explainClosed() {
 
 let noticeTimer = 0;
 
-function showNotice(text) {
+function showNotice(text, shownMs = 8000) {
   const notice = $("#notice");
   notice.textContent = text;
   notice.classList.add("shown");
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => notice.classList.remove("shown"), 8000);
+  noticeTimer = setTimeout(() => notice.classList.remove("shown"), shownMs);
 }
 
 // The controls show while someone moves the mouse or touches the screen, and
@@ -290,6 +318,9 @@ for (const type of ["pointermove", "pointerdown", "keydown"]) {
 }
 wake();
 renderControls();
+// Longer than a server's notice: it is read by whoever stands at the screen
+// setting it up.
+if (settings.rejected.length) showNotice(labels.badParams(settings.rejected), 30000);
 subscribeAll();
 stream.start();
 tickClock();

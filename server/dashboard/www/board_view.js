@@ -19,6 +19,10 @@ const LEAVE_MS = 600;
 const MOVE = { duration: 700, easing: "cubic-bezier(0.22, 1, 0.36, 1)" };
 // As .row's --gap in style.css: the space between two columns.
 const COLUMN_GAP = "3rem";
+// The end of a long name that stays when its middle is cut: at most this many
+// em, and this share of the name's width.
+const TAIL_MAX_EM = 5;
+const TAIL_SHARE = 0.4;
 
 export class BoardView {
   // element: the <section> to fill; board: "city" | "firm" | "team".
@@ -178,7 +182,10 @@ export class BoardView {
       slot.grow?.animation.cancel();
       slot.slide = slot.grow = null;
       slot.dataset.key = data.key;
-      slot.nameLabel.textContent = data.key;
+      const { head, tail, em } = nameParts(data.key);
+      slot.nameHead.textContent = head;
+      slot.nameTail.textContent = tail;
+      slot.nameLabel.style.setProperty("--em", em);
       slot.classList.toggle("selected", data.key === this.selected);
       if (!from) {
         slot.animate([{ opacity: 0 }, { opacity: 1 }], { duration: LEAVE_MS, easing: "ease-out" });
@@ -214,12 +221,16 @@ export class BoardView {
     slot.innerHTML = `
       <span class="bar"></span>
       <span class="rank"></span>
-      <span class="name"></span>
+      <span class="name">
+        <span class="name-text"><span class="name-head"></span><span class="name-tail"></span></span>
+      </span>
       <span class="move"></span>
       <span class="value"><b></b><small></small></span>`;
     slot.bar = slot.querySelector(".bar");
     slot.rankLabel = slot.querySelector(".rank");
     slot.nameLabel = slot.querySelector(".name");
+    slot.nameHead = slot.querySelector(".name-head");
+    slot.nameTail = slot.querySelector(".name-tail");
     slot.moveLabel = slot.querySelector(".move");
     slot.valueLabel = slot.querySelector(".value b");
     slot.querySelector(".value small").textContent = this.labels.units[this.metric];
@@ -262,4 +273,26 @@ export class BoardView {
 // style.css writes it for .row from --col and --pos.
 function translateTo({ col, pos }) {
   return `translate(calc((100% + ${COLUMN_GAP}) * ${col}), calc(100% * ${pos}))`;
+}
+
+// Characters a CJK font draws square (CJK ideographs, kana, hangul, full-width
+// forms); the others are taken at 0.6 em, about their mean width here.
+const WIDE = /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/u;
+
+// A name as its row shows it: a head, which an ellipsis ends when the row is
+// too narrow, and a tail that always shows, with the name's estimated width in
+// em (style.css shrinks a name that does not fit before it cuts). Cut at the
+// end, the firms of one group (安徽某某物业管理有限公司第一分公司, …第二分公司)
+// would all read the same; their ends tell them apart. Estimated, not
+// measured: a row is filled ten times a second, and reading layout back
+// would cost a frame.
+function nameParts(name) {
+  const chars = Array.from(name);
+  const widths = chars.map((c) => (WIDE.test(c) ? 1 : 0.6));
+  const em = widths.reduce((sum, w) => sum + w, 0);
+  const room = Math.min(TAIL_MAX_EM, TAIL_SHARE * em);
+  let cut = chars.length;
+  let tail = 0;
+  while (cut > 1 && tail + widths[cut - 1] <= room) tail += widths[--cut];
+  return { head: chars.slice(0, cut).join(""), tail: chars.slice(cut).join(""), em };
 }

@@ -2,7 +2,8 @@
 // Chinese by default (a screen at an event in China), English with ?lang=en.
 // Ranking figures are written the way people read them aloud: 1.23万 / 4.56亿
 // in Chinese, 12.3k / 4.56M in English — rows have little room, and a wall of
-// digits is unreadable at 10 m. The grand totals are exact (formatExact).
+// digits is unreadable at 10 m (formatNumber). The grand totals are exact
+// (formatExact).
 
 const LABELS = {
   zh: {
@@ -17,10 +18,12 @@ const LABELS = {
     state: {
       connecting: "连接中…",
       open: "实时",
+      stalled: "连接停滞 · 重连中…",
       closed: (s) => `已断开 · ${s} 秒后重连`,
     },
     empty: "等待数据…",
     needsToken: "此服务器需要读取令牌：请在地址后加上 ?token=…",
+    badParams: (list) => `地址参数无效，已改用默认值：${list.join("；")}`,
     newEntry: "新上榜",
     byMetric: (m) => `按${m}`,
   },
@@ -36,10 +39,12 @@ const LABELS = {
     state: {
       connecting: "Connecting…",
       open: "Live",
+      stalled: "Stalled · reconnecting…",
       closed: (s) => `Offline · retrying in ${s}s`,
     },
     empty: "Waiting for data…",
     needsToken: "This server needs a read token: add ?token=… to the address",
+    badParams: (list) => `Bad address parameters, defaults used: ${list.join("; ")}`,
     newEntry: "NEW",
     byMetric: (m) => `by ${m.toLowerCase()}`,
   },
@@ -58,28 +63,69 @@ export function displayValue(metric, raw) {
   return raw / UNIT[metric];
 }
 
-// Fixed decimals, even when they are zeros: a number that counts up must
-// not change its width with every frame. Fewer of them as the number grows:
-// 449.9万 reads better from afar than 449.85万, and leaves room for names.
-function fixed(x, digits) {
-  if (x >= 1000) return x.toFixed(0);
-  if (x >= 100) return x.toFixed(Math.min(digits, 1));
-  return x.toFixed(digits);
+// The scales a ranking figure is written in, smallest first. `from`: the
+// least value written in it; `size`: what one of its units is worth;
+// `decimals`: the most it keeps. Chinese counts in 万 and its powers, so 9999万
+// is still said in 万 and 10000万 is 1.00亿; English counts in thousands, from
+// 10k on (8,532 is short enough as it is).
+const SCALES = {
+  zh: [
+    { from: 0, size: 1, suffix: "", decimals: 3 },
+    { from: 1e4, size: 1e4, suffix: "万", decimals: 2 },
+    { from: 1e8, size: 1e8, suffix: "亿", decimals: 2 },
+    { from: 1e12, size: 1e12, suffix: "万亿", decimals: 2 },
+  ],
+  en: [
+    { from: 0, size: 1, suffix: "", decimals: 3 },
+    { from: 1e4, size: 1e3, suffix: "k", decimals: 1 },
+    { from: 1e6, size: 1e6, suffix: "M", decimals: 2 },
+    { from: 1e9, size: 1e9, suffix: "B", decimals: 2 },
+    { from: 1e12, size: 1e12, suffix: "T", decimals: 2 },
+  ],
+};
+
+// Fewer decimals as a figure grows: 449.8万 reads better from afar than
+// 449.85万, and leaves room for names. Three below one, so that the smallest
+// weight (1 g, 0.002 斤) does not read as nothing.
+function decimalsFor(figure) {
+  return figure < 1 ? 3 : figure < 100 ? 2 : figure < 1000 ? 1 : 0;
 }
 
-// `digits`: decimals kept once a number is scaled (万, k, …).
-export function formatNumber(lang, value, digits = 2) {
-  const sign = value < 0 ? "-" : "";
-  const v = Math.abs(value);
-  if (lang === "en") {
-    if (v >= 1e9) return sign + fixed(v / 1e9, digits) + "B";
-    if (v >= 1e6) return sign + fixed(v / 1e6, digits) + "M";
-    if (v >= 1e4) return sign + fixed(v / 1e3, 1) + "k";
-    return sign + Math.round(v).toLocaleString("en-US");
+// `x` (≥ 0) with the decimals its size allows, at most `most`. The size is
+// judged again after rounding: 99.996 rounds to 100.00, which must read 100.0.
+function rounded(x, most) {
+  let decimals = Math.min(most, decimalsFor(x));
+  for (;;) {
+    const text = x.toFixed(decimals);
+    const fewer = Math.min(decimals, decimalsFor(Number(text)));
+    if (fewer === decimals) return text;
+    decimals = fewer;
   }
-  if (v >= 1e8) return sign + fixed(v / 1e8, digits) + "亿";
-  if (v >= 1e4) return sign + fixed(v / 1e4, digits) + "万";
-  return sign + String(Math.round(v));
+}
+
+// A ranking figure. Scaled figures keep their decimals even when they are
+// zeros (1.20万), so that a figure's width says its scale; figures below the
+// first scale are exact quantities and drop them (47斤, 2.5斤, 56.78元), with
+// digits grouped by thousands as the grand totals have them. The scale is
+// chosen after rounding: 999,950 is 1.00M, never 1000.0k.
+export function formatNumber(lang, value) {
+  const scales = SCALES[lang] || SCALES.zh;
+  const v = Math.abs(value);
+  let i = Math.max(0, scales.findLastIndex((scale) => v >= scale.from));
+  let text;
+  for (;;) {
+    const { size, decimals } = scales[i];
+    text = rounded(v / size, decimals);
+    const next = scales[i + 1];
+    if (!next || Number(text) * size < next.from) break;
+    i++;
+  }
+  // A refund can take a value below zero: the same figure, with a minus
+  // (unless it rounds to nothing).
+  const sign = value < 0 && Number(text) !== 0 ? "-" : "";
+  const { size, suffix } = scales[i];
+  if (size === 1) text = Number(text).toLocaleString("en-US", { maximumFractionDigits: 3 });
+  return sign + text + suffix;
 }
 
 // The grand totals, exact: every gram and fen the server summed — 斤 with up

@@ -29,10 +29,12 @@ function tick(now) {
 
 // Shows `target` in `element` through `format`, moving from what the element
 // shows now. A new target in mid-flight starts from the current position, so
-// ten updates a second blend into one smooth motion.
+// ten updates a second blend into one smooth motion. The same target again
+// (a fresh snapshot of an unchanged view) leaves a running count alone.
 export function countTo(element, target, format, duration = 800) {
   const now = performance.now();
   const running = tweens.get(element);
+  if (running && running.to === target) return;
   const from = running ? valueAt(running, now) : element.countedValue ?? target;
   element.countedValue = target;
   if (from === target && !running) {
