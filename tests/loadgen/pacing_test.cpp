@@ -13,6 +13,17 @@ TEST(PacingTest, FramesAreDueOneIntervalApartFromTheRunsStart) {
   EXPECT_EQ(p.Due(4), 1'010'000'000);
 }
 
+// Four connections, one frame each per 4 ms: their frames take turns a
+// millisecond apart instead of all four going at once every 4 ms.
+TEST(PacingTest, ConnectionsTakeTurns) {
+  for (uint32_t conn = 0; conn < 4; ++conn) {
+    Pacing p(4'000'000);
+    p.Begin(/*start_ns=*/0, /*now=*/0, conn, /*connections=*/4);
+    EXPECT_EQ(p.Due(0), conn * 1'000'000);
+    EXPECT_EQ(p.Due(3), 12'000'000 + conn * 1'000'000);
+  }
+}
+
 // A connection whose handshake ended after the run began starts its own
 // schedule then: it is not late for its first frames and does not burst.
 TEST(PacingTest, AConnectionOpenedLateStartsItsScheduleWhenItCanSend) {
