@@ -53,8 +53,8 @@ struct Options {
   // Checking and reporting.
   bool verify = false;
   uint32_t verify_scopes = 0;  // scoped boards checked per scope dimension; 0: all
-  std::string tz = "+08:00";   // the server's --tz, for the day window of --verify
-  std::string report;          // JSON report file
+  std::string tz = "+08:00";   // the server's --tz, for the day window of --verify; ±HH:MM
+  std::string report;          // JSON report file; empty: none
   bool progress = true;
   bool help = false;
 };
@@ -63,14 +63,16 @@ struct Options {
 // REQUIRES: out != nullptr.
 Status ParseOptions(int argc, const char* const* argv, Options* out);
 
-// Also applied by ParseOptions: the cross-field rules (an end condition, sane
-// shares). Exposed for callers that build Options by hand.
+// Also applied by ParseOptions: the bounds of the numbers and the cross-field
+// rules (an end condition, sane shares). Exposed for callers that build
+// Options by hand.
 Status CheckOptions(const Options& o);
 
 // The --help text.
 std::string Usage();
 
-// "ws://host:port" → host, port. Exposed for tests.
+// "ws://HOST:PORT", "http://HOST:PORT" or "HOST:PORT" (IPv6 in brackets) →
+// host, port; port 80 when none is given; no path. Exposed for tests.
 Status ParseUrl(const std::string& url, std::string* host, uint16_t* port);
 
 // "250ms", "30s", "2m", "1h", or a bare number of seconds.
