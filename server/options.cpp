@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "bangdan/event_parser.h"  // IsValidUtf8
+
 namespace bangdan {
 namespace {
 
@@ -165,8 +167,18 @@ const Flag kFlags[] = {
        }
        return Status::OK();
      }},
-    {"title", "TEXT", "campaign title shown by the dashboard (default 榜单)",
-     [](auto, auto v, auto* o) { o->title = std::string(v); return Status::OK(); }},
+    {"title", "TEXT", "campaign title shown by the dashboard: UTF-8, at most 200 bytes (default 榜单)",
+     [](auto n, auto v, auto* o) {
+       // The page that shows it says charset=utf-8, and a title is a line, not
+       // a text. Neither message repeats the value: its bytes may not print.
+       if (!IsValidUtf8(v)) return Status::InvalidArgument("--" + std::string(n) + ": not valid UTF-8");
+       if (v.size() > 200) {
+         return Status::InvalidArgument("--" + std::string(n) + ": " + std::to_string(v.size()) +
+                                        " bytes, at most 200");
+       }
+       o->title = std::string(v);
+       return Status::OK();
+     }},
     {"log-level", "LEVEL", "debug, info (default), warn or error",
      [](auto n, auto v, auto* o) {
        // Either case: the log writes its words in capitals (INFO), users may too.

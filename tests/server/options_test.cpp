@@ -146,7 +146,33 @@ TEST(Options, TimeZoneIsAnOffset) {
   EXPECT_EQ(m, 480);
   EXPECT_TRUE(ParseTzOffset("Z", &m));
   EXPECT_EQ(m, 0);
-  for (const char* bad : {"8", "+8:00", "+08:60", "+15:00", "Asia/Shanghai"}) EXPECT_FALSE(ParseTzOffset(bad, &m)) << bad;
+  // The load generator's --tz takes these same values (tests/loadgen/options_test.cpp).
+  for (const char* good : {"-05:30", "+14:59", "-14:00", "-00:00", "UTC"}) EXPECT_TRUE(ParseTzOffset(good, &m)) << good;
+  for (const char* bad : {"8", "+8:00", "+08:60", "+15:00", "Asia/Shanghai", "+ab:cd", "+25:00", "+0a:00", "z", ""})
+    EXPECT_FALSE(ParseTzOffset(bad, &m)) << bad;
+}
+
+TEST(Options, TitleIsAShortLineOfUtf8) {
+  Parsed p = Parse({"--title", "bad\xff\xfe"});
+  ASSERT_FALSE(p.status.ok());
+  EXPECT_NE(p.status.message().find("--title"), std::string::npos) << p.status.message();
+  EXPECT_NE(p.status.message().find("UTF-8"), std::string::npos) << p.status.message();
+  EXPECT_EQ(p.status.message().find("\xff"), std::string::npos);  // the bad bytes are not echoed
+  ServerOptions o;
+  Status s = ApplyConfigText("title = \xe5\x90\n", "my.conf", &o);  // a character cut short
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("my.conf:1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("--title"), std::string::npos) << s.message();
+
+  p = Parse({"--title", std::string(201, 'x')});
+  ASSERT_FALSE(p.status.ok());
+  EXPECT_NE(p.status.message().find("--title"), std::string::npos) << p.status.message();
+  EXPECT_NE(p.status.message().find("200"), std::string::npos) << p.status.message();
+  std::string longest;
+  for (int i = 0; i < 66; ++i) longest += "榜";  // 198 bytes
+  p = Parse({"--title", longest});
+  ASSERT_TRUE(p.status.ok()) << p.status.message();
+  EXPECT_EQ(p.options.title, longest);
 }
 
 TEST(Options, BadValuesNameTheFlag) {
