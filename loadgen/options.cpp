@@ -197,8 +197,9 @@ std::vector<Bound> Bounds(const Options& o) {
       // millions (bench/RESULTS.md uses 50,000,000, ~2.2 GB).
       {"users", o.users, 1, 50'000'000, ""},
       {"products", o.products, 1, kDimension, ""},
-      // 1.3 GB at the default --batch, ~3 GB at the worst.
-      {"pool", o.pool, 0, 5'000'000, " events"},
+      // ~5 GB at the default --batch, ~12 GB at the worst: the benchmarks
+      // pre-build whole logs of up to 20,000,000 events (bench/durability).
+      {"pool", o.pool, 0, 20'000'000, " events"},
       // A paced connection sends a frame every 1e9 * batch * connections / rate
       // nanoseconds: at least one.
       {"rate", o.rate, 0, 1'000'000'000, " events/s"},
@@ -374,7 +375,7 @@ What:
   --duplicates SHARE (0)    share of sends that retry an id already acked as accepted
   --id-prefix P             event ids start with P (default: from the clock)
   --pool N                  events pre-built before the run (default min(--events, 1000000);
-                            at most 5000000)
+                            at most 20000000)
 How much:
   --rate N (0)              events/s over all connections, at most 1000000000; 0 = as fast as
                             acks allow; with a rate, latencies count from when each frame was due

@@ -198,7 +198,7 @@ TEST(OptionsTest, AbsurdSizesAreRefusedNamingTheFlagAndTheLimit) {
     const char* value;
     const char* limit;
   };
-  for (const Case& c : {Case{"--users", "4000000000", "50000000"}, Case{"--pool", "100000000", "5000000"},
+  for (const Case& c : {Case{"--users", "4000000000", "50000000"}, Case{"--pool", "100000000", "20000000"},
                         Case{"--cities", "10000001", "10000000"}, Case{"--firms", "20000000", "10000000"},
                         Case{"--teams", "20000000", "10000000"}, Case{"--products", "20000000", "10000000"},
                         Case{"--subscribers", "1000000", "100000"}, Case{"--connections", "100001", "100000"},
@@ -266,7 +266,7 @@ TEST(OptionsTest, HelpSaysTheLimitsAndTheBooleanValues) {
   EXPECT_TRUE(Has(usage, "--report FILE             write the final report as JSON (- : standard output)"));
   EXPECT_TRUE(Has(usage, "true|false|1|0|yes|no|on|off"));
   EXPECT_TRUE(Has(usage, "without :PORT, 80"));
-  for (const char* limit : {"10000000", "50000000", "5000000", "1000000000", "at most a year", "256", "100000"}) {
+  for (const char* limit : {"10000000", "50000000", "20000000", "1000000000", "at most a year", "256", "100000"}) {
     EXPECT_TRUE(Has(usage, limit)) << limit;
   }
 }
