@@ -152,6 +152,97 @@ void PrintProgress(IoThreads& threads, const RunContext& ctx, uint64_t* last_acc
   *last_ns = now;
 }
 
+
+// Waits until every dashboard has its first view or has failed, so that each
+// has its baseline before events flow; at most 10 s, plus 2 s a thousand.
+void WaitForSubscribers(const RunContext& ctx, uint32_t subscribers) {
+  if (subscribers == 0) return;
+  int64_t give_up = NowNs() + static_cast<int64_t>((10 + subscribers / 500) * 1e9);
+  while (ctx.subscribers_ready.load() + ctx.subscribers_failed.load() < subscribers && NowNs() < give_up &&
+         !g_interrupted.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (ctx.subscribers_ready.load() < subscribers) {
+    std::fprintf(stderr, "only %u of %u subscribers have a view (%u failed); starting anyway\n",
+                 ctx.subscribers_ready.load(), subscribers, ctx.subscribers_failed.load());
+  }
+}
+
+// The ingest side's figures, summed over the threads (stopped), and what
+// the later steps need: every acked frame, every rejected slot, every push.
+void GatherIngest(IoThreads& threads, const RunContext& ctx, Report* report, std::vector<FrameRecord>* frames,
+                  std::vector<RejectedSlot>* rejected, std::vector<PushObservation>* observations) {
+  report->frames_sent = threads.Sum(&ThreadStats::frames_sent);
+  report->events_sent = threads.Sum(&ThreadStats::events_sent);
+  report->acks = threads.Sum(&ThreadStats::acks);
+  report->accepted = threads.Sum(&ThreadStats::accepted);
+  report->duplicates = threads.Sum(&ThreadStats::duplicates);
+  report->rejected = threads.Sum(&ThreadStats::rejected);
+  report->errors = threads.Sum(&ThreadStats::errors);
+  report->ack_mismatches = threads.Sum(&ThreadStats::ack_mismatches);
+  const uint64_t answers = threads.Sum(&ThreadStats::answers);
+  report->unanswered = report->frames_sent > answers ? report->frames_sent - answers : 0;
+  if (report->unanswered > 0) {
+    report->problems.push_back(std::to_string(report->unanswered) +
+                               " frames sent were never answered (no ack, no error)");
+  }
+  if (report->frames_sent == 0) report->problems.push_back("no frame was sent");
+  for (size_t i = 0; i < threads.size(); ++i) {
+    report->last_send_s = std::max(report->last_send_s,
+                                   Seconds(threads.stats(i).last_send_ns.load() - ctx.start_ns));
+  }
+  report->frame_interval_s = Seconds(static_cast<int64_t>(ctx.frame_interval_ns / ctx.options->connections));
+  report->frames_late_held = threads.Sum(&ThreadStats::frames_late_held);
+  report->frames_late_generator = threads.Sum(&ThreadStats::frames_late_generator);
+  for (size_t i = 0; i < threads.size(); ++i) {
+    ThreadStats& s = threads.stats(i);
+    report->ack_latency.Merge(s.ack_latency);
+    report->ack_latency_from_send.Merge(s.ack_latency_from_send);
+    frames->insert(frames->end(), s.frames.begin(), s.frames.end());
+    rejected->insert(rejected->end(), s.rejected_slots.begin(), s.rejected_slots.end());
+    observations->insert(observations->end(), s.push_observations.begin(), s.push_observations.end());
+    for (auto& p : s.problems) {
+      if (report->problems.size() < 20) report->problems.push_back(p);
+    }
+  }
+}
+
+// The dashboards' figures. A push that first shows seq s reveals the frame
+// whose acked range holds s: its latency counts from that frame.
+void ReportDashboards(const std::vector<FrameRecord>& frames, const std::vector<PushObservation>& observations,
+                      const std::vector<SubscriberTally>& tallies, const std::vector<ViewSpec>& views,
+                      Report* report) {
+  std::vector<FrameRecord> by_seq;
+  for (const FrameRecord& f : frames) {
+    if (f.accepted > 0) by_seq.push_back(f);
+  }
+  std::sort(by_seq.begin(), by_seq.end(), [](const FrameRecord& a, const FrameRecord& b) { return a.seq < b.seq; });
+  for (const PushObservation& p : observations) {
+    auto it = std::lower_bound(by_seq.begin(), by_seq.end(), p.first_new_seq,
+                               [](const FrameRecord& f, uint64_t s) { return f.seq < s; });
+    if (it == by_seq.end() || p.recv_ns < it->send_ns) {
+      ++report->push_samples_unmatched;
+      continue;
+    }
+    report->push_latency.Record(static_cast<uint64_t>(p.recv_ns - it->origin_ns));
+    report->push_latency_from_send.Record(static_cast<uint64_t>(p.recv_ns - it->send_ns));
+  }
+  uint64_t sum = 0;
+  report->updates_min = UINT64_MAX;
+  for (const SubscriberTally& t : tallies) {
+    report->subscribers_ready += t.ready ? 1 : 0;
+    report->subscriber_errors += t.errors ? 1 : 0;
+    report->updates_min = std::min(report->updates_min, t.updates);
+    report->updates_max = std::max(report->updates_max, t.updates);
+    sum += t.updates;
+    if (t.updates == 0 && report->accepted > 0) ++report->starved;
+    if (!t.first_error.empty() && report->problems.size() < 20) {
+      report->problems.push_back("subscriber on " + views[t.view].name + ": " + t.first_error);
+    }
+  }
+  report->updates_avg = static_cast<double>(sum) / tallies.size();
+}
+
 }  // namespace
 
 Status Run(const Options& o, Report* report) {
@@ -198,17 +289,7 @@ Status Run(const Options& o, Report* report) {
   for (uint32_t i = 0; i < o.subscribers; ++i) {
     Subscriber::Launch(threads.io(i), ctx, threads.stats(i), views[i % views.size()], i % views.size(), &tallies[i]);
   }
-  if (o.subscribers > 0) {
-    int64_t give_up = NowNs() + static_cast<int64_t>((10 + o.subscribers / 500) * 1e9);
-    while (ctx.subscribers_ready.load() + ctx.subscribers_failed.load() < o.subscribers && NowNs() < give_up &&
-           !g_interrupted.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (ctx.subscribers_ready.load() < o.subscribers) {
-      std::fprintf(stderr, "only %u of %u subscribers have a view (%u failed); starting anyway\n",
-                   ctx.subscribers_ready.load(), o.subscribers, ctx.subscribers_failed.load());
-    }
-  }
+  WaitForSubscribers(ctx, o.subscribers);
 
   std::string start_day = DayAt(UnixMs(), o.tz);
   uint64_t total_frames = o.events ? (o.events + o.batch - 1) / o.batch : UINT64_MAX;
@@ -272,75 +353,12 @@ Status Run(const Options& o, Report* report) {
   report->elapsed_s = Seconds(end_ns - ctx.start_ns);
   report->cpu_user_s = cpu1.user - cpu0.user;
   report->cpu_sys_s = cpu1.sys - cpu0.sys;
-  report->frames_sent = threads.Sum(&ThreadStats::frames_sent);
-  report->events_sent = threads.Sum(&ThreadStats::events_sent);
-  report->acks = threads.Sum(&ThreadStats::acks);
-  report->accepted = threads.Sum(&ThreadStats::accepted);
-  report->duplicates = threads.Sum(&ThreadStats::duplicates);
-  report->rejected = threads.Sum(&ThreadStats::rejected);
-  report->errors = threads.Sum(&ThreadStats::errors);
-  report->ack_mismatches = threads.Sum(&ThreadStats::ack_mismatches);
-  const uint64_t answers = threads.Sum(&ThreadStats::answers);
-  report->unanswered = report->frames_sent > answers ? report->frames_sent - answers : 0;
-  if (report->unanswered > 0) {
-    report->problems.push_back(std::to_string(report->unanswered) +
-                               " frames sent were never answered (no ack, no error)");
-  }
-  if (report->frames_sent == 0) report->problems.push_back("no frame was sent");
-  for (size_t i = 0; i < threads.size(); ++i) {
-    report->last_send_s = std::max(report->last_send_s,
-                                   Seconds(threads.stats(i).last_send_ns.load() - ctx.start_ns));
-  }
-  report->frame_interval_s = Seconds(static_cast<int64_t>(ctx.frame_interval_ns / o.connections));
-  report->frames_late_held = threads.Sum(&ThreadStats::frames_late_held);
-  report->frames_late_generator = threads.Sum(&ThreadStats::frames_late_generator);
   std::vector<FrameRecord> frames;
   std::vector<RejectedSlot> rejected;
   std::vector<PushObservation> observations;
-  for (size_t i = 0; i < threads.size(); ++i) {
-    ThreadStats& s = threads.stats(i);
-    report->ack_latency.Merge(s.ack_latency);
-    report->ack_latency_from_send.Merge(s.ack_latency_from_send);
-    frames.insert(frames.end(), s.frames.begin(), s.frames.end());
-    rejected.insert(rejected.end(), s.rejected_slots.begin(), s.rejected_slots.end());
-    observations.insert(observations.end(), s.push_observations.begin(), s.push_observations.end());
-    for (auto& p : s.problems) {
-      if (report->problems.size() < 20) report->problems.push_back(p);
-    }
-  }
+  GatherIngest(threads, ctx, report, &frames, &rejected, &observations);
 
-  if (o.subscribers > 0) {
-    // A push that first shows seq s reveals the frame whose acked range holds s.
-    std::vector<FrameRecord> by_seq;
-    for (const FrameRecord& f : frames) {
-      if (f.accepted > 0) by_seq.push_back(f);
-    }
-    std::sort(by_seq.begin(), by_seq.end(), [](const FrameRecord& a, const FrameRecord& b) { return a.seq < b.seq; });
-    for (const PushObservation& p : observations) {
-      auto it = std::lower_bound(by_seq.begin(), by_seq.end(), p.first_new_seq,
-                                 [](const FrameRecord& f, uint64_t s) { return f.seq < s; });
-      if (it == by_seq.end() || p.recv_ns < it->send_ns) {
-        ++report->push_samples_unmatched;
-        continue;
-      }
-      report->push_latency.Record(static_cast<uint64_t>(p.recv_ns - it->origin_ns));
-      report->push_latency_from_send.Record(static_cast<uint64_t>(p.recv_ns - it->send_ns));
-    }
-    uint64_t sum = 0;
-    report->updates_min = UINT64_MAX;
-    for (const SubscriberTally& t : tallies) {
-      report->subscribers_ready += t.ready ? 1 : 0;
-      report->subscriber_errors += t.errors ? 1 : 0;
-      report->updates_min = std::min(report->updates_min, t.updates);
-      report->updates_max = std::max(report->updates_max, t.updates);
-      sum += t.updates;
-      if (t.updates == 0 && report->accepted > 0) ++report->starved;
-      if (!t.first_error.empty() && report->problems.size() < 20) {
-        report->problems.push_back("subscriber on " + views[t.view].name + ": " + t.first_error);
-      }
-    }
-    report->updates_avg = static_cast<double>(sum) / tallies.size();
-  }
+  if (o.subscribers > 0) ReportDashboards(frames, observations, tallies, views, report);
 
   if (o.verify) {
     // The day boards are checked when the run stayed within one day at
