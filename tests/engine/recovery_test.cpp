@@ -199,6 +199,11 @@ TEST_F(RecoveryTest, ATornTailIsCutWithAWarningAndTheLogGoesOn) {
   uint64_t size = 0;
   ASSERT_TRUE(env_.FileSize(JoinPath(kDir, SegmentFileName(1)), &size).ok());
   EXPECT_EQ(intact, size);
+  // The cut bytes are kept beside the segment, and named in the warning.
+  std::string kept;
+  ASSERT_TRUE(env_.ReadFile(JoinPath(kDir, SegmentFileName(1)) + ".torn", &kept).ok());
+  EXPECT_EQ(seg.data.substr(intact), kept);
+  EXPECT_NE(std::string::npos, stats_.warnings[0].find(".torn)"));
 
   std::unique_ptr<Wal> wal;
   ASSERT_TRUE(Wal::Open(&env_, kDir, {}, engine.applied_seq(), &wal).ok());

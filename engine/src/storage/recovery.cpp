@@ -31,6 +31,16 @@ Status At(const std::string& path, uint64_t offset, const std::string& what) {
   return Status::Corruption(path + ": offset " + std::to_string(offset) + ": " + what);
 }
 
+// Writes `bytes` to `path` (replacing it) and syncs it.
+Status KeepBytes(Env* env, const std::string& path, std::string_view bytes) {
+  std::unique_ptr<WritableFile> file;
+  Status s = env->NewWritableFile(path, &file);
+  if (s.ok()) s = file->Append(bytes);
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = file->Close();
+  return s;
+}
+
 Status LoadNewestSnapshot(Env* env, const std::string& dir, Engine* engine,
                           RecoveryStats* stats) {
   std::string name;
@@ -138,6 +148,13 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
       if (!last) return At(path, reader.damage_offset(), reader.damage());
       {
         const uint64_t dropped = data.size() - reader.valid_end();
+        // What is cut goes to <segment>.torn first (the last cut only): a
+        // torn write and damage inside the last block look alike (docs/
+        // format.md, "Reading: torn tail or corruption"), and the bytes
+        // let an operator tell which after the fact.
+        const std::string kept = path + ".torn";
+        s = KeepBytes(env, kept, data.substr(reader.valid_end()));
+        if (!s.ok()) return s;
         // A mapping must not outlive the bytes truncation takes away; what the
         // reader tells below it holds itself (and the pipeline keeps no event
         // bytes past Add).
@@ -148,7 +165,7 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
         stats->warnings.push_back(path + ": torn record at offset " +
                                   std::to_string(reader.damage_offset()) + " (" +
                                   reader.damage() + "): cut " + std::to_string(dropped) +
-                                  " bytes off the end of the log");
+                                  " bytes off the end of the log (kept in " + kept + ")");
       }
       return Status::OK();
     case log::Reader::End::kClean:
