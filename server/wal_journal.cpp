@@ -58,7 +58,7 @@ Status WalJournal::DeleteSegmentsBefore(uint64_t seq) {
     return wal.CoveredSegments(seq, &paths);
   });
   for (const std::string& path : paths) {
-    Status r = RemoveFileInSteps(wal_env_, path);
+    Status r = Wal::RemoveSegment(wal_env_, path);
     if (!r.ok() && s.ok()) s = r;
   }
   if (!s.ok()) LogWarn("log: cannot remove segments covered by a snapshot: " + s.message());

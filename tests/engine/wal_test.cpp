@@ -271,10 +271,16 @@ TEST_F(WalTest, DeleteSegmentsBeforeRemovesOnlySegmentsASnapshotCovers) {
   std::vector<SegmentFile> before = Segments();
   ASSERT_GT(before.size(), 4u);
   const uint64_t inside_third = before[2].first_seq + 1;
+  // Bytes recovery once cut off the first segment's tail go with it.
+  const std::string torn = JoinPath(kDir, before[0].name) + ".torn";
+  std::unique_ptr<WritableFile> kept;
+  ASSERT_TRUE(env_.NewWritableFile(torn, &kept).ok());
+  ASSERT_TRUE(kept->Append("cut").ok() && kept->Close().ok());
   ASSERT_TRUE(wal_->DeleteSegmentsBefore(inside_third).ok());
   std::vector<SegmentFile> after = Segments();
   ASSERT_EQ(before.size() - 2, after.size());
   EXPECT_EQ(before[2].name, after[0].name);
+  EXPECT_FALSE(env_.FileExists(torn));
   // Everything: the current segment stays.
   ASSERT_TRUE(wal_->DeleteSegmentsBefore(wal_->durable_seq()).ok());
   after = Segments();

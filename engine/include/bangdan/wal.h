@@ -88,6 +88,9 @@ class Wal {
   // The paths of those segments, for removal elsewhere: removing hundreds of
   // MiB takes a while, and the log's own thread has groups to commit.
   Status CoveredSegments(uint64_t seq, std::vector<std::string>* paths) const;
+  // Removes one such segment, in steps, and the bytes recovery kept from its
+  // torn tail (<path>.torn), if any.
+  static Status RemoveSegment(Env* env, const std::string& path);
 
   uint64_t durable_seq() const;   // last record made durable by Sync
   uint64_t appended_seq() const;  // last record given to Append

@@ -238,11 +238,18 @@ Status Wal::CoveredSegments(uint64_t seq, std::vector<std::string>* paths) const
   return Status::OK();
 }
 
+Status Wal::RemoveSegment(Env* env, const std::string& path) {
+  Status s = RemoveFileInSteps(env, path);
+  const std::string torn = path + ".torn";
+  if (s.ok() && env->FileExists(torn)) s = env->RemoveFile(torn);
+  return s;
+}
+
 Status Wal::DeleteSegmentsBefore(uint64_t seq) {
   std::vector<std::string> paths;
   Status s = CoveredSegments(seq, &paths);
   for (const std::string& path : paths) {
-    Status r = RemoveFileInSteps(impl_->env, path);
+    Status r = RemoveSegment(impl_->env, path);
     if (!r.ok() && s.ok()) s = r;
   }
   return s;
