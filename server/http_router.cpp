@@ -1,20 +1,41 @@
 #include "http_router.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "bangdan/board.h"
 #include "json_writer.h"
+#include "options.h"  // EqualsIgnoreCase
 
 namespace bangdan {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+std::string_view StripScheme(std::string_view origin) {
+  size_t p = origin.find("://");
+  return p == std::string_view::npos ? origin : origin.substr(p + 3);
+}
+
+// "name:port" → "name", "[v6]:port" → "[v6]"; empty when a bracket is not
+// closed.
+std::string_view WithoutPort(std::string_view authority) {
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    return close == std::string_view::npos ? std::string_view() : authority.substr(0, close + 1);
   }
-  return true;
+  return authority.substr(0, authority.find(':'));
+}
+
+// An IPv4 address, or an IPv6 one in brackets, as a URL writes them (a
+// browser writes every IPv4 form, 0x7f.1 included, as dotted decimal).
+bool IsAddress(std::string_view name) {
+  int family = AF_INET;
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+    family = AF_INET6;
+    name = name.substr(1, name.size() - 2);
+  }
+  const std::string text(name);
+  unsigned char address[sizeof(in6_addr)];
+  return inet_pton(family, text.c_str(), address) == 1;
 }
 
 // Route of a decoded path; false for a path that is not ours.
@@ -41,6 +62,33 @@ HttpAnswer ErrorAnswer(unsigned status, std::string_view message) {
   JsonWriter w(&a.body);
   w.BeginObject().Key("error").String(message).EndObject();
   return a;
+}
+
+bool HostNamesThisServer(std::string_view host, const std::vector<std::string>& allowed) {
+  const std::string_view name = WithoutPort(host);
+  if (name.empty()) return false;
+  // No DNS answer can make an address name another machine, and browsers
+  // resolve localhost themselves, never through DNS.
+  if (IsAddress(name) || EqualsIgnoreCase(name, "localhost")) return true;
+  for (const std::string& a : allowed)
+    if (EqualsIgnoreCase(WithoutPort(StripScheme(a)), name)) return true;
+  return false;
+}
+
+bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed,
+                   OriginUse use, bool carried_token, std::string_view* why) {
+  if (origin.empty() || carried_token) return true;
+  const bool same_origin = !host.empty() && EqualsIgnoreCase(StripScheme(origin), host);
+  if (same_origin && HostNamesThisServer(host, allowed)) return true;
+  for (const std::string& a : allowed)
+    if (a == "*" || EqualsIgnoreCase(a, origin)) return true;
+  if (allowed.empty() && use == OriginUse::kRead) return true;
+  if (why != nullptr) {
+    *why = same_origin ? "origin not allowed: Origin is the origin of Host, but Host is not an IP address, "
+                         "localhost or a host named in --allowed-origins"
+                       : "origin not allowed";
+  }
+  return false;
 }
 
 bool TokenEquals(std::string_view given, std::string_view expected) {

@@ -12,6 +12,8 @@
 //     dashboard's assets): Route() lets every method through.
 //   - Tokens: `Authorization: Bearer T`, or `?token=T` where SPEC §3 allows it
 //     (WebSocket upgrades and reads; not POST /v1/events).
+//   - Origins (OriginAllowed): asked by the session of the routes a browser
+//     page could abuse — sending events, subscribing.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +70,32 @@ struct RoutedRequest {
 bool RouteRequest(Method method, std::string_view target, std::string_view authorization,
                   bool is_upgrade, const AccessTokens& tokens, RoutedRequest* out,
                   HttpAnswer* answer);
+
+// What a browser request from another origin would do: send events or read.
+enum class OriginUse { kWrite, kRead };
+
+// Whether a browser request from `origin` may write (/v1/ingest, POST
+// /v1/events) or subscribe (/v1/stream): no Origin header (not a browser),
+// the server's own origin (its pages: Origin is Host, and Host names this
+// server for certain — HostNamesThisServer), one of `allowed` ("*": any),
+// or, when `allowed` is empty, any origin for reads. Auth here is a bearer
+// token, never a cookie, so a page elsewhere can read no more than anyone
+// who reaches the port; but a page could make the visitor's browser send
+// events to a server on its loopback, which has no token by default. So a
+// request that `carried_token` (the one --ingest-token or --read-token
+// requires for `use`) may, whatever its origin: a page that knows the token
+// is as entitled as any other client that does. When refused, *why (if
+// given) is the error to answer.
+bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed,
+                   OriginUse use, bool carried_token, std::string_view* why = nullptr);
+
+// Whether a Host header names this server beyond doubt: an IP address
+// ("127.0.0.1:8080", "[::1]:8080"), localhost, or the host of one of
+// `allowed` (any port). Any other name may be one whose DNS an attacker
+// points at this server's address after the visitor's browser loaded his
+// page (DNS rebinding): to that browser his page and this server are then
+// one origin, and it says so in Origin and Host alike.
+bool HostNamesThisServer(std::string_view host, const std::vector<std::string>& allowed);
 
 // True if `given` equals `expected`, in time that does not depend on where
 // they differ (nor, beyond the length of `given`, on `expected`'s content).

@@ -32,11 +32,6 @@ Method MethodOf(http::verb v) {
   }
 }
 
-std::string_view StripScheme(std::string_view origin) {
-  size_t p = origin.find("://");
-  return p == std::string_view::npos ? origin : origin.substr(p + 3);
-}
-
 [[maybe_unused]] std::string PlaceholderPage(const std::string& title_html) {
   return "<!doctype html><meta charset=\"utf-8\"><title>" + title_html + "</title><h1>" + title_html +
          "</h1><p>bangdan is running. The dashboard is not part of this build; "
@@ -44,16 +39,6 @@ std::string_view StripScheme(std::string_view origin) {
 }
 
 }  // namespace
-
-bool OriginAllowed(std::string_view origin, std::string_view host, const std::vector<std::string>& allowed,
-                   OriginUse use, bool carried_token) {
-  if (origin.empty() || carried_token) return true;
-  // The server's own pages (the dashboard) always may.
-  if (!host.empty() && EqualsIgnoreCase(StripScheme(origin), host)) return true;
-  for (const std::string& a : allowed)
-    if (a == "*" || EqualsIgnoreCase(a, origin)) return true;
-  return allowed.empty() && use == OriginUse::kRead;
-}
 
 std::string HtmlEscape(std::string_view text) {
   std::string out;
@@ -262,11 +247,12 @@ bool HttpSession::RefusedForOrigin(const std::string& path, OriginUse use, bool 
   // With a token, routing has let in only requests that carried it.
   const std::string& token = use == OriginUse::kWrite ? ctx_.options.ingest_token : ctx_.options.read_token;
   const Request& req = parser_->get();
+  std::string_view why;
   if (OriginAllowed(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins, use,
-                    !token.empty())) {
+                    !token.empty(), &why)) {
     return false;
   }
-  HttpAnswer refused = ErrorAnswer(403, "origin not allowed");
+  HttpAnswer refused = ErrorAnswer(403, why);
   LogRefused(path, refused);
   Send(std::move(refused), close);
   return true;

@@ -21,9 +21,6 @@
 
 namespace bangdan {
 
-// What a browser request from another origin would do: send events or read.
-enum class OriginUse { kWrite, kRead };
-
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
   static constexpr size_t kHeaderLimit = 8 * 1024;
@@ -70,19 +67,6 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool finishing_ = false;  // shutdown: answer the current request, then close
   bool upgraded_ = false;   // stream_ belongs to a WebSocket session now
 };
-
-// Whether a browser request from `origin` may write (/v1/ingest, POST
-// /v1/events) or subscribe (/v1/stream): no Origin header (not a browser),
-// the same origin as `host` (the server's own pages), one of `allowed` ("*":
-// any), or, when `allowed` is empty, any origin for reads. Auth here is a bearer token,
-// never a cookie, so a page elsewhere can read no more than anyone who
-// reaches the port; but a page could make the visitor's browser send events
-// to a server on its loopback, which has no token by default. So a request
-// that `carried_token` (the one --ingest-token or --read-token requires for
-// `use`) may, whatever its origin: a page that knows the token is as
-// entitled as any other client that does.
-bool OriginAllowed(std::string_view origin, std::string_view host,
-                   const std::vector<std::string>& allowed, OriginUse use, bool carried_token);
 
 // `text` with &, <, >, " and ' replaced by their entities.
 std::string HtmlEscape(std::string_view text);

@@ -1,5 +1,5 @@
 // Tests of the pure request layer: JSON writing, percent-decoding, routing,
-// tokens, CSV quoting.
+// tokens, origins, CSV quoting.
 #include "http_router.h"
 
 #include <gtest/gtest.h>
@@ -165,6 +165,43 @@ TEST(Router, TokenComparisonNeedsTheWholeToken) {
   EXPECT_FALSE(TokenEquals("abd", "abc"));
   EXPECT_EQ(BearerToken("Bearer  t0k "), "t0k");
   EXPECT_EQ(BearerToken("Basic dXNlcjpwYXNz"), "");
+}
+
+TEST(Origins, HostsThatNameThisServerForCertain) {
+  const std::vector<std::string> none;
+  for (const char* host : {"127.0.0.1", "127.0.0.1:8080", "10.1.2.3:80", "[::1]:8080", "[::1]", "localhost:8080",
+                           "LOCALHOST"})
+    EXPECT_TRUE(HostNamesThisServer(host, none)) << host;
+  for (const char* host : {"evil.example:8080", "evil.example", "", "[::1", "::1", "127.0.0.1.evil.example",
+                           "localhost.evil.example:8080", "127.1:8080"})
+    EXPECT_FALSE(HostNamesThisServer(host, none)) << host;
+  const std::vector<std::string> listed = {"https://Board.Example", "http://screens.example:8443"};
+  EXPECT_TRUE(HostNamesThisServer("board.example:8080", listed));
+  EXPECT_TRUE(HostNamesThisServer("screens.example", listed));
+  EXPECT_FALSE(HostNamesThisServer("evil.example:8080", listed));
+  EXPECT_FALSE(HostNamesThisServer("evil.example", {"*"}));  // "*" lists origins, not a name
+}
+
+TEST(Origins, SameOriginCountsOnlyOnAHostThatNamesThisServer) {
+  const std::vector<std::string> none;
+  std::string_view why;
+  EXPECT_TRUE(OriginAllowed("http://127.0.0.1:8080", "127.0.0.1:8080", none, OriginUse::kWrite, false));
+  EXPECT_TRUE(OriginAllowed("http://[::1]:8080", "[::1]:8080", none, OriginUse::kWrite, false));
+  EXPECT_TRUE(OriginAllowed("http://localhost:8080", "localhost:8080", none, OriginUse::kWrite, false));
+  // DNS rebinding: evil.example now resolves to this server.
+  EXPECT_FALSE(OriginAllowed("http://evil.example:8080", "evil.example:8080", none, OriginUse::kWrite, false, &why));
+  EXPECT_NE(why.find("Origin"), std::string_view::npos) << why;
+  EXPECT_NE(why.find("Host"), std::string_view::npos) << why;
+  EXPECT_FALSE(OriginAllowed("http://evil.example", "127.0.0.1:8080", none, OriginUse::kWrite, false, &why));
+  EXPECT_EQ(why, "origin not allowed");
+  // Reads: any origin unless a list says otherwise.
+  EXPECT_TRUE(OriginAllowed("http://evil.example:8080", "evil.example:8080", none, OriginUse::kRead, false));
+  const std::vector<std::string> listed = {"https://screens.example"};
+  EXPECT_FALSE(OriginAllowed("http://evil.example:8080", "evil.example:8080", listed, OriginUse::kRead, false));
+  EXPECT_TRUE(OriginAllowed("https://screens.example", "evil.example:8080", listed, OriginUse::kWrite, false));
+  // No Origin (not a browser), or the token the path needs: whatever the rest.
+  EXPECT_TRUE(OriginAllowed("", "evil.example:8080", none, OriginUse::kWrite, false));
+  EXPECT_TRUE(OriginAllowed("http://evil.example:8080", "evil.example:8080", none, OriginUse::kWrite, true));
 }
 
 TEST(Csv, FieldsAreQuotedOnlyWhenTheyMustBe) {

@@ -176,6 +176,53 @@ TEST(Ingest, PostFromAForeignOriginIsRefusedWith403) {
   EXPECT_EQ(r.status, 200u) << r.body;
 }
 
+// DNS rebinding: a page at http://evil.example:PORT whose name the attacker
+// then points at 127.0.0.1 is, to the browser, on its own origin, and says so
+// in Host as well as in Origin. Only a Host that names this server for
+// certain (an IP address, localhost, a name the operator listed) makes a
+// request "from the server's own pages".
+TEST(Ingest, ARebindingPageIsNotTheServersOwnOrigin) {
+  TestServer s;
+  const std::string port = std::to_string(s.port());
+  const std::vector<std::pair<std::string, std::string>> rebound = {
+      {"Host", "evil.example:" + port}, {"Origin", "http://evil.example:" + port}};
+  HttpResult r = Post(s.port(), "/v1/events", EventJson("r1"), rebound);
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_NE(r.body.find("Origin"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Host"), std::string::npos) << r.body;
+  WsClient ingest;
+  EXPECT_TRUE(ingest.Connect(s.port(), "/v1/ingest", rebound));
+  EXPECT_EQ(ingest.response().result_int(), 403u);
+  // Subscriptions are taken from any origin by default, rebound or not.
+  WsClient stream;
+  EXPECT_FALSE(stream.Connect(s.port(), "/v1/stream", rebound));
+}
+
+TEST(Ingest, PagesServedFromAnAddressOrLocalhostAreTheServersOwn) {
+  TestServer s;
+  const std::string port = std::to_string(s.port());
+  int n = 0;
+  for (const std::string& host : {"127.0.0.1:" + port, "localhost:" + port, "LocalHost:" + port, "[::1]:" + port}) {
+    const std::vector<std::pair<std::string, std::string>> own = {{"Host", host}, {"Origin", "http://" + host}};
+    HttpResult r = Post(s.port(), "/v1/events", EventJson("own-" + std::to_string(++n)), own);
+    EXPECT_EQ(r.status, 200u) << host << ": " << r.body;
+    WsClient ingest;
+    EXPECT_FALSE(ingest.Connect(s.port(), "/v1/ingest", own)) << host;
+  }
+}
+
+TEST(Ingest, ANameInAllowedOriginsIsTheServersOwnOnAnyPort) {
+  ServerOptions o = TestOptions();
+  o.allowed_origins = {"https://board.example"};
+  TestServer s(o);
+  const std::string host = "board.example:" + std::to_string(s.port());
+  HttpResult r = Post(s.port(), "/v1/events", EventJson("n1"), {{"Host", host}, {"Origin", "http://" + host}});
+  EXPECT_EQ(r.status, 200u) << r.body;
+  r = Post(s.port(), "/v1/events", EventJson("n2"),
+           {{"Host", "evil.example:" + std::to_string(s.port())}, {"Origin", "http://evil.example:" + std::to_string(s.port())}});
+  EXPECT_EQ(r.status, 403u) << r.body;
+}
+
 TEST(Ingest, AProducerWithTheIngestTokenIsNotRefusedForItsOrigin) {
   ServerOptions o = TestOptions();
   o.ingest_token = "tok";
