@@ -5,10 +5,22 @@
 
 #include "bangdan/board.h"
 #include "json_writer.h"
-#include "options.h"  // EqualsIgnoreCase
 
 namespace bangdan {
 namespace {
+
+// options.h has one too; this file stays free of the options (the router's
+// fuzzer builds it alone).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
 
 std::string_view StripScheme(std::string_view origin) {
   size_t p = origin.find("://");

@@ -22,6 +22,7 @@ namespace net = boost::asio;
 namespace {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 Method MethodOf(http::verb v) {
   switch (v) {
@@ -30,6 +31,12 @@ Method MethodOf(http::verb v) {
     case http::verb::post: return Method::kPost;
     default: return Method::kOther;
   }
+}
+
+// RFC 9110 §10.1.1: the client holds its body back until it gets 100
+// (Continue) or a final answer. An HTTP/1.0 client's expectation is ignored.
+bool ExpectsContinue(const http::request<http::string_body>& req) {
+  return req.version() >= 11 && EqualsIgnoreCase(req[http::field::expect], "100-continue");
 }
 
 [[maybe_unused]] std::string PlaceholderPage(const std::string& title_html) {
@@ -83,54 +90,88 @@ void HttpSession::DoRead() {
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(ctx_.options.max_frame_bytes);
   stream_.expires_after(kRequestTimeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
 }
 
-void HttpSession::OnRead(beast::error_code ec, size_t) {
+void HttpSession::OnReadHeader(beast::error_code ec, size_t) {
+  // A Content-Length over the limit fails the read with the header whole.
+  if (!ec || ec == http::error::body_limit) TakeHeader();
+  if (ec) return OnReadFailed(ec);
+  if (parser_->is_done()) return Handle();
+  if (!ExpectsContinue(parser_->get())) return ReadBody();
+  if (RefusedBeforeBody()) return;
+  busy_ = true;  // a shutdown now lets the request finish
+  net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code ec, size_t) {
+    if (!ec) self->ReadBody();
+  });
+}
+
+void HttpSession::ReadBody() {
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::OnReadBody, shared_from_this()));
+}
+
+void HttpSession::OnReadBody(beast::error_code ec, size_t) {
+  if (ec) return OnReadFailed(ec);
+  Handle();
+}
+
+void HttpSession::OnReadFailed(beast::error_code ec) {
   if (ec == http::error::end_of_stream) {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;
   }
   if (ec == http::error::body_limit) {
-    // The header is all read: a request that would be refused whatever its
-    // body (no token, unknown path) gets that answer, not 413.
-    const Request& req = parser_->get();
-    RoutedRequest routed;
-    HttpAnswer refused;
-    if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization],
-                      beast::websocket::is_upgrade(req), Tokens(), &routed, &refused)) {
-      return Send(std::move(refused), true);
-    }
-    return Send(ErrorAnswer(413, "body: larger than --max-frame-bytes"), true);
+    // A request that would be refused whatever its body (no token, unknown
+    // path) gets that answer, not 413.
+    if (!RefusedBeforeBody()) Send(ErrorAnswer(413, "body: larger than --max-frame-bytes"), true);
+    return;
   }
-  if (ec == http::error::header_limit) {
-    HttpAnswer a = ErrorAnswer(431, "headers: larger than 8 KiB");
-    return Send(std::move(a), true);
-  }
-  if (ec) {
-    if (ec.category() == beast::error_code(http::error::bad_target).category())
-      return Send(ErrorAnswer(400, "malformed HTTP request: " + ec.message()), true);
-    return;  // timeout, reset, shutdown: nothing to answer
-  }
-  Handle();
+  if (ec == http::error::header_limit) return Send(ErrorAnswer(431, "headers: larger than 8 KiB"), true);
+  if (ec.category() == beast::error_code(http::error::bad_target).category())
+    return Send(ErrorAnswer(400, "malformed HTTP request: " + ec.message()), true);
+  // timeout, reset, shutdown: nothing to answer
 }
 
-void HttpSession::Handle() {
+void HttpSession::TakeHeader() {
   const Request& req = parser_->get();
   ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
   version_ = req.version();
   keep_alive_ = req.keep_alive();
   head_ = req.method() == http::verb::head;
+}
+
+bool HttpSession::RefusedBeforeBody() {
+  RoutedRequest routed;
+  HttpAnswer answer;
+  if (!RouteCurrent(&routed, &answer)) {
+    Refuse(routed.path, std::move(answer), /*close=*/true);
+    return true;
+  }
+  switch (routed.route) {
+    case Route::kPage:
+      answer = PageAnswer(routed.path, parser_->get().method());
+      if (answer.status == 200) return false;
+      Refuse(routed.path, std::move(answer), /*close=*/true);
+      return true;
+    case Route::kEvents: return RefusedForOrigin(routed.path, OriginUse::kWrite, /*close=*/true);
+    default: return false;
+  }
+}
+
+bool HttpSession::RouteCurrent(RoutedRequest* routed, HttpAnswer* refused) const {
+  const Request& req = parser_->get();
+  return RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization],
+                      beast::websocket::is_upgrade(req), Tokens(), routed, refused);
+}
+
+void HttpSession::Handle() {
+  const Request& req = parser_->get();
   busy_ = true;
   RoutedRequest routed;
   HttpAnswer answer;
-  const bool is_upgrade = beast::websocket::is_upgrade(req);
-  if (!RouteRequest(MethodOf(req.method()), req.target(), req[http::field::authorization], is_upgrade,
-                    Tokens(), &routed, &answer)) {
-    if (is_upgrade || answer.status == 401 || answer.status == 403) LogRefused(routed.path, answer);
-    return Send(std::move(answer));
-  }
+  if (!RouteCurrent(&routed, &answer)) return Refuse(routed.path, std::move(answer), /*close=*/false);
 
   const int64_t now = ctx_.now_ms();
   switch (routed.route) {
@@ -173,6 +214,12 @@ void HttpSession::Handle() {
       return;
     }
   }
+}
+
+void HttpSession::Refuse(const std::string& path, HttpAnswer answer, bool close) {
+  if (beast::websocket::is_upgrade(parser_->get()) || answer.status == 401 || answer.status == 403)
+    LogRefused(path, answer);
+  Send(std::move(answer), close);
 }
 
 void HttpSession::LogRefused(const std::string& path, const HttpAnswer& answer) {
@@ -221,9 +268,7 @@ bool HttpSession::Upgrade(const RoutedRequest& routed) {
   const OriginUse use = routed.route == Route::kIngest ? OriginUse::kWrite : OriginUse::kRead;
   if (RefusedForOrigin(routed.path, use, /*close=*/true)) return false;
   if (ctx_.shutting_down.load()) {
-    HttpAnswer refused = ErrorAnswer(503, "shutting down");
-    LogRefused(routed.path, refused);
-    Send(std::move(refused), true);
+    Refuse(routed.path, ErrorAnswer(503, "shutting down"), /*close=*/true);
     return false;
   }
   // The connection changes hands: it is counted and shut down by its new
@@ -252,9 +297,7 @@ bool HttpSession::RefusedForOrigin(const std::string& path, OriginUse use, bool 
                     !token.empty(), &why)) {
     return false;
   }
-  HttpAnswer refused = ErrorAnswer(403, why);
-  LogRefused(path, refused);
-  Send(std::move(refused), close);
+  Refuse(path, ErrorAnswer(403, why), close);
   return true;
 }
 
@@ -309,6 +352,7 @@ std::string HttpSession::MetricsText() {
 }
 
 void HttpSession::Send(HttpAnswer answer, bool close) {
+  busy_ = true;  // until OnWrite: a shutdown lets the answer go out
   response_ = std::make_shared<http::response<http::string_body>>(
       static_cast<http::status>(answer.status), version_);
   auto& res = *response_;

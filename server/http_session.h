@@ -2,7 +2,11 @@
 // dashboard page — until it asks for a WebSocket upgrade, which is checked
 // here (token, Origin) and handed to an IngestSession or to the StreamHub.
 //
-// One request at a time: the next is read once the answer is written.
+// One request at a time: the next is read once the answer is written. The
+// header is read before the body, so that a request refused whatever its
+// body (path, method, token, Origin, a Content-Length over the limit) is
+// answered without it; a client that sent `Expect: 100-continue` is asked
+// for its body (100 Continue) only when the request would be taken.
 // Limits: 8 KiB of header (431 over), body up to --max-frame-bytes (413
 // over), 30 s to send a request, 30 s to take an answer.
 //
@@ -35,14 +39,29 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
   void DoRead();
-  void OnRead(boost::beast::error_code ec, size_t bytes);
+  void OnReadHeader(boost::beast::error_code ec, size_t bytes);
+  void ReadBody();
+  void OnReadBody(boost::beast::error_code ec, size_t bytes);
+  // A read that ended in error: answered when there is a request to answer
+  // (413, 431, 400), else the connection ends.
+  void OnReadFailed(boost::beast::error_code ec);
+  // Notes what the answer depends on (version, keep-alive, HEAD) once the
+  // request's header is in.
+  void TakeHeader();
+  // A request refused whatever its body gets that answer now, and the
+  // connection closes, its body unread: true when it did.
+  bool RefusedBeforeBody();
+  // RouteRequest for the request being read.
+  bool RouteCurrent(RoutedRequest* routed, HttpAnswer* refused) const;
   void Handle();
   // "/" or a dashboard asset; 404 if there is none at `path`, 405 for a
   // method other than GET or HEAD.
   HttpAnswer PageAnswer(const std::string& path, boost::beast::http::verb method) const;
   bool Upgrade(const RoutedRequest& routed);
-  // DEBUG line for a refused handshake, or a request refused for its token
-  // (401) or as forbidden (403): method, path, peer and answer, no token.
+  // Sends `answer`, a refusal; one of a handshake, or for a token (401) or
+  // as forbidden (403), is logged first (LogRefused).
+  void Refuse(const std::string& path, HttpAnswer answer, bool close);
+  // DEBUG line for a refused request: method, path, peer and answer, no token.
   void LogRefused(const std::string& path, const HttpAnswer& answer);
   AccessTokens Tokens() const;
   // A browser request whose Origin may not `use` the server (OriginAllowed)

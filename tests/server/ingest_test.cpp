@@ -288,6 +288,89 @@ TEST(Ingest, HttpPostAnswersTheSameAck) {
   EXPECT_EQ(r.status, 401u);  // POST takes the header only
 }
 
+// One HTTP connection driven by hand, as curl drives a request with
+// `Expect: 100-continue`: the header first, the body only once asked for.
+class RawHttp {
+ public:
+  explicit RawHttp(uint16_t port) {
+    EXPECT_FALSE(RunOne(ioc_, [&](auto h) {
+      stream_.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), h);
+    }));
+  }
+  void Write(const std::string& bytes) {
+    EXPECT_FALSE(RunOne(ioc_, [&](auto h) { net::async_write(stream_, net::buffer(bytes), h); }));
+  }
+  // The next response, an interim one included; *ec says why none came.
+  http::response<http::string_body> Read(beast::error_code* ec) {
+    http::response_parser<http::string_body> parser;
+    *ec = RunOne(ioc_, [&](auto h) { http::async_read(stream_, buffer_, parser, h); });
+    return parser.release();
+  }
+
+ private:
+  net::io_context ioc_;
+  beast::tcp_stream stream_{ioc_};
+  beast::flat_buffer buffer_;
+};
+
+// The header of a POST whose client waits for 100 Continue before its body.
+std::string ExpectContinueHead(const std::string& target, size_t content_length, const std::string& more_fields = "") {
+  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+         "Content-Length: " + std::to_string(content_length) + "\r\nExpect: 100-continue\r\n" + more_fields + "\r\n";
+}
+
+TEST(Ingest, ABodyAwaitingContinueIsAskedForThenAcked) {
+  TestServer s;
+  RawHttp c(s.port());
+  for (const char* id : {"c1", "c2"}) {  // the connection stays open between them
+    const std::string body = EventJson(id);
+    c.Write(ExpectContinueHead("/v1/events", body.size()));
+    beast::error_code ec;
+    const auto interim = c.Read(&ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(interim.result_int(), 100u);
+    c.Write(body);
+    const auto answer = c.Read(&ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(answer.result_int(), 200u);
+    EXPECT_NE(answer.body().find(R"("accepted":1)"), std::string::npos) << answer.body();
+  }
+}
+
+// Refused whatever its body: the answer comes at once, no 100, and the
+// connection closes, since the body it announced was never read.
+TEST(Ingest, ABodyAwaitingContinueIsNotAskedForWhenTheRequestIsRefused) {
+  ServerOptions o = TestOptions();
+  o.max_frame_bytes = 4096;
+  TestServer open_server(o);
+  o.ingest_token = "tok";
+  TestServer token_server(o);
+  struct Case {
+    uint16_t port;
+    std::string head;
+    unsigned status;
+  };
+  const std::vector<Case> cases = {
+      {token_server.port(), ExpectContinueHead("/v1/events", 5000, "Authorization: Bearer tok\r\n"), 413},
+      {token_server.port(), ExpectContinueHead("/v1/events", 100), 401},
+      {open_server.port(), ExpectContinueHead("/v1/events", 100, "Origin: http://evil.example\r\n"), 403},
+      {open_server.port(), ExpectContinueHead("/v1/nothing", 100), 404},
+      {open_server.port(), ExpectContinueHead("/v1/totals", 100), 405},
+      {open_server.port(), ExpectContinueHead("/", 100), 405},
+  };
+  for (const Case& c : cases) {
+    RawHttp http(c.port);
+    http.Write(c.head);
+    beast::error_code ec;
+    const auto answer = http.Read(&ec);
+    ASSERT_FALSE(ec) << ec.message() << "\n" << c.head;
+    EXPECT_EQ(answer.result_int(), c.status) << c.head;
+    EXPECT_FALSE(answer.keep_alive()) << c.head;
+    http.Read(&ec);
+    EXPECT_EQ(ec, http::error::end_of_stream) << ec.message() << "\n" << c.head;
+  }
+}
+
 TEST(Ingest, AcksComeInFrameOrderUnderLoad) {
   TestServer s;
   WsClient c;
