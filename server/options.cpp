@@ -56,9 +56,18 @@ struct Flag {
   Status (*apply)(std::string_view name, std::string_view v, ServerOptions* o);
 };
 
+// The longest duration any flag takes. The server's timers count
+// nanoseconds in an int64 (std::chrono::steady_clock), which holds 292 years:
+// a longer setting wraps round into the past, and its timer fires at once
+// (--send-timeout 200000d closed every ingest connection as it opened). A
+// year is far more than any of these settings means.
+constexpr int64_t kMaxDurationMs = int64_t{365} * 86'400'000;
+
 Status Duration(std::string_view n, std::string_view v, int64_t* out, int64_t min_ms) {
   int64_t ms = 0;
-  if (!ParseDurationMs(v, &ms) || ms < min_ms) return Bad(n, v, "a duration such as 250ms, 30s, 2m, 1h");
+  if (!ParseDurationMs(v, &ms) || ms < min_ms || ms > kMaxDurationMs) {
+    return Bad(n, v, "a duration from " + std::to_string(min_ms) + "ms to 365d such as 250ms, 30s, 2m, 1h");
+  }
   *out = ms;
   return Status::OK();
 }

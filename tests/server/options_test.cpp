@@ -117,6 +117,44 @@ TEST(Options, DurationsTakeMillisecondsSecondsMinutesHours) {
     EXPECT_FALSE(ParseDurationMs(bad, &ms)) << bad;
 }
 
+TEST(Options, DurationFlagsStopAtAYear) {
+  // The server's timers count nanoseconds in an int64: 200000d wrapped round
+  // into the past, and every ingest connection was closed as it opened.
+  constexpr int64_t kYearMs = int64_t{365} * 86'400'000;
+  const std::pair<const char*, int64_t ServerOptions::*> kDurationFlags[] = {
+      {"snapshot-interval", &ServerOptions::snapshot_interval_ms},
+      {"dedup-window", &ServerOptions::dedup_window_ms},
+      {"push-interval", &ServerOptions::push_interval_ms},
+      {"send-timeout", &ServerOptions::send_timeout_ms}};
+  for (auto [flag, field] : kDurationFlags) {
+    const std::string name = std::string("--") + flag;
+    for (const char* longest : {"365d", "8760h"}) {
+      Parsed p = Parse({name, longest});
+      ASSERT_TRUE(p.status.ok()) << name << " " << longest << ": " << p.status.message();
+      EXPECT_EQ(p.options.*field, kYearMs) << name;
+    }
+    for (const char* too_long : {"366d", "8761h", "200000d", "106751991167d", "9223372036854775807ms"}) {
+      Parsed p = Parse({name, too_long});
+      ASSERT_FALSE(p.status.ok()) << name << " " << too_long;
+      EXPECT_NE(p.status.message().find(name), std::string::npos) << p.status.message();
+      EXPECT_NE(p.status.message().find("365d"), std::string::npos) << p.status.message();
+    }
+  }
+}
+
+TEST(Options, SizesThatOverflowSixtyFourBitsAreRefused) {
+  uint64_t b = 0;
+  EXPECT_TRUE(ParseSizeBytes("18446744073709551615", &b));
+  EXPECT_EQ(b, UINT64_MAX);
+  EXPECT_TRUE(ParseSizeBytes("17179869183GiB", &b));
+  EXPECT_EQ(b, ((uint64_t{1} << 34) - 1) << 30);
+  for (const char* bad : {"18446744073709551616", "17179869184GiB", "17592186044416MiB", "18014398509481984KiB"})
+    EXPECT_FALSE(ParseSizeBytes(bad, &b)) << bad;
+  Parsed p = Parse({"--max-frame-bytes", "17179869184GiB"});  // 2^64 bytes: wraps to 0
+  ASSERT_FALSE(p.status.ok());
+  EXPECT_NE(p.status.message().find("--max-frame-bytes"), std::string::npos) << p.status.message();
+}
+
 TEST(Options, SizesTakeBinaryUnitsOrPlainBytes) {
   uint64_t b = 0;
   EXPECT_TRUE(ParseSizeBytes("4MiB", &b));
