@@ -1,5 +1,7 @@
 #include "listener.h"
 
+#include <utility>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -15,8 +17,22 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+uint64_t AcceptFailureLog::Note(Clock::time_point now) {
+  ++failures_;
+  if (logged_ && now - last_line_ < kEvery) return 0;
+  logged_ = true;
+  last_line_ = now;
+  return std::exchange(failures_, 0);
+}
+
+bool IsResourceShortage(const beast::error_code& ec) {
+  using boost::system::errc::errc_t;
+  return ec == errc_t::too_many_files_open || ec == errc_t::too_many_files_open_in_system ||
+         ec == errc_t::no_buffer_space || ec == errc_t::not_enough_memory;
+}
+
 Listener::Listener(net::io_context& ioc, ServerContext& ctx)
-    : ioc_(ioc), strand_(net::make_strand(ioc)), acceptor_(strand_), ctx_(ctx) {}
+    : ioc_(ioc), strand_(net::make_strand(ioc)), acceptor_(strand_), pause_(strand_), ctx_(ctx) {}
 
 Status Listener::Open(const tcp::endpoint& endpoint) {
   beast::error_code ec;
@@ -42,6 +58,7 @@ void Listener::Close() {
   net::post(strand_, [self = shared_from_this()] {
     beast::error_code ec;
     self->acceptor_.close(ec);
+    self->pause_.cancel();
   });
 }
 
@@ -58,11 +75,7 @@ void Listener::DoAccept() {
 
 void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-  if (ec) {
-    // Out of descriptors and the like: keep accepting, say so once per burst.
-    LogWarn("accept: " + ec.message());
-    return DoAccept();
-  }
+  if (ec) return OnAcceptError(ec);
   if (Connections() >= ctx_.options.max_connections) {
     ctx_.metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
     // A best-effort answer that cannot block: the socket's buffer is empty.
@@ -77,6 +90,30 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
   } else {
     std::make_shared<HttpSession>(std::move(socket), ctx_)->Run();
   }
+  DoAccept();
+}
+
+void Listener::OnAcceptError(const beast::error_code& ec) {
+  // Asio itself retries the failures of a connection that was gone before
+  // it was taken (ECONNABORTED, EPROTO); the rest of one connection's
+  // network errors are retried at once too. A shortage is not: see the top
+  // of listener.h.
+  const bool shortage = IsResourceShortage(ec);
+  if (uint64_t failed = failures_.Note(AcceptFailureLog::Clock::now()); failed > 0) {
+    std::string line = "accept: " + ec.message();
+    if (failed > 1) line += " (" + std::to_string(failed) + " accepts failed since the last such line)";
+    if (shortage) line += "; trying again every " + std::to_string(kShortagePause.count()) + " ms";
+    LogWarn(line);
+  }
+  if (!shortage) return DoAccept();
+  // Nothing says when a descriptor frees (a connection closing): look again
+  // shortly.
+  pause_.expires_after(kShortagePause);
+  pause_.async_wait(beast::bind_front_handler(&Listener::OnPauseEnd, shared_from_this()));
+}
+
+void Listener::OnPauseEnd(beast::error_code ec) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   DoAccept();
 }
 

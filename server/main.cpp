@@ -1,9 +1,14 @@
 // bangdan-server: parses the command line (SPEC §9), starts the server, and
-// turns SIGTERM/SIGINT into a graceful shutdown.
+// turns SIGTERM, SIGINT and SIGHUP into a graceful shutdown.
 #include <jemalloc/jemalloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <string>
+#include <thread>
 
 #include "durability.h"
 #include "log.h"
@@ -47,6 +52,63 @@ void ReturnFreedPages() {
 }
 static_assert(MALLCTL_ARENAS_ALL == 4096);
 
+// Every connection holds a descriptor, and many systems start a process with
+// a soft limit of 1,024 under a hard one far higher: the soft limit is
+// raised to the hard one, as most servers do. What that still leaves short of
+// --max-connections is said once, here, rather than by failing accepts later.
+void RaiseDescriptorLimit(uint64_t needed, uint32_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur != limit.rlim_max) {
+    rlimit raised = limit;
+    // Linux refuses an infinite soft limit of descriptors (fs.nr_open caps it).
+    raised.rlim_cur = limit.rlim_max != RLIM_INFINITY ? limit.rlim_max
+                                                      : std::max<rlim_t>(needed, limit.rlim_cur);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed) return;
+  bangdan::LogWarn("the open-file limit (RLIMIT_NOFILE) is " + std::to_string(limit.rlim_cur) +
+                   ", below the " + std::to_string(needed) + " descriptors that --max-connections " +
+                   std::to_string(max_connections) +
+                   " needs with the server's own: past the limit, new connections wait until others"
+                   " close; raise it (ulimit -n, systemd's LimitNOFILE=) or lower --max-connections");
+}
+
+const char* SignalName(int sig) {
+  return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+// While the server stops: a second stop signal ends the wait for clients to
+// finish their close handshakes (one that never answers its close frame would
+// otherwise hold every stop for the full 10 s). The snapshot is still
+// written; signals after the second are ignored.
+class SecondSignal {
+ public:
+  SecondSignal(const sigset_t& signals, bangdan::Server& server)
+      : thread_([this, signals, &server] { Watch(signals, server); }) {}
+  ~SecondSignal() {
+    done_ = true;
+    thread_.join();
+  }
+
+ private:
+  void Watch(sigset_t signals, bangdan::Server& server) {
+    const timespec tick{0, 100'000'000};  // how soon the destructor is noticed
+    while (!done_) {
+      const int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig < 0) continue;  // the tick passed, or EINTR
+      bangdan::LogInfo(std::string(SignalName(sig)) +
+                       " received again: not waiting for connections to finish;"
+                       " the snapshot is still written");
+      server.StopDraining();
+      return;
+    }
+  }
+
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,15 +137,18 @@ int main(int argc, char** argv) {
   }
 
   // Blocked here, before any thread starts, so that every thread inherits
-  // the mask and the signals wait for sigwait below.
+  // the mask and the signals wait for sigwait below. SIGHUP too: a closed
+  // terminal must not cost the final snapshot.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   Server server(options);
+  RaiseDescriptorLimit(server.descriptors_needed(), options.max_connections);
 
   // The state first: the newest snapshot and the log after it. Nothing is
   // served before recovery is complete.
@@ -112,20 +177,24 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  LogInfo(sig == SIGTERM ? "SIGTERM received" : "SIGINT received");
+  LogInfo(std::string(SignalName(sig)) + " received");
+  SecondSignal second_signal(stop_signals, server);
   server.Shutdown();  // stops accepting, acks what is in flight
 
   std::string file;
   uint64_t seq = 0;
   s = durability.Snapshot(server.engine(), server.engine_mu(), &file, &seq);
+  durability.Stop();
   if (s.ok()) {
     LogInfo("bye");  // the snapshot logged its own line
-  } else {
-    // With the log, nothing is lost; with --wal off, what came after the
-    // last snapshot is.
-    LogError(options.wal ? s.message()
-                         : s.message() + " (--wal off: the events since the last snapshot are lost)");
+    return 0;
   }
-  durability.Stop();
-  return 0;
+  // A supervisor learns from the exit status that the stop was not clean.
+  // The log segments a snapshot covers are removed only once it is written:
+  // until then they stay, beside the snapshots before.
+  std::string kept = "every acknowledged event is in the log or an earlier snapshot: the next start recovers them";
+  if (!options.wal) kept = "--wal off: the events acknowledged since the last snapshot are lost";
+  else if (options.fsync == FsyncMode::kNone) kept += " (--fsync none: the log's last ones written, maybe not synced)";
+  LogError("final " + s.message() + "; " + kept);
+  return 1;
 }

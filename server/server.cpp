@@ -40,6 +40,17 @@ Server::Server(ServerOptions options)
   if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
 }
 
+uint64_t Server::descriptors_needed() const {
+  // Standard streams, the listener, the data directory's lock, the log
+  // segment, a snapshot and its directory, a file read for /metrics: about
+  // ten; the rest is room for what a library opens on its own.
+  constexpr uint64_t kOwn = 32;
+  // An io_context holds an epoll, an eventfd and a timerfd: the I/O
+  // threads' one and the stream hub's one per thread.
+  const uint64_t io_contexts = 1 + options_.threads;
+  return options_.max_connections + kOwn + 3 * io_contexts;
+}
+
 Server::~Server() {
   Shutdown();
   // Handlers still queued on a lane may hold the hub's last reference, whose
@@ -128,14 +139,17 @@ void Server::Shutdown() {
   hub_->Stop();
   // Every connection answers what it has read, then closes. A connection
   // accepted in the meantime registers late: ask again until none is left.
-  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  auto left = [this] { return registry_.size() + hub_->connections(); };
+  for (;;) {
     registry_.ShutdownAll();
-    if (registry_.size() == 0 && hub_->connections() == 0) break;
+    if (left() == 0 || stop_draining_ || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (registry_.size() != 0)
-    LogWarn("shutdown: " + std::to_string(registry_.size()) + " connections did not finish in time");
+  if (size_t n = left(); n != 0) {
+    LogWarn("shutdown: " + std::to_string(n) + " connection(s) cut before finishing" +
+            (stop_draining_ ? "" : " (" + std::to_string(kDrainTimeout.count()) + " s passed)"));
+  }
   ctx_->blocking.JoinAll();  // an admin snapshot still being written
   writer_->Stop();
   work_.reset();

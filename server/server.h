@@ -15,12 +15,16 @@
 // SetMetricsSource and restore
 // the engine's state (engine(), before Start), then Start(). Shutdown() is the
 // graceful stop of SIGTERM: stop accepting, answer every frame already read,
-// close the connections, stop the threads.
+// close the connections, stop the threads. It waits up to 10 s for the
+// connections' close handshakes; StopDraining() (a second signal) ends the
+// wait at once.
 //
 // Thread safety: Start and Shutdown from one controlling thread (not an I/O
-// thread); engine() only under engine_mu() once started.
+// thread); StopDraining from any; engine() only under engine_mu() once
+// started.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,6 +70,15 @@ class Server {
   Status Start();
   uint16_t port() const { return port_; }
   void Shutdown();
+  // Shutdown (running or to come) stops waiting for connections to finish:
+  // it goes on as after its 10 s, and those left are dropped, their close
+  // handshakes unfinished (their sockets close with the Server). Any thread.
+  void StopDraining() { stop_draining_ = true; }
+
+  // How many descriptors the server may hold at once at --max-connections:
+  // one per connection, and its own besides (the listener, the log, a
+  // snapshot, each io_context's epoll).
+  uint64_t descriptors_needed() const;
 
   Engine& engine() { return engine_; }
   std::mutex& engine_mu() { return engine_mu_; }
@@ -103,6 +116,7 @@ class Server {
   uint16_t port_ = 0;
   bool started_ = false;
   bool stopped_ = false;
+  std::atomic<bool> stop_draining_{false};
 };
 
 // Resolves --threads 0 to the number of cores; EngineOptions from options.
