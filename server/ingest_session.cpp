@@ -33,7 +33,10 @@ void IngestSession::Run(beast::http::request<beast::http::string_body> req) {
     self->ws_.set_option(t);
     // Off: compression costs CPU and opens zip bombs.
     self->ws_.set_option(websocket::permessage_deflate{});
-    self->ws_.read_message_max(self->ctx_.options.max_frame_bytes);
+    // --max-frame-bytes is kept by DoRead, not by Beast's read_message_max:
+    // over that, Beast would send its close (1009) at once, before the
+    // answers of the frames read before it.
+    self->ws_.read_message_max(0);
     self->ws_.auto_fragment(false);
     self->ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "bangdan"); }));
@@ -45,36 +48,47 @@ void IngestSession::Run(beast::http::request<beast::http::string_body> req) {
 void IngestSession::OnAccept(beast::error_code ec) {
   req_ = {};
   if (ec) return LogDebug("ingest accept: " + ec.message());
-  if (ctx_.shutting_down.load()) return Close(websocket::close_code::going_away);
+  if (ctx_.shutting_down.load()) return CloseWhenAnswered(websocket::close_code::going_away);
   DoRead();
 }
 
 void IngestSession::DoRead() {
-  if (reading_ || closing_ || finishing_ || close_after_write_) return;
+  if (reading_ || closing_ || close_owed_) return;
   if (unanswered_ + outbox_.size() >= kMaxPending) return;  // resumed by OnWrite
   reading_ = true;
-  ws_.async_read(buffer_, beast::bind_front_handler(&IngestSession::OnRead, shared_from_this()));
+  // The message is read a part at a time, never more than one byte past
+  // --max-frame-bytes: that byte says it is too big, and the read itself
+  // never fails for it (Beast would then refuse every write, the answers
+  // still owed included).
+  const size_t room = ctx_.options.max_frame_bytes + 1 - buffer_.size();
+  ws_.async_read_some(buffer_, room, beast::bind_front_handler(&IngestSession::OnRead, shared_from_this()));
 }
 
 void IngestSession::OnRead(beast::error_code ec, size_t) {
   reading_ = false;
   if (ec) {
-    // Closed by the peer, timed out, or refused by Beast itself: too big
-    // (1009), bad UTF-8 (1007), protocol errors (1002) — it sent the close.
+    // Closed by the peer, timed out, or refused by Beast itself: bad UTF-8
+    // (1007), protocol errors (1002) — it sent the close.
     if (ec != websocket::error::closed) LogDebug("ingest read: " + ec.message());
     closing_ = true;
     return;
   }
-  if (closing_ || close_after_write_) {
-    // Read after our close frame was sent (or is about to be): it could not
-    // be answered — nothing but the close may follow a close (RFC 6455) — so
-    // it is not applied either. The client, holding no ack, sends it again.
+  if (closing_) {
+    // Read after our close frame was sent (a read was under way when the
+    // shutdown came): it could not be answered — nothing but the close may
+    // follow a close (RFC 6455) — so it is not applied either. The client,
+    // holding no ack, sends it again.
     buffer_.consume(buffer_.size());
     return;
   }
+  if (buffer_.size() > ctx_.options.max_frame_bytes) {
+    buffer_.consume(buffer_.size());
+    return CloseWhenAnswered(websocket::close_code::too_big);  // 1009; the close reads the rest
+  }
+  if (!ws_.is_message_done()) return DoRead();
   if (!ws_.got_text()) {
     buffer_.consume(buffer_.size());
-    return Close(websocket::close_code::unknown_data);  // 1003: text frames only
+    return CloseWhenAnswered(websocket::close_code::unknown_data);  // 1003: text frames only
   }
   auto frame = std::make_unique<IngestFrame>();
   frame->received = std::chrono::steady_clock::now();
@@ -97,7 +111,7 @@ void IngestSession::OnRead(beast::error_code ec, size_t) {
   ++unanswered_;
   if (!ctx_.writer.Submit(std::move(frame))) {
     --unanswered_;
-    return Close(websocket::close_code::going_away);
+    return CloseWhenAnswered(websocket::close_code::going_away);
   }
   DoRead();
 }
@@ -125,32 +139,26 @@ void IngestSession::OnWrite(beast::error_code ec, size_t) {
     outbox_.clear();
     return;
   }
-  if (close_after_write_) return Close(*close_after_write_);
   DoWrite();
   DoRead();
-  MaybeFinish();
+  MaybeClose();
 }
 
 void IngestSession::BeginShutdown() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
-    self->finishing_ = true;
-    self->MaybeFinish();
+    self->CloseWhenAnswered(websocket::close_code::going_away);
   });
 }
 
-void IngestSession::MaybeFinish() {
-  if (finishing_ && unanswered_ == 0 && outbox_.empty() && !writing_)
-    Close(websocket::close_code::going_away);
+void IngestSession::CloseWhenAnswered(websocket::close_code code) {
+  if (!close_owed_) close_owed_ = code;  // the first reason is the one given
+  MaybeClose();
 }
 
-void IngestSession::Close(websocket::close_code code) {
-  if (closing_) return;
-  if (writing_) {  // one write at a time: the close frame goes after this one
-    close_after_write_ = code;
-    return;
-  }
+void IngestSession::MaybeClose() {
+  if (!close_owed_ || closing_ || unanswered_ > 0 || !outbox_.empty() || writing_) return;
   closing_ = true;
-  ws_.async_close(code, [self = shared_from_this()](beast::error_code) {});
+  ws_.async_close(*close_owed_, [self = shared_from_this()](beast::error_code) {});
 }
 
 }  // namespace bangdan

@@ -10,6 +10,15 @@
 // A producer that sends nothing, not even a pong, for --send-timeout is
 // closed (Beast's idle timeout; it pings at half of it).
 //
+// Closes: every frame is answered (SPEC §3) and nothing may follow a close
+// frame (RFC 6455), so a close the session decides on — a binary message
+// (1003), one over --max-frame-bytes (1009), the shutdown (1001) — is owed
+// until the answer of every frame read before it is written; meanwhile
+// nothing more is read. That wait is bounded by the idle timeout above.
+// Beast itself fails a connection at once for bad UTF-8 (1007) or a broken
+// frame (1002), and answers a client's close at once: the answers still owed
+// then are lost (docs/protocol.md).
+//
 // Lifetime: kept alive by shared_from_this in every pending handler and by
 // each frame the writer holds.
 #pragma once
@@ -48,8 +57,9 @@ class IngestSession : public Connection, public std::enable_shared_from_this<Ing
   void OnAnswer(std::string answer);
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, size_t bytes);
-  void MaybeFinish();
-  void Close(boost::beast::websocket::close_code code);
+  // The close is owed (see above): sent by MaybeClose once it may be.
+  void CloseWhenAnswered(boost::beast::websocket::close_code code);
+  void MaybeClose();
 
   boost::beast::websocket::stream<StrandSocket> ws_;
   boost::beast::flat_buffer buffer_;
@@ -62,9 +72,9 @@ class IngestSession : public Connection, public std::enable_shared_from_this<Ing
   std::deque<std::string> outbox_;  // answers not yet written
   bool reading_ = false;
   bool writing_ = false;
-  bool closing_ = false;
-  std::optional<boost::beast::websocket::close_code> close_after_write_;
-  bool finishing_ = false;    // shutdown: answer what was taken in, then close
+  // The close frame to send once every frame read is answered.
+  std::optional<boost::beast::websocket::close_code> close_owed_;
+  bool closing_ = false;  // the close is sent, or the connection over
 };
 
 }  // namespace bangdan

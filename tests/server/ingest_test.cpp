@@ -107,6 +107,36 @@ TEST(Ingest, OversizeFrameIsClosedWith1009) {
   EXPECT_EQ(c.close_code(), 1009);
 }
 
+// --max-frame-bytes counts the whole message, fragments included: a byte
+// more than it is too big however the message is cut.
+TEST(Ingest, AMessageOfExactlyMaxFrameBytesIsTakenWholeOrInFragments) {
+  ServerOptions o = TestOptions();
+  o.max_frame_bytes = 1024;
+  TestServer s(o);
+  auto padded = [](const std::string& id, size_t size) {
+    const std::string event = EventJson(id);
+    return std::string(size - event.size(), ' ') + event;
+  };
+  auto send_in_fragments = [](WsClient& c, const std::string& text) {
+    c.ws().text(true);
+    for (size_t at = 0; at < text.size(); at += 300) {
+      const size_t n = std::min<size_t>(300, text.size() - at);
+      c.ws().write_some(at + n == text.size(), net::buffer(text.data() + at, n));
+    }
+  };
+  WsClient c;
+  ASSERT_FALSE(c.Connect(s.port(), "/v1/ingest"));
+  ASSERT_FALSE(c.Send(padded("whole", 1024)));
+  EXPECT_NE(c.Read().find(R"("batch":1,"accepted":1)"), std::string::npos);
+  send_in_fragments(c, padded("parts", 1024));
+  EXPECT_NE(c.Read().find(R"("batch":2,"accepted":1)"), std::string::npos);
+  send_in_fragments(c, padded("over", 1025));
+  beast::error_code ec;
+  c.Read(&ec);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(c.close_code(), 1009);
+}
+
 TEST(Ingest, BinaryFrameIsClosedWith1003) {
   TestServer s;
   WsClient c;
@@ -127,6 +157,46 @@ TEST(Ingest, InvalidUtf8TextIsClosedWith1007) {
   c.Read(&ec);
   EXPECT_EQ(ec, websocket::error::closed) << ec.message();
   EXPECT_EQ(c.close_code(), 1007);
+}
+
+// SPEC §3: every frame is answered. A frame the server closes for must not
+// take with it the acks of the frames before it, still on their way back
+// from the engine: those frames were applied.
+TEST(Ingest, FramesBeforeOneThatClosesTheConnectionAreAllAcked) {
+  ServerOptions o = TestOptions();
+  o.max_frame_bytes = 1024;
+  TestServer s(o);
+  struct Case {
+    std::string last_frame;
+    bool binary;
+    uint16_t close_code;
+  };
+  const std::vector<Case> cases = {
+      {std::string(2000, ' ') + EventJson("big"), false, 1009},
+      {EventJson("bin"), true, 1003},
+  };
+  int connection = 0;
+  for (const Case& c : cases) {
+    WsClient ws;
+    ASSERT_FALSE(ws.Connect(s.port(), "/v1/ingest"));
+    ++connection;
+    constexpr int kFrames = 30;
+    for (int i = 1; i <= kFrames; ++i)
+      ASSERT_FALSE(ws.Send(EventJson("c" + std::to_string(connection) + "-" + std::to_string(i))));
+    ASSERT_FALSE(ws.Send(c.last_frame, c.binary));
+    for (int i = 1; i <= kFrames; ++i) {
+      beast::error_code ec;
+      const std::string ack = ws.Read(&ec);
+      ASSERT_FALSE(ec) << "close " << c.close_code << ", ack " << i << ": " << ec.message();
+      EXPECT_EQ(ack.rfind(R"({"type":"ack","batch":)" + std::to_string(i) + R"(,"accepted":1,)", 0), 0u) << ack;
+    }
+    beast::error_code ec;
+    ws.Read(&ec);
+    EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+    EXPECT_EQ(ws.close_code(), c.close_code);
+  }
+  std::lock_guard lk(s.server().engine_mu());
+  EXPECT_EQ(s.server().engine().applied_seq(), 60u);
 }
 
 TEST(Ingest, TokenIsRequiredAtTheHandshake) {

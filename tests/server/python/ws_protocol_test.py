@@ -183,6 +183,21 @@ class IngestProtocol(unittest.TestCase):
                 return ws.close_code
         self.assertEqual(run(go()), 1009)
 
+    def test_frames_before_an_oversize_one_are_acked_before_the_1009(self):
+        async def go():
+            async with websockets.connect(self.server.url(), max_size=None) as ws:
+                for i in range(30):
+                    await ws.send(json.dumps(event(f"before-big-{i}"), ensure_ascii=False))
+                await ws.send(" " * (100 * 1024) + json.dumps(event("too-big")))
+                answers = []
+                with self.assertRaises(websockets.exceptions.ConnectionClosed):
+                    while True:
+                        answers.append(json.loads(await ws.recv()))
+                return answers, ws.close_code
+        answers, code = run(go())
+        self.assertEqual([(a["type"], a["batch"]) for a in answers], [("ack", i) for i in range(1, 31)])
+        self.assertEqual(code, 1009)
+
     def test_invalid_utf8_text_closes_with_1007(self):
         c = self.raw()
         self.assertEqual(c.status, 101)
