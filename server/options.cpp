@@ -161,9 +161,10 @@ const Flag kFlags[] = {
     {"admin-token", "TOKEN", "bearer token required by /v1/admin/* (unset: refused with 403)",
      [](auto n, auto v, auto* o) { return SetToken(n, v, &o->admin_token, o); }},
     {"allowed-origins", "LIST", "comma-separated browser Origins allowed to send events and to"
-                                " subscribe; * for any (default: events from the same origin,"
-                                " subscriptions from any; a request without Origin, or with the"
-                                " token its path needs, always)",
+                                " subscribe; * for any (default: events from the same origin when"
+                                " reached by IP address, localhost or a listed host, subscriptions"
+                                " from any; a request without Origin, or with the token its path"
+                                " needs, always)",
      [](auto n, auto v, auto* o) {
        o->allowed_origins.clear();
        std::string_view rest = v;
