@@ -27,18 +27,21 @@
 //   into a million users' entries, is 7–21 % faster on huge pages (TLB), which
 //   end to end does not show (bench/RESULTS.md, "Huge pages and ack latency").
 //   MALLOC_CONF=thp:always,metadata_thp:always puts them back.
-// - Freed pages go back to the kernel a second after they were freed, by
-//   jemalloc's own background thread. Returned inline (jemalloc's default),
-//   the madvise runs on whichever thread allocates or frees at the time —
+// - Freed pages go back to the kernel over the ten seconds after they were
+//   freed (jemalloc's default decay), returned by jemalloc's own background
+//   thread. Returned inline (jemalloc's default), the madvise runs on
+//   whichever thread allocates or frees at the time —
 //   often the engine's, holding the lock ingest waits on: ack latency p99 at
 //   180,000 events/s measured 12–19 ms, against 8–11 ms with no decay at all
 //   (bench/RESULTS.md, "End to end"). But with no decay the pushes' frames,
 //   freed as fast as they are made, were not reused either: one client
-//   watching 128 top-1000 views grew the RSS by 100 MB a second, for good
-//   (bench/RESULTS.md, "Memory that pushes free").
+//   watching 128 top-1000 views grew the RSS by 100 MB a second, for good;
+//   on the background thread it stays flat, and a ten-second decay cost the
+//   ack tail less than a one-second one (bench/RESULTS.md, "Memory that
+//   pushes free").
 extern "C" {
 const char* malloc_conf =
-    "thp:never,metadata_thp:disabled,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+    "thp:never,metadata_thp:disabled,background_thread:true,dirty_decay_ms:10000,muzzy_decay_ms:0";
 }
 
 namespace {
