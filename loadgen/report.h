@@ -52,7 +52,7 @@ struct Report {
   // Over the run's time, which for a paced run is at least its frames'
   // turns: 5 frames of one a second take 5 s though the last ack came at 4.
   double accepted_per_s() const {
-    const double span = std::max(elapsed_s, last_send_s + frame_interval_s);
+    const double span = std::max(elapsed_s, turns_s());
     return span > 0 ? accepted / span : 0;
   }
   bool paced() const { return rate_target > 0; }
@@ -63,9 +63,10 @@ struct Report {
   // windows or by the generator — and the wait is in the latencies (they
   // count from when frames were due).
   double rate_reached() const {
-    const double span = last_send_s + frame_interval_s;
-    return rate_target > 0 && span > 0 ? events_sent / span / rate_target : 0;
+    return rate_target > 0 && turns_s() > 0 ? events_sent / turns_s() / rate_target : 0;
   }
+  // The frames' turns up to the end of the last one sent; unpaced, the last send.
+  double turns_s() const { return last_send_s + frame_interval_s; }
   static constexpr double kRateReachedWell = 0.95;
   bool rate_fell_short() const { return rate_target > 0 && rate_reached() < kRateReachedWell; }
   // A run fails on any error, ack that differs from what was sent, frame

@@ -31,16 +31,6 @@ Status At(const std::string& path, uint64_t offset, const std::string& what) {
   return Status::Corruption(path + ": offset " + std::to_string(offset) + ": " + what);
 }
 
-// Writes `bytes` to `path` (replacing it) and syncs it.
-Status KeepBytes(Env* env, const std::string& path, std::string_view bytes) {
-  std::unique_ptr<WritableFile> file;
-  Status s = env->NewWritableFile(path, &file);
-  if (s.ok()) s = file->Append(bytes);
-  if (s.ok()) s = file->Sync();
-  if (s.ok()) s = file->Close();
-  return s;
-}
-
 Status LoadNewestSnapshot(Env* env, const std::string& dir, Engine* engine,
                           RecoveryStats* stats) {
   std::string name;
@@ -153,7 +143,7 @@ Status ReplaySegment(Env* env, const std::string& path, uint64_t first_seq, uint
         // format.md, "Reading: torn tail or corruption"), and the bytes
         // let an operator tell which after the fact.
         const std::string kept = path + ".torn";
-        s = KeepBytes(env, kept, data.substr(reader.valid_end()));
+        s = WriteStringToFileSync(env, data.substr(reader.valid_end()), kept);
         if (!s.ok()) return s;
         // A mapping must not outlive the bytes truncation takes away; what the
         // reader tells below it holds itself (and the pipeline keeps no event
