@@ -113,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
       f.replies -= take;
       replies -= take;
       if (f.replies == 0) {
+        stats_.answers.fetch_add(1, std::memory_order_relaxed);
         stats_.acks.fetch_add(1, std::memory_order_relaxed);
         stats_.accepted.fetch_add(ctx_.pool->batch(), std::memory_order_relaxed);
         std::lock_guard<std::mutex> lock(stats_.mu);
