@@ -47,6 +47,7 @@ struct HttpAnswer {
   std::string allow;                // 405: the methods allowed
   std::string content_disposition;  // CSV downloads
   bool authenticate = false;        // 401: add WWW-Authenticate: Bearer
+  unsigned retry_after_s = 0;       // 503 of a busy server: add Retry-After
 };
 
 // An answer {"error": message} with `status`.

@@ -70,6 +70,7 @@ HttpSession::HttpSession(net::ip::tcp::socket&& socket, ServerContext& ctx)
 HttpSession::~HttpSession() {
   ctx_.metrics.http_connections.fetch_sub(1, std::memory_order_relaxed);
   if (registry_id_ != 0) ctx_.registry.Remove(registry_id_);
+  ReleaseCsvPlace();
 }
 
 void HttpSession::Run() {
@@ -184,7 +185,9 @@ void HttpSession::Handle() {
       answer.content_type = "text/plain; version=0.0.4; charset=utf-8";
       answer.body = MetricsText();
       return Send(std::move(answer));
-    case Route::kBoard: return Send(AnswerBoard(ctx_.engine, ctx_.engine_mu, routed, now));
+    case Route::kBoard:
+      if (IsCsvDownload(routed)) return DownloadCsv(routed, now);
+      return Send(AnswerBoard(ctx_.engine, ctx_.engine_mu, routed, now));
     case Route::kEntry: return Send(AnswerEntry(ctx_.engine, ctx_.engine_mu, routed, now));
     case Route::kTotals: return Send(AnswerTotals(ctx_.engine, ctx_.engine_mu, routed, now));
     case Route::kEvents: return PostEvents();
@@ -323,6 +326,34 @@ void HttpSession::PostEvents() {
   if (!ctx_.writer.Submit(std::move(frame))) Send(ErrorAnswer(503, "shutting down"), true);
 }
 
+void HttpSession::DownloadCsv(const RoutedRequest& routed, int64_t now_ms) {
+  // A million rows take the engine lock for their walk and hundreds of
+  // milliseconds of formatting: not on an I/O thread, where ingest
+  // connections would wait behind it. Each answer is held whole until its
+  // client has read it, hence the limit on how many at once.
+  const uint32_t max = ctx_.options.max_csv_downloads;
+  uint32_t taken = ctx_.csv_downloads.load();
+  do {
+    if (taken >= max) {
+      HttpAnswer busy = ErrorAnswer(503, "format: " + std::to_string(max) +
+                                             " CSV downloads are under way (--max-csv-downloads); retry shortly");
+      busy.retry_after_s = 1;
+      return Send(std::move(busy));
+    }
+  } while (!ctx_.csv_downloads.compare_exchange_weak(taken, taken + 1));
+  csv_place_ = true;
+  ctx_.blocking.Run([self = shared_from_this(), routed, now_ms] {
+    HttpAnswer answer = AnswerBoard(self->ctx_.engine, self->ctx_.engine_mu, routed, now_ms);
+    net::post(self->strand_, [self, answer = std::move(answer)]() mutable { self->Send(std::move(answer)); });
+  });
+}
+
+void HttpSession::ReleaseCsvPlace() {
+  if (!csv_place_) return;
+  csv_place_ = false;
+  ctx_.csv_downloads.fetch_sub(1);
+}
+
 std::string HttpSession::MetricsText() {
   std::string out;
   out.reserve(8192);
@@ -362,6 +393,7 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
   if (!answer.allow.empty()) res.set(http::field::allow, answer.allow);
   if (!answer.content_disposition.empty()) res.set(http::field::content_disposition, answer.content_disposition);
   if (answer.authenticate) res.set(http::field::www_authenticate, "Bearer");
+  if (answer.retry_after_s != 0) res.set(http::field::retry_after, std::to_string(answer.retry_after_s));
   close = close || !keep_alive_ || finishing_;
   res.keep_alive(!close);
   res.body() = std::move(answer.body);
@@ -375,6 +407,7 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
 void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
   busy_ = false;
   response_.reset();
+  ReleaseCsvPlace();
   if (ec) return;
   if (close || finishing_) {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);

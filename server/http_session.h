@@ -68,6 +68,11 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   // gets 403, logged as refused: true when it did.
   bool RefusedForOrigin(const std::string& path, OriginUse use, bool close);
   void PostEvents();
+  // A whole board as CSV: built on a thread of its own, a few at a time
+  // (--max-csv-downloads); the session holds its place until the answer is
+  // written.
+  void DownloadCsv(const RoutedRequest& routed, int64_t now_ms);
+  void ReleaseCsvPlace();
   std::string MetricsText();
   void Send(HttpAnswer answer, bool close = false);
   void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);
@@ -85,6 +90,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool busy_ = false;       // a request is being answered
   bool finishing_ = false;  // shutdown: answer the current request, then close
   bool upgraded_ = false;   // stream_ belongs to a WebSocket session now
+  bool csv_place_ = false;  // holds one of the --max-csv-downloads places
 };
 
 // `text` with &, <, >, " and ' replaced by their entities.

@@ -149,6 +149,11 @@ const Flag kFlags[] = {
        return ParseUintInRange(v, 1, 10'000'000, &o->max_connections) ? Status::OK()
                                                                       : Bad(n, v, "1 to 10000000");
      }},
+    {"max-csv-downloads", "N", "whole-board CSV downloads answered at once; more get 503 with"
+                               " Retry-After (1 to 64, default 2)",
+     [](auto n, auto v, auto* o) {
+       return ParseUintInRange(v, 1, 64, &o->max_csv_downloads) ? Status::OK() : Bad(n, v, "1 to 64");
+     }},
     {"stream-nice", "N", "niceness of the /v1/stream threads above the rest of the server: when"
                          " the cores are full, producers go first (0 to 19, default 19)",
      [](auto n, auto v, auto* o) {

@@ -44,6 +44,9 @@ struct ServerOptions {
   int64_t send_timeout_ms = 30'000;
   uint32_t max_subscriptions = 128;
   uint32_t max_connections = 10'000;
+  // Whole-board CSV downloads built or being sent at once: each holds its
+  // board's text (tens of MB at a million rows) until its client has it.
+  uint32_t max_csv_downloads = 2;
   // How much nicer (Linux nice) the /v1/stream threads run than the rest of
   // the server: when the cores are full, producers' frames, the engine and
   // the log go first, and dashboards get their updates less often.

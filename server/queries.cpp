@@ -1,10 +1,12 @@
 #include "queries.h"
 
 #include <charconv>
+#include <chrono>
 #include <initializer_list>
 #include <vector>
 
 #include "json_writer.h"
+#include "log.h"
 
 namespace bangdan {
 namespace {
@@ -156,6 +158,40 @@ HttpAnswer BoardCsv(const BoardParams& p, const BoardPage& page) {
   return a;
 }
 
+// The whole board, what an organiser downloads at the end: one walk of its
+// ordering under the engine lock, so that the rows are one consistent state.
+// What can be done outside the lock is: the rows' memory is taken and
+// touched before (a million rows are 48 MB, ~12,000 page faults), and the
+// text is written after.
+HttpAnswer AnswerCsv(Engine& engine, std::mutex& engine_mu, const BoardParams& p, int64_t now_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  uint64_t count = 0;
+  {
+    std::lock_guard lk(engine_mu);
+    count = engine.Count(p.ref, now_ms);
+  }
+  BoardPage page;
+  page.rows.resize(count + count / 8 + 64);  // room for the entities new meanwhile
+  page.rows.clear();
+  Status s;
+  const auto locked = Clock::now();
+  {
+    std::lock_guard lk(engine_mu);
+    s = engine.Top(p.ref, p.metric, 0, engine.Count(p.ref, now_ms), now_ms, &page);
+  }
+  const auto unlocked = Clock::now();
+  if (!s.ok()) return FromStatus(s);
+  HttpAnswer a = BoardCsv(p, page);
+  if (LogEnabled(LogLevel::kDebug)) {
+    auto ms = [](auto d) { return std::to_string(std::chrono::duration<double, std::milli>(d).count()); };
+    LogDebug("csv download of board " + std::string(DimensionName(p.ref.dim)) + ": " +
+             std::to_string(page.rows.size()) + " rows, engine lock held " + ms(unlocked - locked) +
+             " ms, answer ready in " + ms(Clock::now() - start) + " ms");
+  }
+  return a;
+}
+
 }  // namespace
 
 void AppendCsvField(std::string* out, std::string_view field) {
@@ -171,23 +207,22 @@ void AppendCsvField(std::string* out, std::string_view field) {
   out->push_back('"');
 }
 
+bool IsCsvDownload(const RoutedRequest& req) {
+  return req.route == Route::kBoard && FindParam(req.params, "format") == "csv";
+}
+
 HttpAnswer AnswerBoard(Engine& engine, std::mutex& engine_mu, const RoutedRequest& req, int64_t now_ms) {
   BoardParams p;
   Status s = ParseBoardParams(req, false, &p);
   if (!s.ok()) return FromStatus(s);
+  if (p.csv) return AnswerCsv(engine, engine_mu, p, now_ms);
   BoardPage page;
   {
     std::lock_guard lk(engine_mu);
-    if (p.csv) {
-      // The whole board: what an organiser downloads at the end.
-      s = engine.Top(p.ref, p.metric, 0, engine.Count(p.ref, now_ms), now_ms, &page);
-    } else {
-      s = engine.Top(p.ref, p.metric, p.offset, p.limit, now_ms, &page);
-    }
+    s = engine.Top(p.ref, p.metric, p.offset, p.limit, now_ms, &page);
   }
   // Row keys are interned by the engine and stay valid after the lock.
   if (!s.ok()) return FromStatus(s);
-  if (p.csv) return BoardCsv(p, page);
   HttpAnswer a;
   a.body.reserve(128 + page.rows.size() * 96);
   JsonWriter w(&a.body);

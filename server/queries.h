@@ -18,6 +18,10 @@
 
 namespace bangdan {
 
+// True for a board request with `format=csv`: the whole board, answered off
+// the I/O threads and a few at a time (HttpSession).
+bool IsCsvDownload(const RoutedRequest& req);
+
 HttpAnswer AnswerBoard(Engine& engine, std::mutex& engine_mu, const RoutedRequest& req, int64_t now_ms);
 HttpAnswer AnswerEntry(Engine& engine, std::mutex& engine_mu, const RoutedRequest& req, int64_t now_ms);
 HttpAnswer AnswerTotals(Engine& engine, std::mutex& engine_mu, const RoutedRequest& req, int64_t now_ms);

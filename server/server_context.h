@@ -84,6 +84,7 @@ struct ServerContext {
   std::function<void(std::string*)> more_metrics;
   std::string title_html;           // --title, HTML-escaped
   std::atomic<bool> shutting_down{false};
+  std::atomic<uint32_t> csv_downloads{0};  // answered now, at most --max-csv-downloads
   BlockingTasks blocking{};
 };
 

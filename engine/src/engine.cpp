@@ -207,21 +207,26 @@ void AppendRows(const EngineState& s, Dimension dim, const BoardSet& set,
   }
   // Many rows (a CSV download: the whole board, under the engine's lock):
   // each reads an entry, its name's reference and the name's record, all
-  // over memory. The entries' indexes first, from a walk of the leaves; then
-  // each row with those three loaded ahead of it, in stages kAhead rows apart.
-  std::vector<uint32_t> index;
-  index.reserve(count);
-  tree.ForEach(from, count, [&](const RankKey& k) { index.push_back(k.id); });
+  // over memory. Each row has those three loaded ahead of it, in stages
+  // kAhead rows apart, as the walk of the leaves hands out the entries'
+  // indexes; a ring holds the indexes still in flight, so that the walk
+  // allocates nothing (fresh memory would fault in under the lock).
   const Interner& names = s.names[static_cast<int>(dim)];
-  const uint64_t n = index.size();
-  for (uint64_t i = 0; i < n + 3 * kAhead; ++i) {
-    if (i < n) PrefetchLine(&set.entry(index[i]));
-    if (i >= kAhead && i - kAhead < n) names.PrefetchRef(set.entry(index[i - kAhead]).entity);
-    if (i >= 2 * kAhead && i - 2 * kAhead < n) {
-      names.PrefetchName(set.entry(index[i - 2 * kAhead]).entity);
-    }
-    if (i >= 3 * kAhead) rows->push_back(RowOf(s, dim, set, index[i - 3 * kAhead], rank++));
-  }
+  constexpr uint64_t kRing = 4 * kAhead;  // a power of two above 3 * kAhead
+  uint32_t ring[kRing];
+  auto at = [&](uint64_t i) -> const BoardSet::Entry& { return set.entry(ring[i % kRing]); };
+  auto stage = [&](uint64_t i) {  // i: the walk's position; count rows in all
+    if (i < count) PrefetchLine(&at(i));
+    if (i >= kAhead && i - kAhead < count) names.PrefetchRef(at(i - kAhead).entity);
+    if (i >= 2 * kAhead && i - 2 * kAhead < count) names.PrefetchName(at(i - 2 * kAhead).entity);
+    if (i >= 3 * kAhead) rows->push_back(RowOf(s, dim, set, ring[(i - 3 * kAhead) % kRing], rank++));
+  };
+  uint64_t i = 0;
+  tree.ForEach(from, count, [&](const RankKey& k) {
+    ring[i % kRing] = k.id;
+    stage(i++);
+  });
+  for (; i < count + 3 * kAhead; ++i) stage(i);
 }
 
 }  // namespace
