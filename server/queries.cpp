@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "bangdan/event.h"
 #include "json_writer.h"
 #include "log.h"
 
@@ -93,6 +94,11 @@ Status ParseBoardParams(const RoutedRequest& req, bool entry, BoardParams* p) {
     if (!ScopeAllowed(p->ref.dim, kind))
       return Status::InvalidArgument(std::string(name) + ": board '" + req.segments[2] +
                                      "' cannot be scoped by " + std::string(name));
+    // A key no event can carry is an error, as in a /v1/stream scope, not
+    // an empty board: it is most likely a mistake in the link.
+    const size_t max = kind == ScopeKind::kCity ? kMaxCityBytes : kMaxNameBytes;
+    if (v->size() > max)
+      return Status::InvalidArgument(std::string(name) + ": must be 1 to " + std::to_string(max) + " bytes");
     p->ref.scope = kind;
     p->ref.scope_key = std::string(*v);
   }

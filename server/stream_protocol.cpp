@@ -7,6 +7,7 @@
 // error names the field regardless of order.
 #include "stream_protocol.h"
 
+#include <algorithm>
 #include <charconv>
 #include <initializer_list>
 #include <simdjson.h>
@@ -124,6 +125,11 @@ struct Fields {
 // such error is returned at the end, but for metric, top and radius (kept in
 // *f). Broken JSON stops at once.
 Status ReadFields(od::object obj, Fields* f) {
+  // A request's field given twice is an error, as an event's is: which of
+  // the two a client meant cannot be told.
+  static constexpr std::string_view kKnown[] = {"op",  "sub", "board",  "metric", "window",
+                                                "around", "top", "radius", "scope"};
+  uint32_t seen = 0;
   Status first;
   for (auto field_result : obj) {
     od::field field;
@@ -131,6 +137,18 @@ Status ReadFields(od::object obj, Fields* f) {
     if (std::move(field_result).get(field) != simdjson::SUCCESS ||
         field.unescaped_key().get(name) != simdjson::SUCCESS) {
       return Invalid("invalid JSON");
+    }
+    Status* error = name == "metric"   ? &f->metric_error
+                    : name == "top"    ? &f->top_error
+                    : name == "radius" ? &f->radius_error
+                                       : &first;
+    const auto known = std::find(std::begin(kKnown), std::end(kKnown), name) - std::begin(kKnown);
+    if (known < std::ssize(kKnown)) {
+      if (seen >> known & 1) {
+        if (error->ok()) *error = Invalid(std::string(name) + ": duplicate field");
+        continue;
+      }
+      seen |= 1u << known;
     }
     od::value v = field.value();
     // null means absent (SPEC §1's rule, kept for requests too).
@@ -166,10 +184,6 @@ Status ReadFields(od::object obj, Fields* f) {
       s = ReadScope(v, &f->scope);
     }
     // Unknown fields are ignored, as in events (SPEC §1).
-    Status* error = name == "metric"   ? &f->metric_error
-                    : name == "top"    ? &f->top_error
-                    : name == "radius" ? &f->radius_error
-                                       : &first;
     if (!s.ok() && error->ok()) *error = std::move(s);
   }
   return first;

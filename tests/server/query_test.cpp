@@ -128,12 +128,23 @@ TEST_F(QueryTest, BadParametersAre400sNamingThem) {
       {"/v1/boards/city?format=xml", "format"},
       {"/v1/boards/firm?city=%E5%90", "city"},
       {"/v1/totals?limit=3", "limit"},
+      // Scope keys longer than any event's (SPEC §1), as /v1/stream refuses them.
+      {"/v1/boards/firm?city=" + std::string(65, 'c'), "city: must be 1 to 64 bytes"},
+      {"/v1/boards/team?firm=" + std::string(129, 'f'), "firm: must be 1 to 128 bytes"},
+      {"/v1/boards/user/entries/x?team=" + std::string(129, 't'), "team: must be 1 to 128 bytes"},
   };
   for (const Case& c : cases) {
     HttpResult r = Get(port(), c.target);
     EXPECT_EQ(r.status, 400u) << c.target << " " << r.body;
     EXPECT_NE(r.body.find(c.named), std::string::npos) << c.target << " " << r.body;
   }
+}
+
+TEST_F(QueryTest, ScopeKeysUpToTheEventLimitsAreBoardsEvenWhenEmpty) {
+  HttpResult r = Get(port(), "/v1/boards/firm?city=" + std::string(64, 'c'));
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find(R"("count":0,"rows":[])"), std::string::npos) << r.body;
+  EXPECT_EQ(Get(port(), "/v1/boards/user?team=" + std::string(128, 't')).status, 200u);
 }
 
 TEST_F(QueryTest, AParameterGivenEmptyIsItsDefault) {

@@ -172,6 +172,19 @@ TEST_F(StreamProtocolTest, MissingOrBadSubIsNamed) {
             "sub: must be 1 to 64 bytes");
 }
 
+TEST_F(StreamProtocolTest, AFieldGivenTwiceIsNamedAsAnEventsIs) {
+  // Last-wins would have turned this subscribe into an unsubscribe.
+  EXPECT_EQ(Parse(R"({"op":"subscribe","op":"unsubscribe","sub":"u","board":"team"})"), "op: duplicate field");
+  EXPECT_EQ(sub_seen_, "u");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","top":5,"top":null})"), "top: duplicate field");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","scope":{"city":"a"},"scope":null})"),
+            "scope: duplicate field");
+  // As its other errors, a duplicated metric, top or radius means nothing to the totals board.
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"t","board":"totals","metric":"orders","metric":"x"})"), "");
+  // Unknown fields stay ignored, however often.
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","x":1,"x":2})"), "");
+}
+
 TEST_F(StreamProtocolTest, MissingOrUnknownOpIsNamed) {
   EXPECT_EQ(Parse(R"({"sub":"s","board":"team"})"), "op: required");
   EXPECT_EQ(Parse(R"({"op":"subscrbe","sub":"s"})"),
