@@ -17,14 +17,6 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-uint64_t AcceptFailureLog::Note(Clock::time_point now) {
-  ++failures_;
-  if (logged_ && now - last_line_ < kEvery) return 0;
-  logged_ = true;
-  last_line_ = now;
-  return std::exchange(failures_, 0);
-}
-
 bool IsResourceShortage(const beast::error_code& ec) {
   using boost::system::errc::errc_t;
   return ec == errc_t::too_many_files_open || ec == errc_t::too_many_files_open_in_system ||
@@ -99,7 +91,7 @@ void Listener::OnAcceptError(const beast::error_code& ec) {
   // network errors are retried at once too. A shortage is not: see the top
   // of listener.h.
   const bool shortage = IsResourceShortage(ec);
-  if (uint64_t failed = failures_.Note(AcceptFailureLog::Clock::now()); failed > 0) {
+  if (uint64_t failed = failures_.Note(LogThrottle::Clock::now()); failed > 0) {
     std::string line = "accept: " + ec.message();
     if (failed > 1) line += " (" + std::to_string(failed) + " accepts failed since the last such line)";
     if (shortage) line += "; trying again every " + std::to_string(kShortagePause.count()) + " ms";

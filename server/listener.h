@@ -6,7 +6,7 @@
 // once if retried at once: the connection stays queued in the kernel until a
 // descriptor frees. So after such a failure the listener waits
 // kShortagePause before it tries again, and the failures reach the log
-// through AcceptFailureLog, one line per 10 s at most. (Retried at once, 1,100
+// through a LogThrottle, one line per 10 s at most. (Retried at once, 1,100
 // idle clients against a limit of 1,024 descriptors made the server burn a
 // core and write 54 MB of identical WARN lines in 3 s.)
 #pragma once
@@ -21,26 +21,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include "log.h"
 #include "server_context.h"
 
 namespace bangdan {
-
-// Counts failed accepts and says when one is worth a log line: the first,
-// then at most one per kEvery.
-class AcceptFailureLog {
- public:
-  using Clock = std::chrono::steady_clock;
-  static constexpr Clock::duration kEvery = std::chrono::seconds(10);
-
-  // Counts one failure at `now`. When a line is due, returns how many
-  // accepts failed since the last line, this one included; else 0.
-  uint64_t Note(Clock::time_point now);
-
- private:
-  bool logged_ = false;
-  Clock::time_point last_line_{};
-  uint64_t failures_ = 0;
-};
 
 // Whether an accept failed for want of descriptors or memory (EMFILE, ENFILE,
 // ENOBUFS, ENOMEM): a retry can only succeed once something is freed.
@@ -71,7 +55,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer pause_;  // runs while accepting pauses
-  AcceptFailureLog failures_;        // on strand_, as everything here
+  LogThrottle failures_;        // on strand_, as everything here
   ServerContext& ctx_;
 };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <utility>
 
 namespace bangdan {
 namespace {
@@ -53,6 +54,14 @@ void LogAlways(LogLevel level, std::string_view message) {
   line += '\n';
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+uint64_t LogThrottle::Note(Clock::time_point now) {
+  ++failures_;
+  if (logged_ && now - last_line_ < kEvery) return 0;
+  logged_ = true;
+  last_line_ = now;
+  return std::exchange(failures_, 0);
 }
 
 }  // namespace bangdan

@@ -89,6 +89,12 @@ void WalJournal::Run() {
     Status s = Write(*job.records);
     if (s.ok()) {
       KillPoint("after_fsync_before_ack");
+      if (failed_in_a_row_ > 0) {
+        LogInfo("log: groups durable again, after " + std::to_string(failed_in_a_row_) + " failed");
+        failed_in_a_row_ = 0;
+        failure_log_.Reset();
+        rollback_log_.Reset();
+      }
       if (!job.records->empty()) {  // an empty group writes nothing
         const auto took = std::chrono::steady_clock::now() - started;
         group_latency_.Record(
@@ -98,14 +104,21 @@ void WalJournal::Run() {
       }
     } else {
       failed_groups_++;
-      LogError("log: group of " + std::to_string(job.records->size()) +
-               " events not durable: " + s.message());
+      failed_in_a_row_++;
+      if (uint64_t n = failure_log_.Note(started); n > 0) {
+        std::string line = "log: group of " + std::to_string(job.records->size()) +
+                           " events not durable: " + s.message();
+        if (n > 1) line += " (" + std::to_string(n) + " groups failed since the last such line)";
+        LogError(line);
+      }
       needs_rollback_ = true;
       Status r = wal_->Rollback();
       if (r.ok()) {
         needs_rollback_ = false;
-      } else {
-        LogError("log: rollback failed, will retry before the next group: " + r.message());
+      } else if (uint64_t n = rollback_log_.Note(started); n > 0) {
+        std::string line = "log: rollback failed, will retry before the next group: " + r.message();
+        if (n > 1) line += " (" + std::to_string(n) + " rollbacks failed since the last such line)";
+        LogError(line);
       }
     }
     job.done(s);

@@ -26,6 +26,7 @@
 #include "bangdan/env.h"
 #include "bangdan/wal.h"
 #include "journal.h"
+#include "log.h"
 #include "metrics.h"
 
 namespace bangdan {
@@ -70,6 +71,11 @@ class WalJournal final : public Journal {
   std::unique_ptr<Wal> wal_;
   Env* wal_env_;
   bool needs_rollback_ = false;
+  // A full or failing disk fails every group, hundreds a second: their
+  // ERROR lines are throttled, and one line says when groups last again.
+  LogThrottle failure_log_;
+  LogThrottle rollback_log_;
+  uint64_t failed_in_a_row_ = 0;
   std::atomic<uint64_t> failed_groups_{0};
   std::atomic<uint64_t> durable_groups_{0};
   std::atomic<uint64_t> durable_bytes_{0};  // the Wal's, copied after each group

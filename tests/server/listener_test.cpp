@@ -1,6 +1,7 @@
 // How the listener meets failing accepts (server/listener.h): which failures
-// pause it, and how often they reach the log. The pause itself, against a
-// real descriptor limit, is tested on the binary (python/lifecycle_test.py).
+// pause it (how often they reach the log: log_test.cpp). The pause itself,
+// against a real descriptor limit, is tested on the binary
+// (python/lifecycle_test.py).
 #include "listener.h"
 
 #include <cerrno>
@@ -11,40 +12,7 @@
 namespace bangdan {
 namespace {
 
-using Clock = AcceptFailureLog::Clock;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-TEST(AcceptFailureLog, TheFirstFailureIsLoggedAtOnce) {
-  AcceptFailureLog log;
-  EXPECT_EQ(log.Note(Clock::time_point() + seconds(5)), 1u);
-}
-
-TEST(AcceptFailureLog, AtMostOneLineEveryTenSecondsCountingWhatItHeldBack) {
-  AcceptFailureLog log;
-  const Clock::time_point start = Clock::time_point() + seconds(100);
-  ASSERT_EQ(log.Note(start), 1u);
-  // A failure every 100 ms, as while accepting pauses for want of descriptors.
-  Clock::time_point t = start;
-  for (int i = 1; i < 100; ++i) {
-    t += milliseconds(100);
-    EXPECT_EQ(log.Note(t), 0u) << i;
-  }
-  t += milliseconds(100);
-  ASSERT_EQ(t - start, seconds(10));
-  EXPECT_EQ(log.Note(t), 100u);  // the 99 held back and this one
-  EXPECT_EQ(log.Note(t + milliseconds(1)), 0u);
-}
-
-TEST(AcceptFailureLog, AFailureLongAfterTheLastLineIsLoggedAtOnce) {
-  AcceptFailureLog log;
-  const Clock::time_point start = Clock::time_point() + seconds(100);
-  ASSERT_EQ(log.Note(start), 1u);
-  EXPECT_EQ(log.Note(start + seconds(1)), 0u);
-  EXPECT_EQ(log.Note(start + seconds(3600)), 2u);
-}
-
-TEST(AcceptFailureLog, ShortagesOfDescriptorsOrMemoryPauseAccepting) {
+TEST(Listener, ShortagesOfDescriptorsOrMemoryPauseAccepting) {
   namespace error = boost::asio::error;
   for (int e : {EMFILE, ENFILE, ENOBUFS, ENOMEM})
     EXPECT_TRUE(IsResourceShortage(boost::system::error_code(e, boost::system::system_category()))) << e;
