@@ -1,5 +1,8 @@
 #include "ingest_writer.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "json_writer.h"
 #include "log.h"
 #include "thread_name.h"
@@ -41,6 +44,22 @@ std::string FormatIngestError(std::string_view batch_json, std::string_view erro
   w.Key("error").String(error).EndObject();
   return out;
 }
+
+namespace {
+
+// The frame's rejections in frame order: the parser's and the engine's
+// (events whose sums could overflow), each list in frame order already.
+std::vector<Rejection> MergeRejections(const std::vector<Rejection>& parser,
+                                       std::vector<Rejection> engine) {
+  std::vector<Rejection> all;
+  all.reserve(parser.size() + engine.size());
+  std::merge(std::make_move_iterator(engine.begin()), std::make_move_iterator(engine.end()),
+             parser.begin(), parser.end(), std::back_inserter(all),
+             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
+  return all;
+}
+
+}  // namespace
 
 IngestWriter::IngestWriter(Engine& engine, std::mutex& engine_mu, Journal& journal,
                            ServerMetrics& metrics)
@@ -133,20 +152,26 @@ void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
     } else {
       uint32_t accepted = 0, duplicates = 0;
       uint64_t seq = 0;
-      for (const Admission& a : g->admissions[i]) {
-        if (a.accepted()) {
+      std::vector<Rejection> refused;  // by the engine: sums that could overflow
+      const std::vector<Admission>& adm = g->admissions[i];
+      for (size_t k = 0; k < adm.size(); ++k) {
+        if (adm[k].accepted()) {
           ++accepted;
-          seq = a.seq;
+          seq = adm[k].seq;
+        } else if (adm[k].rejected()) {
+          refused.push_back(Rejection{f.parsed.indices[k], std::string(adm[k].error())});
         } else {
           ++duplicates;
         }
       }
       if (accepted > 0) latest = seq;
-      answer = FormatAck(f.batch_json, accepted, duplicates, f.parsed.rejected, latest);
+      if (!refused.empty()) refused = MergeRejections(f.parsed.rejected, std::move(refused));
+      const std::vector<Rejection>& rejected = refused.empty() ? f.parsed.rejected : refused;
+      answer = FormatAck(f.batch_json, accepted, duplicates, rejected, latest);
       ok = true;
       metrics_.events_accepted.fetch_add(accepted, std::memory_order_relaxed);
       metrics_.events_duplicate.fetch_add(duplicates, std::memory_order_relaxed);
-      metrics_.events_rejected.fetch_add(f.parsed.rejected.size(), std::memory_order_relaxed);
+      metrics_.events_rejected.fetch_add(rejected.size(), std::memory_order_relaxed);
     }
     (ok ? metrics_.frames_acked : metrics_.frames_refused).fetch_add(1, std::memory_order_relaxed);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - f.received).count();

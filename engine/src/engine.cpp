@@ -74,6 +74,10 @@ Admission Stamped(const EngineState& s, const Event& e, int64_t recv_ms) {
   return a;
 }
 
+uint64_t SumLimit(const EngineState& s) {
+  return static_cast<uint64_t>(std::max<int64_t>(s.options.max_sum, 0));
+}
+
 void Accept(EngineState& s, Admission* a) {
   ++s.admitted_seq;
   a->verdict = Admission::Verdict::kAccepted;
@@ -82,11 +86,19 @@ void Accept(EngineState& s, Admission* a) {
 
 }  // namespace
 
+// The sums are judged after the dedup lookup: the retry of an accepted
+// event is a duplicate however full they are.
 Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
-                             int64_t recv_ms) {
+                             int64_t recv_ms, Admitter who) {
   Admission a = Stamped(s, e, recv_ms);
   const uint64_t next = s.admitted_seq + 1;
   if (s.dedup.Contains(fp, a.recv_ms, next)) return a;  // kDuplicate
+  if (who == Admitter::kLog) {
+    s.bound.Add(e);
+  } else if (!s.bound.TryAdd(e, SumLimit(s), &a.overflow)) {
+    a.verdict = Admission::Verdict::kRejected;
+    return a;
+  }
   s.dedup.Push(fp, a.recv_ms, next);
   Accept(s, &a);
   return a;
@@ -94,13 +106,20 @@ Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& 
 
 Admission AdmitUnchecked(EngineState& s, const Event& e, const Fingerprint& fp, int64_t recv_ms) {
   Admission a = Stamped(s, e, recv_ms);
+  s.bound.Add(e);
   s.dedup.PushUnchecked(fp, a.recv_ms, s.admitted_seq + 1);
   Accept(s, &a);
   return a;
 }
 
+std::string_view Admission::error() const {
+  if (verdict != Verdict::kRejected) return {};
+  return overflow == Metric::kWeight ? "weight_g: would overflow the campaign's 64-bit sums"
+                                     : "amount_fen: would overflow the campaign's 64-bit sums";
+}
+
 Admission Engine::Admit(const Event& e, int64_t recv_ms) {
-  return AdmitFingerprinted(*impl_, e, FingerprintOf(e.id), recv_ms);
+  return AdmitFingerprinted(*impl_, e, FingerprintOf(e.id), recv_ms, Admitter::kLive);
 }
 
 void Engine::AdmitBatch(std::span<const Event> events, int64_t recv_ms, Admission* out) {
@@ -115,7 +134,8 @@ void Engine::AdmitBatch(std::span<const Event> events, int64_t recv_ms, Admissio
       impl_->dedup.Prefetch(fps[i]);
     }
     for (size_t i = 0; i < n; ++i) {
-      out[from + i] = AdmitFingerprinted(*impl_, events[from + i], fps[i], recv_ms);
+      out[from + i] =
+          AdmitFingerprinted(*impl_, events[from + i], fps[i], recv_ms, Admitter::kLive);
     }
   }
 }

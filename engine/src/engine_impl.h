@@ -6,6 +6,8 @@
 //    ones after applied_seq are not on any board yet.
 //  - total.last_seq == applied_seq once anything was applied; days holds
 //    only days >= DayOf(clock_ms) - keep_days.
+//  - bound holds every weight_g and amount_fen sum of the state, and every
+//    one the admissions after applied_seq will make (sum_bound.h).
 #pragma once
 
 #include <array>
@@ -18,6 +20,7 @@
 #include "dedup.h"
 #include "interner.h"
 #include "key_cache.h"
+#include "sum_bound.h"
 
 namespace bangdan {
 
@@ -41,6 +44,8 @@ struct EngineState {
   Dedup dedup;
   uint64_t admitted_seq = 0;
   uint64_t applied_seq = 0;
+  // Grows as events are admitted; a loaded state starts from its own sums.
+  SumBound bound;
   // A state loaded from a snapshot written in steps may hold some effects of
   // events up to this seq (StateWriter's end_seq); replaying them applies
   // each only where it is missing (engine_apply.cpp, ApplyCatchingUp).
@@ -75,9 +80,14 @@ struct Engine::Impl : EngineState {
 
 Dimension ScopeDimension(ScopeKind s);
 
+// Who admits: the live engine, which refuses an event whose sums could
+// overflow, or replay, which takes every event the log holds: each was
+// accepted once (sum_bound.h).
+enum class Admitter : uint8_t { kLive, kLog };
+
 // Admit with the id's fingerprint already computed (engine.cpp).
 Admission AdmitFingerprinted(EngineState& s, const Event& e, const Fingerprint& fp,
-                             int64_t recv_ms);
+                             int64_t recv_ms, Admitter who);
 // The same for an event the log says was accepted: admitted without a look
 // at the dedup window, which checks it later (Dedup::PushUnchecked).
 Admission AdmitUnchecked(EngineState& s, const Event& e, const Fingerprint& fp, int64_t recv_ms);

@@ -77,7 +77,8 @@ Status AdmitLogged(EngineState& s, std::span<const LoggedEvent> events,
     for (size_t i = 0; i < n; ++i) {
       const LoggedEvent& logged = events[from + i];
       if (logged.seq != s.admitted_seq + 1) return OutOfSequence(s, logged);
-      const Admission a = AdmitFingerprinted(s, logged.event, fps[i], logged.recv_ms);
+      const Admission a =
+          AdmitFingerprinted(s, logged.event, fps[i], logged.recv_ms, Admitter::kLog);
       if (!a.accepted()) {
         return Status::Corruption("replay: sequence " + std::to_string(logged.seq) +
                                   " repeats id '" + std::string(logged.event.id) +
@@ -123,11 +124,18 @@ Status Engine::ReplayBatch(std::span<const LoggedEvent> events, size_t* failed) 
   *failed = 0;
   Status status = CheckNothingPending(*impl_);
   if (!status.ok()) return status;
+  const bool catching_up = impl_->applied_seq < impl_->catch_up_seq;
   std::vector<AdmittedEvent> admitted;
   admitted.reserve(events.size());
   status = AdmitLogged(*impl_, events, &admitted);
   *failed = admitted.size();
   ApplyBatch(admitted);
+  // The bounds took each event caught up with whole, also where entries held
+  // it already: once the state is exact again (nothing is pending here), its
+  // own sums bound it, no larger than the live engine's bounds were.
+  if (catching_up && impl_->applied_seq >= impl_->catch_up_seq) {
+    impl_->bound = SumBoundOf(*impl_);
+  }
   return status;
 }
 

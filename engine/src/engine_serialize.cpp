@@ -280,6 +280,7 @@ Status Engine::Deserialize(std::string_view in, LoadNotes* notes) {
     const int32_t oldest_kept = s.Today() - s.options.keep_days;
     while (!s.days.empty() && s.days.begin()->first < oldest_kept) s.days.erase(s.days.begin());
   }
+  s.bound = SumBoundOf(s);  // not stored: the state's own sums bound it (sum_bound.h)
   impl_ = std::move(fresh);
   return Status::OK();
 }

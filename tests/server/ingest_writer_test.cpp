@@ -10,9 +10,11 @@
 #include <deque>
 #include <atomic>
 #include <future>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -74,7 +76,10 @@ class HeldJournal final : public Journal {
 
 class IngestWriterTest : public ::testing::Test {
  protected:
-  IngestWriterTest() : writer_(engine_, engine_mu_, journal_, metrics_) { writer_.Start(); }
+  explicit IngestWriterTest(EngineOptions options = {})
+      : engine_(options), writer_(engine_, engine_mu_, journal_, metrics_) {
+    writer_.Start();
+  }
   ~IngestWriterTest() override {
     // Stop() waits for the journal: complete whatever is still held.
     std::thread drain([this] {
@@ -98,6 +103,12 @@ class IngestWriterTest : public ::testing::Test {
               R"(","city":"合肥","firm":"安居","weight_g":100,"amount_fen":990})";
     }
     text += "]";
+    return SubmitText(name, text, std::move(on_answer));
+  }
+
+  // The same for a frame given as text.
+  std::future<std::string> SubmitText(const std::string& name, const std::string& text,
+                                      std::function<void()> on_answer = {}) {
     auto frame = std::make_unique<IngestFrame>();
     EXPECT_TRUE(parser_.Parse(text, kNow, &frame->parsed).ok());
     frame->batch_json = "\"" + name + "\"";
@@ -245,6 +256,52 @@ TEST_F(IngestWriterTest, AcksKeepTheOrderOfFramesAcrossOverlappingGroups) {
     EXPECT_EQ(order[i], i);
   }
   EXPECT_EQ(AppliedSeq(), 600u);  // 200 frames of 1..5 events: 40 × 15
+}
+
+// An engine whose sums may reach 10,000 only (EngineOptions::max_sum), so
+// that one frame reaches the limit.
+class IngestWriterNearTheSumLimitTest : public IngestWriterTest {
+ protected:
+  static EngineOptions Limited() {
+    EngineOptions o;
+    o.max_sum = 10'000;
+    return o;
+  }
+  IngestWriterNearTheSumLimitTest() : IngestWriterTest(Limited()) {}
+};
+
+// A frame of events given as (id, amount_fen).
+std::string Frame(std::initializer_list<std::pair<const char*, const char*>> events) {
+  std::string text = "[";
+  for (const auto& [id, amount] : events) {
+    if (text.size() > 1) text += ",";
+    text += R"({"id":")";
+    text += id;
+    text += R"(","city":"合肥","firm":"安居","weight_g":1,"amount_fen":)";
+    text += amount;
+    text += "}";
+  }
+  text += "]";
+  return text;
+}
+
+TEST_F(IngestWriterNearTheSumLimitTest, AnEventThatWouldOverflowIsListedAsRejected) {
+  // The parser's rejection and the engine's, in frame order; the events
+  // after the refused one that fit are accepted.
+  auto a = SubmitText("o", Frame({{"a", "6000"}, {"b", "-1"}, {"c", "5000"}, {"d", "4000"},
+                                  {"a", "1"}}));
+  HeldJournal::Held held = journal_.Next();
+  EXPECT_EQ(held.seqs, (std::vector<uint64_t>{1, 2}));  // the refused event is not logged
+  held.done(Status::OK());
+  EXPECT_EQ(Ready(a), R"({"type":"ack","batch":"o","accepted":2,"duplicates":1,"rejected":[)"
+                      R"({"index":1,"error":"amount_fen: must be an integer from 0 to 1000000000000"},)"
+                      R"({"index":2,"error":"amount_fen: would overflow the campaign's 64-bit sums"}],)"
+                      R"("seq":2})");
+  EXPECT_EQ(metrics_.events_rejected.load(), 2u);
+  // Its id was not remembered: sent again with what fits, it is accepted.
+  auto again = SubmitText("p", Frame({{"c", "0"}}));
+  journal_.Next().done(Status::OK());
+  EXPECT_EQ(Ready(again), R"({"type":"ack","batch":"p","accepted":1,"duplicates":0,"rejected":[],"seq":3})");
 }
 
 }  // namespace

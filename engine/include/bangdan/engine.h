@@ -9,6 +9,10 @@
 // Unadmit(seq) takes back admissions that never became durable (a failed
 // write or fsync), newest first. Replay() does both phases for a logged event.
 //
+// No sum can overflow: admission refuses an event that could take a
+// weight_g or amount_fen sum past options().max_sum (Admission::kRejected;
+// docs/engine.md, "Sums that cannot overflow"). Replay never refuses one.
+//
 // Determinism: the state is a function of the applied sequence of
 // (event, seq, recv_ms) alone — no wall clock is read inside — so replay and
 // snapshots reproduce it byte for byte. Queries take `now_ms` only to resolve
@@ -36,15 +40,27 @@ struct EngineOptions {
   int32_t keep_days = 7;                 // --keep-days: days kept before today
   int64_t dedup_window_ms = 3600 * 1000; // --dedup-window
   uint64_t dedup_max = 50'000'000;       // --dedup-max
+  // The largest magnitude admission lets a weight_g or amount_fen sum reach:
+  // 2^63 - 1, what they hold. Lower only to test the refusal.
+  int64_t max_sum = INT64_MAX;
 };
 
 struct Admission {
-  enum class Verdict : uint8_t { kAccepted, kDuplicate };
+  // kRejected: the event could take the campaign's sums of `overflow` past
+  // max_sum. Like a duplicate it gets no seq and leaves nothing behind (its
+  // id is not remembered, so a smaller event may use it); unlike one it is
+  // an error, reported with the parser's rejections.
+  enum class Verdict : uint8_t { kAccepted, kDuplicate, kRejected };
   Verdict verdict = Verdict::kDuplicate;
+  Metric overflow = Metric::kWeight;  // kRejected: the metric whose sums it would overflow
   uint64_t seq = 0;      // kAccepted: the event's sequence number
   int64_t ts_ms = 0;     // the event time (ts, or recv_ms when the event had none)
   int64_t recv_ms = 0;   // the receive time given to Admit
   bool accepted() const { return verdict == Verdict::kAccepted; }
+  bool rejected() const { return verdict == Verdict::kRejected; }
+  // kRejected: the error, naming the field as the parser's errors do
+  // ("amount_fen: …").
+  std::string_view error() const;
 };
 
 // An event read back from the log, as ReplayBatch takes it.
@@ -71,7 +87,9 @@ class Engine {
 
   // ---- Writing ----
 
-  // Phase 1. REQUIRES: e is valid (ValidateEvent(e) == "").
+  // Phase 1: kAccepted, kDuplicate (the id was accepted within the dedup
+  // window) or kRejected (its sums could overflow). REQUIRES: e is valid
+  // (ValidateEvent(e) == "").
   Admission Admit(const Event& e, int64_t recv_ms);
   // Phase 1 for the events of one frame, all received at recv_ms: the same
   // as Admit on each in turn (out[i] for events[i]), with the dedup lookups
@@ -85,7 +103,8 @@ class Engine {
   // overlap (docs/engine.md, "Applying a batch").
   void ApplyBatch(std::span<const AdmittedEvent> events);
   // Takes back every admission with seq > after_seq that was not applied.
-  // REQUIRES: after_seq >= applied_seq().
+  // The room they took in the sums' bounds stays taken (a bound needs only
+  // to be large enough). REQUIRES: after_seq >= applied_seq().
   void Unadmit(uint64_t after_seq);
   // Admit + Apply of a logged event. Fails with Corruption if seq is not
   // applied_seq() + 1 or the id is a duplicate (the log disagrees with itself).
