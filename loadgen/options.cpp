@@ -85,6 +85,13 @@ Setter ShareFlag(double Options::*field) {
   };
 }
 
+Setter DurationFlag(double Options::*field) {
+  return [field](const std::string& f, const std::string& v, Options* o) {
+    Status s = ParseDurationSeconds(v, &(o->*field));
+    return s.ok() ? s : Status::InvalidArgument("--" + f + ": " + s.message());
+  };
+}
+
 Setter StringFlag(std::string Options::*field) {
   return [field](const std::string&, const std::string& v, Options* o) {
     o->*field = v;
@@ -133,10 +140,7 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"batch", UnsignedFlag(&Options::batch)},
       {"connections", UnsignedFlag(&Options::connections)},
       {"window", UnsignedFlag(&Options::window)},
-      {"duration", [](const std::string& f, const std::string& v, Options* o) {
-         Status s = ParseDurationSeconds(v, &o->duration_s);
-         return s.ok() ? s : Status::InvalidArgument("--" + f + ": " + s.message());
-       }},
+      {"duration", DurationFlag(&Options::duration_s)},
       {"events", UnsignedFlag(&Options::events)},
       {"threads", UnsignedFlag(&Options::threads)},
       {"subscribers", UnsignedFlag(&Options::subscribers)},
@@ -145,6 +149,7 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"tz", [](const std::string& f, const std::string& v, Options* o) {
          return ParseTz(v, &o->tz) ? Status::OK() : Bad(f, v, "±HH:MM (hours 00 to 14, minutes 00 to 59), Z or UTC");
        }},
+      {"progress-interval", DurationFlag(&Options::progress_interval_s)},
       {"report", [](const std::string& f, const std::string& v, Options* o) {
          // Empty is how Options says "no report"; given on purpose it is a mistake.
          if (v.empty()) return Status::InvalidArgument("--" + f + " needs a file name, or - for standard output");
@@ -342,6 +347,9 @@ Status CheckOptions(const Options& o) {
   if (!(o.duration_s >= 0 && o.duration_s <= 31'536'000)) {
     return Status::InvalidArgument("--duration: at most a year (31536000 s)");
   }
+  if (!(o.progress_interval_s >= 0.001 && o.progress_interval_s <= 3600)) {
+    return Status::InvalidArgument("--progress-interval: from 1ms to 1h");
+  }
   std::string tz;
   if (!ParseTz(o.tz, &tz) || tz != o.tz) return Status::InvalidArgument("--tz: '" + o.tz + "' is not ±HH:MM");
   if (o.refunds + o.duplicates > 0.5) return Status::InvalidArgument("--refunds plus --duplicates must stay at most 0.5");
@@ -395,7 +403,7 @@ Checking:
   --tz +HH:MM (+08:00)      the server's --tz, for the day window of --verify; the values the
                             server takes: -14:59 to +14:59, Z or UTC
   --report FILE             write the final report as JSON (- : standard output)
-  --no-progress             no progress line each second
+  --progress-interval D     a progress line every D (1s; 1ms to 1h); --no-progress: none
   --help
 On and off: --verify, --progress, --no-progress and --help alone mean on; a value comes only
 after '=' (--verify=true|false|1|0|yes|no|on|off), so '--verify false' is refused.

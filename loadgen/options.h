@@ -56,6 +56,7 @@ struct Options {
   std::string tz = "+08:00";   // the server's --tz, for the day window of --verify; ±HH:MM
   std::string report;          // JSON report file; empty: none
   bool progress = true;
+  double progress_interval_s = 1;  // between two progress lines
   bool help = false;
 };
 

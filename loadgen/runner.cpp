@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include "http_client.h"
 #include "ingest_client.h"
+#include "progress.h"
 #include "redis_client.h"
 #include "subscriber.h"
 
@@ -132,7 +134,9 @@ class IoThreads {
   std::vector<std::thread> threads_;
 };
 
-void PrintProgress(IoThreads& threads, const RunContext& ctx, uint64_t* last_accepted, int64_t* last_ns) {
+// The sending phase's line: the figures since the last one, whose ack
+// latencies it takes out of the threads' interval histograms.
+std::string SendingFigures(IoThreads& threads, uint64_t* last_accepted, int64_t* last_ns) {
   int64_t now = NowNs();
   Histogram interval;
   for (size_t i = 0; i < threads.size(); ++i) {
@@ -143,25 +147,32 @@ void PrintProgress(IoThreads& threads, const RunContext& ctx, uint64_t* last_acc
   }
   uint64_t accepted = threads.Sum(&ThreadStats::accepted);
   double rate = (accepted - *last_accepted) / Seconds(now - *last_ns);
-  std::fprintf(stderr, "[%6.1fs] %10.0f events/s accepted, %llu acks, p99 %.2f ms, pushes %llu, errors %llu\n",
-               Seconds(now - ctx.start_ns.load()), rate,
-               static_cast<unsigned long long>(threads.Sum(&ThreadStats::acks)), interval.Quantile(0.99) / 1e6,
-               static_cast<unsigned long long>(threads.Sum(&ThreadStats::pushes)),
-               static_cast<unsigned long long>(threads.Sum(&ThreadStats::errors)));
   *last_accepted = accepted;
   *last_ns = now;
+  return SendingLine(rate, threads.Sum(&ThreadStats::acks), interval.Quantile(0.99) / 1e6,
+                     threads.Sum(&ThreadStats::pushes), threads.Sum(&ThreadStats::errors));
 }
 
+// Sleeps until `done()` or `until_ns`, keeping the progress line going.
+void WaitTicking(Progress& progress, int64_t until_ns, const std::function<bool()>& done,
+                 const std::function<std::string()>& line) {
+  while (!done() && NowNs() < until_ns) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    progress.Tick(line);
+  }
+}
 
 // Waits until every dashboard has its first view or has failed, so that each
 // has its baseline before events flow; at most 10 s, plus 2 s a thousand.
-void WaitForSubscribers(const RunContext& ctx, uint32_t subscribers) {
+void WaitForSubscribers(const RunContext& ctx, uint32_t subscribers, Progress& progress) {
   if (subscribers == 0) return;
   int64_t give_up = NowNs() + static_cast<int64_t>((10 + subscribers / 500) * 1e9);
-  while (ctx.subscribers_ready.load() + ctx.subscribers_failed.load() < subscribers && NowNs() < give_up &&
-         !g_interrupted.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  WaitTicking(
+      progress, give_up,
+      [&] {
+        return ctx.subscribers_ready.load() + ctx.subscribers_failed.load() >= subscribers || g_interrupted.load();
+      },
+      [&] { return DashboardsLine(ctx.subscribers_ready.load(), ctx.subscribers_failed.load(), subscribers); });
   if (ctx.subscribers_ready.load() < subscribers) {
     std::fprintf(stderr, "only %u of %u subscribers have a view (%u failed); starting anyway\n",
                  ctx.subscribers_ready.load(), subscribers, ctx.subscribers_failed.load());
@@ -281,15 +292,17 @@ Status Run(const Options& o, Report* report) {
   ctx.frame_interval_ns = o.rate ? 1e9 * o.batch * o.connections / static_cast<double>(o.rate) : 0;
 
   IoThreads threads(o.threads);
+  Progress progress(o.progress ? stderr : nullptr, o.progress_interval_s);
 
   // Dashboards first, so that each has its baseline view before events flow.
+  progress.Restart(NowNs());
   std::vector<ViewSpec> views = MakeViews(campaign, o.views);
   std::vector<SubscriberTally> tallies(o.subscribers);
   report->views = o.subscribers ? static_cast<uint32_t>(views.size()) : 0;
   for (uint32_t i = 0; i < o.subscribers; ++i) {
     Subscriber::Launch(threads.io(i), ctx, threads.stats(i), views[i % views.size()], i % views.size(), &tallies[i]);
   }
-  WaitForSubscribers(ctx, o.subscribers);
+  WaitForSubscribers(ctx, o.subscribers, progress);
 
   std::string start_day = DayAt(UnixMs(), o.tz);
   uint64_t total_frames = o.events ? (o.events + o.batch - 1) / o.batch : UINT64_MAX;
@@ -309,9 +322,18 @@ Status Run(const Options& o, Report* report) {
     }
   }
 
-  // Progress once a second; stop sending at the deadline; wait for the acks.
+  // Progress lines; stop sending at the deadline; wait for the acks.
   uint64_t last_accepted = 0;
-  int64_t last_ns = ctx.start_ns, next_progress = ctx.start_ns + 1'000'000'000, stop_at = 0;
+  int64_t last_ns = ctx.start_ns, stop_at = 0;
+  progress.Restart(ctx.start_ns);
+  const auto run_line = [&] {
+    // Still sending, or stopped since the last line: that line's second
+    // had sending in it, and gets its figures.
+    if (stop_at == 0 || stop_at > last_ns) return SendingFigures(threads, &last_accepted, &last_ns);
+    const uint64_t sent = threads.Sum(&ThreadStats::frames_sent), answers = threads.Sum(&ThreadStats::answers);
+    return AwaitingAcksLine(sent > answers ? sent - answers : 0, threads.Sum(&ThreadStats::acks),
+                            threads.Sum(&ThreadStats::errors));
+  };
   bool interrupted = false;
   while (ctx.ingest_done.load() < o.connections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -332,10 +354,7 @@ Status Run(const Options& o, Report* report) {
       report->problems.push_back("gave up waiting for acks 30 s after the end");
       break;
     }
-    if (o.progress && now >= next_progress) {
-      PrintProgress(threads, ctx, &last_accepted, &last_ns);
-      next_progress += 1'000'000'000;
-    }
+    progress.Tick(run_line);
   }
   int64_t end_ns = NowNs();
   const std::string end_day = DayAt(UnixMs(), o.tz);  // the day of the last ack
@@ -344,7 +363,8 @@ Status Run(const Options& o, Report* report) {
   CpuTimes cpu1 = Cpu();
   if (o.subscribers > 0) {
     // Let the pushes of the last events arrive (a few push intervals).
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    WaitTicking(progress, NowNs() + 1'000'000'000, [] { return false; },
+                [&] { return LastPushesLine(threads.Sum(&ThreadStats::pushes)); });
     ctx.stop_subscribers = true;
   }
   threads.Stop();
@@ -366,7 +386,9 @@ Status Run(const Options& o, Report* report) {
     VerifyInput in{&campaign, &pool, &o, std::move(frames), std::move(rejected),
                    end_day == start_day ? start_day : ""};
     report->verified = true;
-    report->verify = Verify(in);
+    report->verify = Verify(in, [&progress](const VerifyProgress& p) {
+      progress.Tick([&p] { return VerifyLine(p); });
+    });
   }
   return Status::OK();
 }

@@ -224,7 +224,7 @@ std::string DayAt(int64_t unix_ms, const std::string& tz) {
   return buf;
 }
 
-VerifyResult Verify(const VerifyInput& in) {
+VerifyResult Verify(const VerifyInput& in, const std::function<void(const VerifyProgress&)>& progress) {
   VerifyResult result;
   Model model(*in.campaign);
   std::vector<FrameRecord> frames;
@@ -243,7 +243,13 @@ VerifyResult Verify(const VerifyInput& in) {
   std::set<std::tuple<uint32_t, uint64_t, uint32_t>> rejected;
   for (const RejectedSlot& r : in.rejected) rejected.emplace(r.conn, r.k, r.index);
   const FramePool& pool = *in.pool;
+  VerifyProgress done{.frames = frames.size()};
+  auto tell = [&progress, &done] {
+    if (progress) progress(done);
+  };
   for (const FrameRecord& f : frames) {
+    // Not every frame: at --batch 1 telling would cost as much as applying.
+    if (done.frames_applied++ % 1024 == 0) tell();
     const FrameTemplate& t = pool.TemplateFor(f.conn, in.options->connections, f.k);
     uint64_t seq = result.exact_order ? f.seq - f.accepted + 1 : f.seq;
     for (uint32_t j = 0; j < t.slots.size(); ++j) {
@@ -258,17 +264,27 @@ VerifyResult Verify(const VerifyInput& in) {
   Checker checker(in, model, http, &result);
   std::vector<std::string> windows = {"total"};
   if (!in.day.empty()) windows.push_back("day:" + in.day);
+  // Every board and scope that has events, each compared by every metric
+  // in every window: known before the first fetch, so that the progress
+  // line can say how many remain.
+  std::vector<std::pair<BoardKind, uint32_t>> boards;
+  for (int k = 0; k < kBoardKinds; ++k) {
+    BoardKind kind = static_cast<BoardKind>(k);
+    std::vector<uint32_t> scopes = model.Scopes(kind);
+    uint32_t cap = in.options->verify_scopes;
+    if (*InfoOf(kind).scope && cap > 0 && scopes.size() > cap) scopes.resize(cap);
+    for (uint32_t scope : scopes) boards.emplace_back(kind, scope);
+  }
+  done.boards = windows.size() * boards.size() * 3;
   for (const std::string& window : windows) {
     checker.CheckTotals(window);
-    for (int k = 0; k < kBoardKinds && !checker.server_gone(); ++k) {
-      BoardKind kind = static_cast<BoardKind>(k);
-      std::vector<uint32_t> scopes = model.Scopes(kind);
-      uint32_t cap = in.options->verify_scopes;
-      if (*InfoOf(kind).scope && cap > 0 && scopes.size() > cap) scopes.resize(cap);
-      for (uint32_t scope : scopes) {
-        for (int m = 0; m < 3 && !checker.server_gone(); ++m) {
-          checker.CheckBoard(kind, scope, static_cast<Metric>(m), window);
-        }
+    for (const auto& [kind, scope] : boards) {
+      if (checker.server_gone()) break;
+      for (int m = 0; m < 3 && !checker.server_gone(); ++m) {
+        checker.CheckBoard(kind, scope, static_cast<Metric>(m), window);
+        done.boards_compared = result.boards;
+        done.differences = result.differences;
+        tell();
       }
     }
     if (checker.server_gone()) {

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "bangdan/status.h"
+#include "progress.h"
 #include "run_context.h"
 
 namespace bangdan::loadgen {
@@ -31,7 +33,9 @@ struct VerifyInput {
   std::string day;                         // YYYY-MM-DD: the run's one day at --tz; empty: it spanned two
 };
 
-VerifyResult Verify(const VerifyInput& input);
+// `progress`, if given, is told how far it has got every few frames of the
+// model and after each board.
+VerifyResult Verify(const VerifyInput& input, const std::function<void(const VerifyProgress&)>& progress = {});
 
 // One parsed row of a board's CSV.
 struct CsvRow {

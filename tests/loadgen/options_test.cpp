@@ -229,6 +229,20 @@ TEST(OptionsTest, DurationsBeyondAYearAreRefused) {
   EXPECT_DOUBLE_EQ(o.duration_s, 31'536'000);
 }
 
+TEST(OptionsTest, ProgressIntervalIsADurationFromAMillisecondToAnHour) {
+  Options o;
+  ASSERT_TRUE(Parse({}, &o).ok());
+  EXPECT_DOUBLE_EQ(o.progress_interval_s, 1);
+  ASSERT_TRUE(Parse({"--progress-interval", "250ms"}, &o).ok());
+  EXPECT_DOUBLE_EQ(o.progress_interval_s, 0.25);
+  ASSERT_TRUE(Parse({"--progress-interval=1h"}, &o).ok());
+  EXPECT_DOUBLE_EQ(o.progress_interval_s, 3600);
+  for (const char* d : {"0", "0.5ms", "61m", "soon"}) {
+    std::string error = ErrorOf({"--progress-interval", d});
+    EXPECT_TRUE(Has(error, "--progress-interval")) << d << ": " << error;
+  }
+}
+
 TEST(OptionsTest, UrlNamesTheServerOnly) {
   std::string error = ErrorOf({"--url", "ws://127.0.0.1:0"});
   EXPECT_TRUE(Has(error, "--url: 'ws://127.0.0.1:0': port 0")) << error;
