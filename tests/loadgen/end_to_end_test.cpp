@@ -133,13 +133,15 @@ TEST_F(EndToEndTest, FramesNeverAnsweredFailTheRun) {
 }
 
 // Ctrl-C ends the run as its deadline would: the acks in flight are
-// awaited and the report is written.
+// awaited and the report is written. One Ctrl-C: without --foreground,
+// timeout signals the generator and then its whole process group, and a
+// second Ctrl-C kills (exit 130) when the first was taken already.
 TEST_F(EndToEndTest, AnInterruptedRunStillReports) {
   std::string out;
   fs::path report = dir_ / "report.json";
   int rc = RunLoadgen({"--url", url_, "--rate", "1000", "--batch", "10", "--duration", "60s", "--no-progress",
                        "--report", report.string()},
-                      &out, "timeout --preserve-status -s INT 3 ");
+                      &out, "timeout --foreground --preserve-status -s INT 3 ");
   EXPECT_EQ(rc, 0) << out;
   const std::string json = ReadFile(report);
   EXPECT_NE(json.find("\"ok\":true"), std::string::npos) << json;
