@@ -154,6 +154,11 @@ const Flag kFlags[] = {
      [](auto n, auto v, auto* o) {
        return ParseUintInRange(v, 1, 64, &o->max_csv_downloads) ? Status::OK() : Bad(n, v, "1 to 64");
      }},
+    {"max-views", "N", "distinct /v1/stream views over all connections; a subscribe that would"
+                       " add one more gets an error (1 to 10000000, default 10000)",
+     [](auto n, auto v, auto* o) {
+       return ParseUintInRange(v, 1, 10'000'000, &o->max_views) ? Status::OK() : Bad(n, v, "1 to 10000000");
+     }},
     {"stream-nice", "N", "niceness of the /v1/stream threads above the rest of the server: when"
                          " the cores are full, producers go first (0 to 19, default 19)",
      [](auto n, auto v, auto* o) {

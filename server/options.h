@@ -43,6 +43,7 @@ struct ServerOptions {
   int64_t push_interval_ms = 100;
   int64_t send_timeout_ms = 30'000;
   uint32_t max_subscriptions = 128;
+  uint32_t max_views = 10'000;  // distinct /v1/stream views over all connections
   uint32_t max_connections = 10'000;
   // Whole-board CSV downloads built or being sent at once: each holds its
   // board's text (tens of MB at a million rows) until its client has it.

@@ -78,6 +78,7 @@ Status Server::Start() {
   so.push_interval = std::chrono::milliseconds(options_.push_interval_ms);
   so.send_timeout = std::chrono::milliseconds(options_.send_timeout_ms);
   so.max_subscriptions = options_.max_subscriptions;
+  so.max_views = options_.max_views;
   so.max_frame_bytes = options_.max_frame_bytes;
   so.now_ms = now_ms_;
   std::vector<net::io_context*> lanes;

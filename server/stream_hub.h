@@ -50,6 +50,9 @@ struct StreamOptions {
   std::chrono::milliseconds push_interval{100};  // --push-interval
   std::chrono::milliseconds send_timeout{30000}; // --send-timeout
   uint32_t max_subscriptions = 128;              // per connection
+  // Distinct views over all connections: each is refreshed every interval,
+  // so their number, not the subscribers', sets what a tick costs.
+  uint32_t max_views = 10'000;
   size_t max_frame_bytes = 4 << 20;              // a bigger client message: close 1009
   // A connection that received nothing for this long gets a ping; one that
   // then stays silent for as long again is closed.
@@ -110,10 +113,13 @@ class StreamHub {
   uint64_t frames_sent() const;
   uint64_t frames_skipped() const;
   uint64_t slow_closes() const;
+  // Times a tick let the engine lock go between two views it refreshed.
+  uint64_t refresh_pauses() const;
   std::vector<StreamConnectionStats> ConnectionStats() const;
   // Subscribes `sink` to `spec` without a connection (benchmarks drive the
   // tick with sinks of their own); the sink's first frame is the snapshot,
-  // taken on its lane. Returns the subscription's id.
+  // taken on its lane. Returns the subscription's id, or 0 when a new view
+  // would pass max_views.
   uint64_t AttachSink(const std::shared_ptr<StreamSink>& sink, const ViewSpec& spec);
 
  private:

@@ -254,8 +254,14 @@ void StreamSession::Handle(std::string_view text) {
   }
   const uint64_t id = hub_->NewSubId();
   std::string canonical = req.spec.CanonicalKey();
-  PushDelivery snapshot = hub_->Subscribe(weak_from_this(), id, req.spec, canonical);
-  queue_.Add(req.sub, id, std::move(canonical), req.spec.kind, snapshot);
+  std::optional<PushDelivery> snapshot = hub_->Subscribe(weak_from_this(), id, req.spec, canonical);
+  if (!snapshot) {
+    PublishStats();
+    return queue_.PushControl(StreamErrorMessage(
+        req.sub, "sub: the server already watches " + std::to_string(o.max_views) +
+                     " distinct views (--max-views); a view already watched can still be subscribed"));
+  }
+  queue_.Add(req.sub, id, std::move(canonical), req.spec.kind, *snapshot);
   PublishStats();
 }
 

@@ -69,8 +69,9 @@ class StreamRegistry {
   virtual const StreamOptions& options() const = 0;
   virtual uint64_t NewSubId() = 0;
   // Joins (or creates) the view of `spec`; returns its snapshot for sub_id.
-  virtual PushDelivery Subscribe(std::weak_ptr<StreamSink> sink, uint64_t sub_id,
-                                 const ViewSpec& spec, const std::string& canonical) = 0;
+  // nullopt: refused, as a new view would pass StreamOptions::max_views.
+  virtual std::optional<PushDelivery> Subscribe(std::weak_ptr<StreamSink> sink, uint64_t sub_id,
+                                                const ViewSpec& spec, const std::string& canonical) = 0;
   virtual void Unsubscribe(uint64_t sub_id, const std::string& canonical) = 0;
   // The snapshot of the view's current version (for a subscription whose
   // first snapshot was still unsent when an update came).

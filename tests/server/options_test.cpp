@@ -52,6 +52,7 @@ TEST(Options, NoArgumentsGiveTheDefaultsOfTheSpec) {
   EXPECT_EQ(o.max_subscriptions, 128u);
   EXPECT_EQ(o.stream_nice, 19u);
   EXPECT_EQ(o.max_csv_downloads, 2u);
+  EXPECT_EQ(o.max_views, 10'000u);
   EXPECT_TRUE(o.ingest_token.empty());
   EXPECT_TRUE(o.read_token.empty());
   EXPECT_TRUE(o.admin_token.empty());
@@ -65,7 +66,7 @@ TEST(Options, EveryFlagIsApplied) {
                     "--dedup-max", "1000", "--tz", "-05:30", "--keep-days", "3",
                     "--max-frame-bytes", "512KiB", "--max-batch", "50", "--push-interval", "250ms",
                     "--send-timeout", "5s", "--max-subscriptions", "9", "--max-connections", "77",
-                    "--stream-nice", "0", "--max-csv-downloads", "5",
+                    "--stream-nice", "0", "--max-csv-downloads", "5", "--max-views", "12",
                     "--ingest-token", "in", "--read-token", "rd", "--admin-token", "ad",
                     "--allowed-origins", "http://a.example, https://b.example", "--title", "合肥 <榜>",
                     "--log-level", "debug"});
@@ -90,6 +91,7 @@ TEST(Options, EveryFlagIsApplied) {
   EXPECT_EQ(o.max_connections, 77u);
   EXPECT_EQ(o.stream_nice, 0u);
   EXPECT_EQ(o.max_csv_downloads, 5u);
+  EXPECT_EQ(o.max_views, 12u);
   EXPECT_EQ(o.ingest_token, "in");
   EXPECT_EQ(o.read_token, "rd");
   EXPECT_EQ(o.admin_token, "ad");
@@ -223,7 +225,8 @@ TEST(Options, BadValuesNameTheFlag) {
            {"max-batch", "0"}, {"push-interval", "fast"}, {"send-timeout", ""},
            {"max-subscriptions", "0"}, {"max-connections", "x"}, {"log-level", "loud"},
            {"allowed-origins", "a,,b"}, {"stream-nice", "20"}, {"stream-nice", "-1"},
-           {"max-csv-downloads", "0"}, {"max-csv-downloads", "65"}}) {
+           {"max-csv-downloads", "0"}, {"max-csv-downloads", "65"},
+           {"max-views", "0"}, {"max-views", "10000001"}}) {
     Parsed p = Parse({"--" + flag, value});
     ASSERT_FALSE(p.status.ok()) << flag;
     EXPECT_NE(p.status.message().find("--" + flag), std::string::npos) << p.status.message();
@@ -276,7 +279,7 @@ TEST(Options, HelpAndVersionAreActions) {
   for (const char* flag : {"--listen", "--data-dir", "--threads", "--fsync", "--wal", "--snapshot-interval",
                            "--dedup-window", "--dedup-max", "--tz", "--keep-days", "--max-frame-bytes",
                            "--max-batch", "--push-interval", "--send-timeout", "--max-subscriptions",
-                           "--max-connections", "--stream-nice", "--max-csv-downloads", "--ingest-token", "--read-token",
+                           "--max-connections", "--stream-nice", "--max-csv-downloads", "--max-views", "--ingest-token", "--read-token",
                            "--admin-token", "--allowed-origins", "--title", "--log-level", "--config", "--help", "--version"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }

@@ -326,14 +326,26 @@ class CountingSink : public StreamSink {
 
 // A tick hands a lane its frames a few hundred at a time, with the lane's
 // other handlers (reads: a new subscription) taking turns between them.
-TEST(StreamHubLanes, ALaneTakesItsFramesInTurnsAndOtherHandlersRunBetween) {
+// A hub with one lane that the test runs by hand, ticked by hand.
+struct OneLaneHub {
+  static StreamOptions HandTicked() {
+    StreamOptions opts;
+    opts.push_interval = 1h;
+    opts.now_ms = [] { return kNow; };
+    return opts;
+  }
   Engine engine;
   std::mutex engine_mu;
-  net::io_context lane(1);
-  StreamOptions opts;
-  opts.push_interval = 1h;
-  opts.now_ms = [] { return kNow; };
-  StreamHub hub(std::vector<net::io_context*>{&lane}, engine, engine_mu, opts);
+  net::io_context lane{1};
+  StreamHub hub{std::vector<net::io_context*>{&lane}, engine, engine_mu, HandTicked()};
+};
+
+TEST(StreamHubLanes, ALaneTakesItsFramesInTurnsAndOtherHandlersRunBetween) {
+  OneLaneHub h;
+  Engine& engine = h.engine;
+  std::mutex& engine_mu = h.engine_mu;
+  net::io_context& lane = h.lane;
+  StreamHub& hub = h.hub;
   constexpr int kSinks = 2000;
   std::atomic<int> taken{0};
   std::vector<std::shared_ptr<CountingSink>> sinks;
@@ -360,6 +372,41 @@ TEST(StreamHubLanes, ALaneTakesItsFramesInTurnsAndOtherHandlersRunBetween) {
   hub.Stop();
   lane.restart();
   lane.poll();
+}
+
+// A tick with many views to refresh lets the engine lock go between
+// stretches of them, so that producers' frames are applied meanwhile; every
+// view still gets its update.
+TEST(StreamHubLanes, ATickWithManyViewsLetsTheEngineLockGoBetweenThem) {
+  OneLaneHub h;
+  constexpr int kViews = 10'000;  // the default --max-views
+  {
+    std::lock_guard<std::mutex> lock(h.engine_mu);
+    for (int i = 0; i < kViews; ++i) ApplyPurchase(h.engine, Numbered("e", i), "合肥", Numbered("队", i), 1000 + i);
+  }
+  std::atomic<int> taken{0};
+  auto sink = std::make_shared<CountingSink>(h.lane, &taken);
+  for (int i = 0; i < kViews; ++i) {
+    ViewSpec around;
+    around.kind = ViewSpec::Kind::kAround;
+    around.board.dim = Dimension::kTeam;
+    around.around_key = Numbered("队", i);
+    ASSERT_NE(h.hub.AttachSink(sink, around), 0u);
+  }
+  h.lane.poll();
+  ASSERT_EQ(taken.load(), kViews);  // the snapshots
+  {
+    std::lock_guard<std::mutex> lock(h.engine_mu);  // a new leader: every rank moves
+    ApplyPurchase(h.engine, "lead", "合肥", "新队", 1'000'000);
+  }
+  h.hub.TickNow();
+  h.lane.restart();
+  h.lane.poll();
+  EXPECT_EQ(taken.load(), 2 * kViews);  // every view's update
+  EXPECT_GT(h.hub.refresh_pauses(), 0u);
+  h.hub.Stop();
+  h.lane.restart();
+  h.lane.poll();
 }
 
 // A lane that is behind (here: held) keeps the timer's ticks back instead of
@@ -484,6 +531,34 @@ TEST_F(StreamHubTest, BadRequestsGetErrorsAndTheConnectionStays) {
   ASSERT_TRUE(c->Read());
   EXPECT_EQ(c->Read(),
             R"({"type":"error","sub":"c","error":"sub: at most 2 subscriptions per connection"})");
+}
+
+// Every distinct view is refreshed at every tick: their number is bounded
+// over all connections, while watched views take any number of subscribers.
+TEST_F(StreamHubTest, NewViewsBeyondMaxViewsAreRefusedWatchedOnesStillJoin) {
+  StreamOptions opts;
+  opts.max_views = 2;
+  StartHub(opts);
+  Buy("合肥", "创源战队", 5);
+  auto a = Connect();
+  auto b = Connect();
+  auto snapshot_of = [](const std::optional<std::string>& m, const std::string& sub) {
+    return m && m->rfind(R"({"type":"snapshot","sub":")" + sub + "\",", 0) == 0;
+  };
+  a->Send(R"({"op":"subscribe","sub":"a1","board":"city"})");
+  EXPECT_TRUE(snapshot_of(a->Read(), "a1"));
+  a->Send(R"({"op":"subscribe","sub":"a2","board":"firm"})");
+  EXPECT_TRUE(snapshot_of(a->Read(), "a2"));
+  b->Send(R"({"op":"subscribe","sub":"b1","board":"team"})");
+  EXPECT_EQ(b->Read(), R"({"type":"error","sub":"b1","error":"sub: the server already watches 2 distinct )"
+                       R"(views (--max-views); a view already watched can still be subscribed"})");
+  b->Send(R"({"op":"subscribe","sub":"b2","board":"city"})");
+  EXPECT_TRUE(snapshot_of(b->Read(), "b2"));
+  EXPECT_EQ(hub_->views(), 2u);
+  a->Send(R"({"op":"unsubscribe","sub":"a2"})");
+  ASSERT_TRUE(Eventually([&] { return hub_->views() == 1; }));  // nobody watches the firms
+  b->Send(R"({"op":"subscribe","sub":"b1","board":"team"})");
+  EXPECT_TRUE(snapshot_of(b->Read(), "b1"));
 }
 
 TEST_F(StreamHubTest, AFloodOfBadRequestsIsAnsweredInFullAndInOrder) {
