@@ -4,7 +4,6 @@
 #include <iterator>
 
 #include "json_writer.h"
-#include "log.h"
 #include "thread_name.h"
 
 namespace bangdan {
@@ -136,10 +135,9 @@ void IngestWriter::Finish(Group* g, const Status& durable, Group* next) {
       engine_.Unadmit(engine_.applied_seq());
     }
   }
-  if (!durable.ok()) {
-    LogError("events not durable: " + durable.message());
-    if (next != nullptr && !next->empty()) Admit(next);
-  }
+  // The journal logs its failures itself, throttled (a full disk fails
+  // every group); each frame's answer says it too.
+  if (!durable.ok() && next != nullptr && !next->empty()) Admit(next);
   auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < g->frames.size(); ++i) {
     IngestFrame& f = *g->frames[i];

@@ -69,7 +69,7 @@ void ServerMetrics::Append(std::string* out) const {
                get(events_accepted));
   AppendMetric(out, "bangdan_events_duplicate_total", "counter", "Events acknowledged as duplicates.",
                get(events_duplicate));
-  AppendMetric(out, "bangdan_events_rejected_total", "counter", "Events rejected as invalid.",
+  AppendMetric(out, "bangdan_events_rejected_total", "counter", "Events rejected: invalid, or their sums would overflow.",
                get(events_rejected));
   AppendMetric(out, "bangdan_ingest_frames_acked_total", "counter", "Ingest frames answered with an ack.",
                get(frames_acked));
