@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bangdan/event_parser.h"
+#include "handshake.h"
 #include "log.h"
 
 namespace bangdan {
@@ -38,8 +39,7 @@ void IngestSession::Run(beast::http::request<beast::http::string_body> req) {
     // answers of the frames read before it.
     self->ws_.read_message_max(0);
     self->ws_.auto_fragment(false);
-    self->ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(beast::http::field::server, "bangdan"); }));
+    self->ws_.set_option(websocket::stream_base::decorator(&DecorateHandshake));
     self->ws_.async_accept(self->req_,
                            beast::bind_front_handler(&IngestSession::OnAccept, self));
   });

@@ -10,6 +10,8 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "handshake.h"
+
 namespace bangdan {
 
 namespace net = boost::asio;
@@ -194,6 +196,7 @@ void StreamSession::Run(beast::http::request<beast::http::string_body> req) {
     self->ws_.read_message_max(o.max_frame_bytes);
     // One frame per message: the prefix and body go out in one gather write.
     self->ws_.auto_fragment(false);
+    self->ws_.set_option(websocket::stream_base::decorator(&DecorateHandshake));
     self->ws_.async_accept(self->req_, beast::bind_front_handler(&StreamSession::OnAccept, self));
   });
 }
