@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -154,6 +155,13 @@ inline uint64_t JsonNumber(const std::string& json, const std::string& field) {
   size_t at = json.find("\"" + field + "\":");
   if (at == std::string::npos) return UINT64_MAX;
   return std::strtoull(json.c_str() + at + field.size() + 3, nullptr, 10);
+}
+
+// A JSON number field as a double, or NaN.
+inline double JsonDouble(const std::string& json, const std::string& field) {
+  size_t at = json.find("\"" + field + "\":");
+  if (at == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + at + field.size() + 3, nullptr);
 }
 
 // The object `"field":{…}` of a flat JSON report (no nesting inside it).

@@ -111,7 +111,10 @@ TEST_F(EndToEndTest, APacedRunEndsAtItsDuration) {
   EXPECT_GE(JsonNumber(json, "events_sent"), 190u) << json;  // a connection may open a turn late
   EXPECT_LE(JsonNumber(json, "events_sent"), 200u) << json;
   EXPECT_LT(JsonNumber(json, "elapsed_s"), 2u) << json;
-  EXPECT_NE(json.find("\"rate_reached\":1.0"), std::string::npos) << json;
+  // Every frame that was due was sent: 1.0 on a quiet machine; a turn a
+  // loaded machine opens late may fall after the end and be left out.
+  EXPECT_GE(JsonDouble(json, "rate_reached"), 0.95) << json;
+  EXPECT_LE(JsonDouble(json, "rate_reached"), 1.0) << json;
   EXPECT_LT(took, 6.0) << out;  // the pool's build included
 }
 
