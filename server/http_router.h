@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "url.h"
@@ -48,6 +49,8 @@ struct HttpAnswer {
   std::string content_disposition;  // CSV downloads
   bool authenticate = false;        // 401: add WWW-Authenticate: Bearer
   unsigned retry_after_s = 0;       // 503 of a busy server: add Retry-After
+  // Any other header, as sent (CORS preflights).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // An answer {"error": message} with `status`.

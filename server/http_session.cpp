@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "cors.h"
 #include "ingest_session.h"
 #include "json_writer.h"
 #include "log.h"
@@ -141,9 +142,17 @@ void HttpSession::TakeHeader() {
   version_ = req.version();
   keep_alive_ = req.keep_alive();
   head_ = req.method() == http::verb::head;
+  cors_allow_origin_ = CorsAllowOrigin(req[http::field::origin], req[http::field::host], ctx_.options.allowed_origins);
+}
+
+bool HttpSession::IsPreflight() const {
+  const Request& req = parser_->get();
+  return IsCorsPreflight(MethodOf(req.method()), req[http::field::origin],
+                         req[http::field::access_control_request_method]);
 }
 
 bool HttpSession::RefusedBeforeBody() {
+  if (IsPreflight()) return false;  // answered whatever its body
   RoutedRequest routed;
   HttpAnswer answer;
   if (!RouteCurrent(&routed, &answer)) {
@@ -172,6 +181,12 @@ void HttpSession::Handle() {
   busy_ = true;
   RoutedRequest routed;
   HttpAnswer answer;
+  if (IsPreflight()) {
+    std::string path(req.target().substr(0, req.target().find('?')));
+    return Send(CorsPreflightAnswer(path, req[http::field::origin], req[http::field::host],
+                                    req[http::field::access_control_request_method],
+                                    req[http::field::access_control_request_headers], ctx_.options.allowed_origins));
+  }
   if (!RouteCurrent(&routed, &answer)) return Refuse(routed.path, std::move(answer), /*close=*/false);
 
   const int64_t now = ctx_.now_ms();
@@ -388,8 +403,13 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
       static_cast<http::status>(answer.status), version_);
   auto& res = *response_;
   res.set(http::field::server, "bangdan");
-  res.set(http::field::content_type, answer.content_type);
+  if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
   res.set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : answer.headers) res.set(name, value);
+  if (!cors_allow_origin_.empty() && answer.headers.empty()) {
+    res.set(http::field::access_control_allow_origin, cors_allow_origin_);
+    res.set(http::field::vary, "Origin");
+  }
   if (!answer.allow.empty()) res.set(http::field::allow, answer.allow);
   if (!answer.content_disposition.empty()) res.set(http::field::content_disposition, answer.content_disposition);
   if (answer.authenticate) res.set(http::field::www_authenticate, "Bearer");
@@ -398,6 +418,7 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
   res.keep_alive(!close);
   res.body() = std::move(answer.body);
   res.prepare_payload();
+  if (answer.status == 204) res.erase(http::field::content_length);  // RFC 9110 §8.6
   if (head_) res.body().clear();  // Content-Length stays that of the GET answer
   stream_.expires_after(kRequestTimeout);
   http::async_write(stream_, res,

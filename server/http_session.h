@@ -48,6 +48,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   // Notes what the answer depends on (version, keep-alive, HEAD) once the
   // request's header is in.
   void TakeHeader();
+  // An OPTIONS request a browser sends before a cross-origin read (cors.h).
+  bool IsPreflight() const;
   // A request refused whatever its body gets that answer now, and the
   // connection closes, its body unread: true when it did.
   bool RefusedBeforeBody();
@@ -91,6 +93,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool finishing_ = false;  // shutdown: answer the current request, then close
   bool upgraded_ = false;   // stream_ belongs to a WebSocket session now
   bool csv_place_ = false;  // holds one of the --max-csv-downloads places
+  std::string cors_allow_origin_;  // this request's Access-Control-Allow-Origin, if any
 };
 
 // `text` with &, <, >, " and ' replaced by their entities.
