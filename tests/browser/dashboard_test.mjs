@@ -204,6 +204,25 @@ async function until(what, condition, timeoutMs) {
   }
 }
 
+// A page served elsewhere reads the boards with fetch() (CORS): to the
+// browser, localhost is another origin than the dashboard's 127.0.0.1. The
+// Authorization header makes it send a preflight first.
+async function checkCrossOriginRead(browser, port) {
+  const other = await browser.newPage();
+  await other.goto(`http://127.0.0.1:${port}/`);
+  const got = await other.evaluate(async (url) => {
+    try {
+      const r = await fetch(url, { headers: { Authorization: "Bearer unused" } });
+      return `${r.status} ${(await r.json()).events}`;
+    } catch (error) {
+      return `blocked: ${error}`;
+    }
+  }, `http://localhost:${port}/v1/totals`);
+  await other.close();
+  if (got !== "200 0") throw new Error(`cross-origin read: ${got}`);
+  check("a page of another origin reads the totals with fetch(), after a preflight");
+}
+
 // ---- the story -------------------------------------------------------------------
 
 const now = Date.now();
@@ -245,6 +264,7 @@ async function run(browser) {
   await page.waitForSelector(".board-city.is-empty", { timeout: WAIT_MS });
   check("an empty server shows waiting boards");
   await checkFormats(page);
+  await checkCrossOriginRead(browser, port);
 
   await post(port, EVENTS);
   await expectRanking(page, "city", ["芜湖", "合肥", "蚌埠"], "cities rank by weight over the whole campaign");
