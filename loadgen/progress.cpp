@@ -55,6 +55,14 @@ std::string LastPushesLine(uint64_t pushes) {
   return Printf("dashboards: waiting for the last pushes, pushes %llu", Ull(pushes));
 }
 
+std::string PoolBuildingLine(uint64_t events) {
+  return Printf("building the frames of %llu events", Ull(events));
+}
+
+std::string PoolBuiltLine(uint64_t events, double seconds) {
+  return Printf("built the frames of %llu events in %.1f s", Ull(events), seconds);
+}
+
 std::string VerifyLine(const VerifyProgress& p) {
   if (p.frames_applied < p.frames) {
     return Printf("verify: expected boards from %llu/%llu acked frames", Ull(p.frames_applied), Ull(p.frames));

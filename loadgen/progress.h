@@ -45,6 +45,11 @@ std::string SendingLine(double accepted_per_s, uint64_t acks, double p99_ms, uin
 std::string DashboardsLine(uint32_t subscribed, uint32_t failed, uint32_t subscribers);
 std::string AwaitingAcksLine(uint64_t unanswered, uint64_t acks, uint64_t errors);
 std::string LastPushesLine(uint64_t pushes);
+// Before anything is sent, every frame is built (--pool): seconds for
+// millions of events, so a large pool says what it is doing, once before
+// and once after.
+std::string PoolBuildingLine(uint64_t events);
+std::string PoolBuiltLine(uint64_t events, double seconds);
 
 // How far --verify has got: it rebuilds the expected boards from the acked
 // frames, then fetches and compares the server's boards one by one.

@@ -25,6 +25,9 @@ namespace {
 
 namespace net = boost::asio;
 
+// A pool this large takes a second or more to build (docs/loadgen.md).
+constexpr uint64_t kPoolWorthALine = 2'000'000;
+
 double Seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 int64_t UnixMs() {
@@ -276,11 +279,18 @@ Status Run(const Options& o, Report* report) {
   Campaign campaign(o);
   uint64_t pool_events = o.pool ? o.pool : std::min<uint64_t>(o.events ? o.events : 1'000'000, 1'000'000);
   std::string prefix = o.id_prefix.empty() ? DefaultIdPrefix() : o.id_prefix;
+  // Seconds for a large pool: said, so that the wait does not look like a hang.
+  const bool say_pool = o.progress && pool_events >= kPoolWorthALine;
+  if (say_pool) std::fprintf(stderr, "[%6.1fs] %s\n", 0.0, PoolBuildingLine(pool_events).c_str());
   FramePool pool(campaign, o, pool_events, o.window + 2, prefix);
   std::unique_ptr<RedisFrames> redis_frames;
   if (o.target == Target::kRedis) redis_frames = std::make_unique<RedisFrames>(campaign, pool, o.redis_lean, DayAt(UnixMs(), o.tz));
   report->pool_events = pool.frames() * pool.batch();
   report->pool_build_s = Seconds(NowNs() - build_start);
+  if (say_pool) {
+    std::fprintf(stderr, "[%6.1fs] %s\n", report->pool_build_s,
+                 PoolBuiltLine(report->pool_events, report->pool_build_s).c_str());
+  }
 
   RunContext ctx;
   ctx.options = &o;

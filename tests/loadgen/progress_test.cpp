@@ -73,6 +73,8 @@ TEST(ProgressLinesTest, EachPhaseSaysWhatItIsDoingWithItsCounts) {
   EXPECT_EQ(DashboardsLine(6120, 3, 10000), "dashboards: 6120/10000 subscribed, 3 failed");
   EXPECT_EQ(AwaitingAcksLine(12, 4500, 1), "sending stopped: 12 frames awaiting an answer, 4500 acks, errors 1");
   EXPECT_EQ(LastPushesLine(98765), "dashboards: waiting for the last pushes, pushes 98765");
+  EXPECT_EQ(PoolBuildingLine(20000000), "building the frames of 20000000 events");
+  EXPECT_EQ(PoolBuiltLine(20000000, 7.25), "built the frames of 20000000 events in 7.2 s");
 }
 
 // --verify first applies the acked frames to its model, then compares the
