@@ -75,14 +75,20 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
   uint64_t NewSubId() override { return next_sub_id.fetch_add(1) + 1; }
 
   std::optional<PushDelivery> Subscribe(std::weak_ptr<StreamSink> sink, uint64_t sub_id,
-                                        const ViewSpec& spec, const std::string& canonical) override {
+                                        const ViewSpec& spec, const std::string& canonical,
+                                        std::optional<Replaced> replaced) override {
     std::shared_ptr<StreamSink> alive = sink.lock();
     if (!alive) return PushDelivery{sub_id, true, 0, nullptr};  // going: Offer drops it
     net::io_context* lane = &alive->lane();
     std::lock_guard<std::mutex> lock(mu);
-    auto found = views.find(canonical);
-    if (found == views.end()) {
-      if (views.size() >= opts.max_views) {
+    if (views.find(canonical) == views.end()) {
+      size_t kept = views.size();
+      if (replaced) {  // its view goes with it when nobody else watches it
+        auto r = views.find(*replaced->canonical);
+        if (r != views.end() && r->second->subscribers.size() == 1 && r->second->subscribers.contains(replaced->id))
+          --kept;
+      }
+      if (kept >= opts.max_views) {
         if (uint64_t n = refused_log.Note(LogThrottle::Clock::now()); n > 0) {
           LogWarn("stream: " + std::to_string(opts.max_views) +
                   " distinct views are watched (--max-views): " + std::to_string(n) +
@@ -90,8 +96,10 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
         }
         return std::nullopt;
       }
-      found = views.emplace(canonical, std::make_unique<View>(spec)).first;
     }
+    if (replaced) UnsubscribeLocked(replaced->id, *replaced->canonical);
+    auto found = views.find(canonical);
+    if (found == views.end()) found = views.emplace(canonical, std::make_unique<View>(spec)).first;
     std::unique_ptr<View>& slot = found->second;
     {
       // A snapshot shows what is durable now, as a query would (SPEC §4,
@@ -115,6 +123,11 @@ struct StreamHub::Impl : public StreamRegistry, public std::enable_shared_from_t
 
   void Unsubscribe(uint64_t sub_id, const std::string& canonical) override {
     std::lock_guard<std::mutex> lock(mu);
+    UnsubscribeLocked(sub_id, canonical);
+  }
+
+  // REQUIRES: mu held.
+  void UnsubscribeLocked(uint64_t sub_id, const std::string& canonical) {
     auto it = views.find(canonical);
     if (it == views.end() || it->second->subscribers.erase(sub_id) == 0) return;
     --subscriptions_by_kind[static_cast<int>(it->second->live.spec().kind)];
@@ -397,7 +410,7 @@ uint64_t StreamHub::refresh_pauses() const { return impl_->refresh_pauses.load()
 
 uint64_t StreamHub::AttachSink(const std::shared_ptr<StreamSink>& sink, const ViewSpec& spec) {
   const uint64_t id = impl_->NewSubId();
-  std::optional<PushDelivery> snapshot = impl_->Subscribe(sink, id, spec, spec.CanonicalKey());
+  std::optional<PushDelivery> snapshot = impl_->Subscribe(sink, id, spec, spec.CanonicalKey(), std::nullopt);
   if (!snapshot) return 0;  // over max_views
   net::post(sink->lane(), [sink, snapshot = std::move(*snapshot)] { sink->Take(snapshot); });
   return id;

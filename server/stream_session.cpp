@@ -241,29 +241,36 @@ void StreamSession::Handle(std::string_view text) {
   std::optional<std::string> sub;
   Status s = ParserForThisThread(o.max_depth).Parse(text, &req, &sub);
   if (!s.ok()) return queue_.PushControl(StreamErrorMessage(sub, s.message()));
-  std::optional<PushQueue::Subscription> old = queue_.Remove(req.sub);
-  if (old) hub_->Unsubscribe(old->id, old->canonical);
   if (req.op == StreamRequest::Op::kUnsubscribe) {
-    if (!old) {
+    std::optional<PushQueue::Subscription> old = queue_.Remove(req.sub);
+    if (old) {
+      hub_->Unsubscribe(old->id, old->canonical);
+    } else {
       queue_.PushControl(StreamErrorMessage(req.sub, "sub: no subscription '" + req.sub + "'"));
     }
     PublishStats();
     return;
   }
-  if (queue_.subscriptions() >= o.max_subscriptions) {
+  // A subscribe with a `sub` in use replaces that subscription once the new
+  // one is taken: refused, the old one goes on.
+  const PushQueue::Subscription* old = queue_.Find(req.sub);
+  if (old == nullptr && queue_.subscriptions() >= o.max_subscriptions) {
     return queue_.PushControl(StreamErrorMessage(
         req.sub, "sub: at most " + std::to_string(o.max_subscriptions) +
                      " subscriptions per connection"));
   }
   const uint64_t id = hub_->NewSubId();
   std::string canonical = req.spec.CanonicalKey();
-  std::optional<PushDelivery> snapshot = hub_->Subscribe(weak_from_this(), id, req.spec, canonical);
+  std::optional<StreamRegistry::Replaced> replaced;
+  if (old != nullptr) replaced = StreamRegistry::Replaced{old->id, &old->canonical};
+  std::optional<PushDelivery> snapshot = hub_->Subscribe(weak_from_this(), id, req.spec, canonical, replaced);
   if (!snapshot) {
     PublishStats();
     return queue_.PushControl(StreamErrorMessage(
         req.sub, "sub: the server already watches " + std::to_string(o.max_views) +
                      " distinct views (--max-views); a view already watched can still be subscribed"));
   }
+  if (old != nullptr) queue_.Remove(req.sub);  // the hub let it go; its unsent frame goes too
   queue_.Add(req.sub, id, std::move(canonical), req.spec.kind, *snapshot);
   PublishStats();
 }

@@ -68,10 +68,18 @@ class StreamRegistry {
   virtual ~StreamRegistry() = default;
   virtual const StreamOptions& options() const = 0;
   virtual uint64_t NewSubId() = 0;
+  // The subscription a subscribe replaces (the same `sub`): it leaves in
+  // the same step, so that a refused subscribe leaves it running.
+  struct Replaced {
+    uint64_t id = 0;
+    const std::string* canonical = nullptr;
+  };
   // Joins (or creates) the view of `spec`; returns its snapshot for sub_id.
-  // nullopt: refused, as a new view would pass StreamOptions::max_views.
+  // nullopt: refused, as a new view would pass StreamOptions::max_views
+  // (the view `replaced` leaves counts as gone); `replaced` then stays.
   virtual std::optional<PushDelivery> Subscribe(std::weak_ptr<StreamSink> sink, uint64_t sub_id,
-                                                const ViewSpec& spec, const std::string& canonical) = 0;
+                                                const ViewSpec& spec, const std::string& canonical,
+                                                std::optional<Replaced> replaced = std::nullopt) = 0;
   virtual void Unsubscribe(uint64_t sub_id, const std::string& canonical) = 0;
   // The snapshot of the view's current version (for a subscription whose
   // first snapshot was still unsent when an update came).

@@ -555,6 +555,24 @@ TEST_F(StreamHubTest, NewViewsBeyondMaxViewsAreRefusedWatchedOnesStillJoin) {
   b->Send(R"({"op":"subscribe","sub":"b2","board":"city"})");
   EXPECT_TRUE(snapshot_of(b->Read(), "b2"));
   EXPECT_EQ(hub_->views(), 2u);
+  // A replacement that would add a view is refused, and what it would have
+  // replaced goes on: b2 still gets its updates.
+  b->Send(R"({"op":"subscribe","sub":"b2","board":"team"})");
+  EXPECT_EQ(b->Read(), R"({"type":"error","sub":"b2","error":"sub: the server already watches 2 distinct )"
+                       R"(views (--max-views); a view already watched can still be subscribed"})");
+  Buy("合肥", "创源战队", 5);
+  hub_->TickNow();
+  std::optional<std::string> update = b->Read();
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->rfind(R"({"type":"update","sub":"b2",)", 0), 0u) << *update;
+  // One whose old view nobody else watches frees that view for the new one.
+  a->Send(R"({"op":"subscribe","sub":"a2","board":"product"})");
+  bool replaced = false;  // after the tick's updates of a1 and a2, if still unsent
+  for (int i = 0; i < 3 && !replaced; ++i) replaced = snapshot_of(a->Read(), "a2");
+  EXPECT_TRUE(replaced);
+  EXPECT_EQ(hub_->views(), 2u);
+  a->Send(R"({"op":"subscribe","sub":"a2","board":"firm"})");
+  EXPECT_TRUE(snapshot_of(a->Read(), "a2"));
   a->Send(R"({"op":"unsubscribe","sub":"a2"})");
   ASSERT_TRUE(Eventually([&] { return hub_->views() == 1; }));  // nobody watches the firms
   b->Send(R"({"op":"subscribe","sub":"b1","board":"team"})");
