@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bangdan/board.h"
 #include "options.h"  // EqualsIgnoreCase
 
 namespace bangdan {
@@ -12,7 +13,12 @@ constexpr std::string_view kMaxAgeSeconds = "600";
 // The paths a page may read across origins: the queries, /metrics and
 // /healthz (what a status page would poll).
 bool IsReadPath(std::string_view path) {
-  return path.starts_with("/v1/boards/") || path == "/v1/totals" || path == "/metrics" || path == "/healthz";
+  constexpr std::string_view kBoards = "/v1/boards/";
+  if (path.starts_with(kBoards)) {  // a board that exists: /v1/boards/tem is no path
+    std::string_view board = path.substr(kBoards.size());
+    return ParseDimension(board.substr(0, board.find('/'))).has_value();
+  }
+  return path == "/v1/totals" || path == "/metrics" || path == "/healthz";
 }
 
 std::string_view Trim(std::string_view s) {
@@ -64,8 +70,11 @@ HttpAnswer CorsPreflightAnswer(std::string_view path, std::string_view origin, s
     a.allow = "GET, HEAD";
     return a;
   }
-  if (!OnlyAuthorization(request_headers))
-    return ErrorAnswer(405, "Access-Control-Request-Headers: only Authorization is offered across origins");
+  if (!OnlyAuthorization(request_headers)) {
+    HttpAnswer a = ErrorAnswer(405, "Access-Control-Request-Headers: only Authorization is offered across origins");
+    a.allow = "GET, HEAD";
+    return a;
+  }
   HttpAnswer a;
   a.status = 204;
   a.content_type.clear();

@@ -11,6 +11,8 @@ namespace http = boost::beast::http;
 void DecorateHandshake(http::response<http::string_body>& res) {
   res.set(http::field::server, "bangdan");
   if (res.result() == http::status::switching_protocols) return;
+  // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+  if (res.result() == http::status::upgrade_required) res.set(http::field::upgrade, "websocket");
   // Beast has set the body (its reason, e.g. "The WebSocket handshake
   // Sec-WebSocket-Key field is missing") and its length already.
   std::string why = res.body().empty() ? std::string(res.reason()) : res.body();

@@ -23,6 +23,8 @@ namespace net = boost::asio;
 namespace {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
+// The slowest reading an answer is given time for, beyond kRequestTimeout.
+constexpr size_t kSlowestRead = 64 * 1024;  // bytes a second
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 Method MethodOf(http::verb v) {
@@ -350,8 +352,8 @@ void HttpSession::DownloadCsv(const RoutedRequest& routed, int64_t now_ms) {
   uint32_t taken = ctx_.csv_downloads.load();
   do {
     if (taken >= max) {
-      HttpAnswer busy = ErrorAnswer(503, "format: " + std::to_string(max) +
-                                             " CSV downloads are under way (--max-csv-downloads); retry shortly");
+      HttpAnswer busy = ErrorAnswer(503, "format: as many CSV downloads as --max-csv-downloads allows (" +
+                                             std::to_string(max) + ") are under way; retry shortly");
       busy.retry_after_s = 1;
       return Send(std::move(busy));
     }
@@ -408,6 +410,7 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
   for (const auto& [name, value] : answer.headers) res.set(name, value);
   if (!cors_allow_origin_.empty() && answer.headers.empty()) {
     res.set(http::field::access_control_allow_origin, cors_allow_origin_);
+    res.set(http::field::access_control_expose_headers, "Retry-After, Content-Disposition");
     res.set(http::field::vary, "Origin");
   }
   if (!answer.allow.empty()) res.set(http::field::allow, answer.allow);
@@ -420,16 +423,32 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
   res.prepare_payload();
   if (answer.status == 204) res.erase(http::field::content_length);  // RFC 9110 §8.6
   if (head_) res.body().clear();  // Content-Length stays that of the GET answer
-  stream_.expires_after(kRequestTimeout);
-  http::async_write(stream_, res,
-                    beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), close));
+  serializer_.emplace(res);
+  written_ = 0;
+  WriteSome(close);
+}
+
+void HttpSession::WriteSome(bool close) {
+  // A deadline for each part, not for the whole answer: a big one (a CSV
+  // download of tens of MB) takes as long as its client reads at its pace.
+  // The kernel takes in at once whatever fits the client's receive window
+  // (on loopback ~15 MB of a 19 MB answer at the first writes), and the next
+  // part waits until the client has read most of it: so each part gets
+  // kRequestTimeout plus a second per kSlowestRead bytes already written.
+  stream_.expires_after(kRequestTimeout + std::chrono::seconds(written_ / kSlowestRead));
+  http::async_write_some(stream_, *serializer_, [self = shared_from_this(), close](beast::error_code ec, size_t n) {
+    self->written_ += n;
+    if (!ec && !self->serializer_->is_done()) return self->WriteSome(close);
+    self->OnWrite(close, ec, 0);
+  });
 }
 
 void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
   busy_ = false;
+  serializer_.reset();
   response_.reset();
   ReleaseCsvPlace();
-  if (ec) return;
+  if (ec) return LogDebug("http: answer not written: " + ec.message());
   if (close || finishing_) {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;

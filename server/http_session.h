@@ -8,7 +8,9 @@
 // answered without it; a client that sent `Expect: 100-continue` is asked
 // for its body (100 Continue) only when the request would be taken.
 // Limits: 8 KiB of header (431 over), body up to --max-frame-bytes (413
-// over), 30 s to send a request, 30 s to take an answer.
+// over), 30 s to send a request; an answer is written a part at a time, and
+// dropped when a part waits 30 s, plus a second per 64 KiB written before it
+// (what the client's buffers may still hold), for the client to read.
 //
 // Lifetime: kept alive by shared_from_this in every pending handler.
 #pragma once
@@ -77,6 +79,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void ReleaseCsvPlace();
   std::string MetricsText();
   void Send(HttpAnswer answer, bool close = false);
+  // Writes the answer a part at a time, each part with its own deadline.
+  void WriteSome(bool close);
   void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);
 
   boost::beast::tcp_stream stream_;
@@ -84,6 +88,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>> serializer_;
+  size_t written_ = 0;  // bytes of the answer written so far
   ServerContext& ctx_;
   uint64_t registry_id_ = 0;
   unsigned version_ = 11;

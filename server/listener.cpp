@@ -72,8 +72,9 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
     ctx_.metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
     // A best-effort answer that cannot block: the socket's buffer is empty.
     static constexpr std::string_view kBusy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-        "Content-Length: 32\r\nConnection: close\r\n\r\n{\"error\":\"too many connections\"}";
+        "HTTP/1.1 503 Service Unavailable\r\nServer: bangdan\r\nContent-Type: application/json\r\n"
+        "Cache-Control: no-store\r\nRetry-After: 1\r\nContent-Length: 32\r\nConnection: close\r\n\r\n"
+        "{\"error\":\"too many connections\"}";
     beast::error_code ignored;
     socket.non_blocking(true, ignored);
     socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ignored);

@@ -62,7 +62,11 @@ TEST(CorsPreflight, RefusalsNameWhatWasAsked) {
                                           kNone);
   EXPECT_EQ(cookie.status, 405u);
   EXPECT_NE(cookie.body.find("Access-Control-Request-Headers"), std::string::npos) << cookie.body;
+  EXPECT_EQ(cookie.allow, "GET, HEAD");
   EXPECT_EQ(CorsPreflightAnswer("/nowhere", "https://x.example", "h", "GET", "", kNone).status, 404u);
+  EXPECT_EQ(CorsPreflightAnswer("/v1/boards/tem", "https://x.example", "h", "GET", "", kNone).status, 404u);
+  EXPECT_EQ(CorsPreflightAnswer("/v1/boards/team/entries/x", "https://x.example", "h", "GET", "", kNone).status,
+            204u);
 }
 
 // On a real server: answers carry the header a browser needs, preflights
@@ -75,6 +79,7 @@ TEST(Cors, AServerAnswersCrossOriginReadsAndTheirPreflights) {
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.raw[http::field::access_control_allow_origin], "https://board.example");
   EXPECT_EQ(r.raw[http::field::vary], "Origin");
+  EXPECT_EQ(r.raw[http::field::access_control_expose_headers], "Retry-After, Content-Disposition");
   r = Get(s.port(), "/v1/totals", {{"Origin", "https://elsewhere.example"}});
   EXPECT_EQ(r.status, 200u);  // answered: the browser, not the server, keeps it from the page
   EXPECT_EQ(r.raw.count(http::field::access_control_allow_origin), 0u);

@@ -42,6 +42,7 @@ TEST(DecorateHandshake, IngestAndStreamAnswerUpgradesAsTheServer) {
     EXPECT_EQ(r.status, 426u) << path;
     EXPECT_EQ(r.raw[http::field::server], "bangdan") << path;
     EXPECT_EQ(r.raw[http::field::sec_websocket_version], "13") << path;
+    EXPECT_EQ(r.raw[http::field::upgrade], "websocket") << path;
     EXPECT_EQ(r.content_type, "application/json") << path;
     EXPECT_EQ(r.body, R"({"error":"The WebSocket handshake Sec-WebSocket-Version field is invalid"})") << path;
 

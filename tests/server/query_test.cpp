@@ -299,6 +299,9 @@ TEST(Limits, ConnectionsBeyondMaxConnectionsGet503) {
   HttpResult r = Get(s.port(), "/healthz");
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(r.body, R"({"error":"too many connections"})");
+  EXPECT_EQ(r.raw[http::field::server], "bangdan");  // as every other answer
+  EXPECT_EQ(r.raw[http::field::cache_control], "no-store");
+  EXPECT_EQ(r.raw[http::field::retry_after], "1");
 }
 
 // An admin snapshot takes as long as writing the state: it must not hold an
@@ -374,7 +377,7 @@ TEST(Limits, CsvDownloadsBeyondTheLimitGet503UntilOneIsRead) {
   ASSERT_EQ(busy.status, 503u) << "a second download was answered while the first was unread";
   EXPECT_EQ(busy.raw[http::field::retry_after], "1");
   EXPECT_EQ(busy.body,
-            R"({"error":"format: 1 CSV downloads are under way (--max-csv-downloads); retry shortly"})");
+            R"({"error":"format: as many CSV downloads as --max-csv-downloads allows (1) are under way; retry shortly"})");
   // Pages are not downloads: they are answered meanwhile.
   EXPECT_EQ(Get(s.port(), "/v1/boards/user?limit=1").status, 200u);
 
