@@ -22,8 +22,7 @@ namespace net = boost::asio;
 
 namespace {
 
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
-// The slowest reading an answer is given time for, beyond kRequestTimeout.
+// The slowest reading an answer is given time for, beyond ctx_.http_timeout.
 constexpr size_t kSlowestRead = 64 * 1024;  // bytes a second
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -93,7 +92,7 @@ void HttpSession::DoRead() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(ctx_.options.max_frame_bytes);
-  stream_.expires_after(kRequestTimeout);
+  stream_.expires_after(ctx_.http_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
 }
@@ -434,8 +433,8 @@ void HttpSession::WriteSome(bool close) {
   // The kernel takes in at once whatever fits the client's receive window
   // (on loopback ~15 MB of a 19 MB answer at the first writes), and the next
   // part waits until the client has read most of it: so each part gets
-  // kRequestTimeout plus a second per kSlowestRead bytes already written.
-  stream_.expires_after(kRequestTimeout + std::chrono::seconds(written_ / kSlowestRead));
+  // http_timeout (30 s) plus a second per kSlowestRead bytes already written.
+  stream_.expires_after(ctx_.http_timeout + std::chrono::seconds(written_ / kSlowestRead));
   http::async_write_some(stream_, *serializer_, [self = shared_from_this(), close](beast::error_code ec, size_t n) {
     self->written_ += n;
     if (!ec && !self->serializer_->is_done()) return self->WriteSome(close);

@@ -89,6 +89,7 @@ Status Server::Start() {
   hub_ = std::make_unique<StreamHub>(std::move(lanes), engine_, engine_mu_, so);
   ctx_.reset(new ServerContext{options_, engine_, engine_mu_, *writer_, *hub_, metrics_, registry_,
                                now_ms_, snapshot_, more_metrics_, HtmlEscape(options_.title)});
+  ctx_->http_timeout = http_timeout_;
   listener_ = std::make_shared<Listener>(ioc_, *ctx_);
   Status s = listener_->Open(net::ip::tcp::endpoint(address, options_.listen_port));
   if (!s.ok()) return s;

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +65,9 @@ class Server {
   void SetMetricsSource(std::function<void(std::string*)> append);
   // Before Start. The wall clock (UTC epoch ms); tests pin it.
   void SetClock(std::function<int64_t()> now_ms);
+  // Before Start. How long an HTTP client may take to send a request or to
+  // take a part of an answer (default 30 s); tests shorten it.
+  void SetHttpTimeout(std::chrono::milliseconds timeout) { http_timeout_ = timeout; }
 
   // Binds, starts the writer, the hub and the I/O threads, and logs
   // "listening on HOST:PORT". IOError naming the address if it cannot bind.
@@ -98,6 +102,7 @@ class Server {
   SnapshotHandler snapshot_;
   std::function<void(std::string*)> more_metrics_;
   std::function<int64_t()> now_ms_;
+  std::chrono::milliseconds http_timeout_{30'000};
   ServerMetrics metrics_;
   ConnectionRegistry registry_;
   // Declared before ioc_ so that it outlives it: handlers still queued when

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -85,6 +86,9 @@ struct ServerContext {
   std::string title_html;           // --title, HTML-escaped
   std::atomic<bool> shutting_down{false};
   std::atomic<uint32_t> csv_downloads{0};  // answered now, at most --max-csv-downloads
+  // To send a request, and to take each part of an answer (HttpSession);
+  // tests shorten it (Server::SetHttpTimeout).
+  std::chrono::milliseconds http_timeout{30'000};
   BlockingTasks blocking{};
 };
 

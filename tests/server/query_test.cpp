@@ -1,8 +1,6 @@
 // Integration tests of the HTTP queries (SPEC §4), metrics and the admin and
 // page endpoints, against a real server fed through POST /v1/events.
-#include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -335,70 +333,6 @@ TEST(AdminSnapshot, RunsOffTheIoThreads) {
   EXPECT_EQ(snap.status, 200u);
   EXPECT_EQ(snap.body, R"({"snapshot":"snapshot-slow.snap","seq":0})");
   server.Shutdown();
-}
-
-// A whole-board download holds its text until the client has read it, so
-// only --max-csv-downloads are answered at once: one more gets 503 with
-// Retry-After, and the place is free again once the first is read.
-TEST(Limits, CsvDownloadsBeyondTheLimitGet503UntilOneIsRead) {
-  ServerOptions o = TestOptions();
-  o.max_csv_downloads = 1;
-  TestServer s(o);
-  // 60,000 users with 120-byte names: a 9 MB CSV, more than the sockets
-  // of a client that reads nothing can take in.
-  constexpr int kUsers = 60'000;
-  const std::string pad(112, 'u');
-  for (int from = 0; from < kUsers; from += 10'000) {
-    std::string body = "[";
-    for (int i = from; i < from + 10'000; ++i) {
-      char user[16];
-      std::snprintf(user, sizeof user, "%08d", i);
-      std::string extra = "\"user\":\"";
-      extra.append(pad).append(user).push_back('"');
-      if (i > from) body += ',';
-      body += EventJson(user, "合肥", "万科物业", 500, 100, extra);
-    }
-    ASSERT_EQ(Post(s.port(), "/v1/events", body + "]").status, 200u);
-  }
-  // The first client asks and reads nothing, its receive buffer kept small.
-  net::io_context ioc;
-  tcp::socket slow(ioc);
-  slow.open(tcp::v4());
-  slow.set_option(net::socket_base::receive_buffer_size(4096));
-  slow.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), s.port()));
-  net::write(slow, net::buffer(std::string("GET /v1/boards/user?format=csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
-
-  HttpResult busy;
-  for (int i = 0; i < 200; ++i) {  // until the first download is under way
-    busy = Get(s.port(), "/v1/boards/user?format=csv");
-    if (busy.status == 503) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ASSERT_EQ(busy.status, 503u) << "a second download was answered while the first was unread";
-  EXPECT_EQ(busy.raw[http::field::retry_after], "1");
-  EXPECT_EQ(busy.body,
-            R"({"error":"format: as many CSV downloads as --max-csv-downloads allows (1) are under way; retry shortly"})");
-  // Pages are not downloads: they are answered meanwhile.
-  EXPECT_EQ(Get(s.port(), "/v1/boards/user?limit=1").status, 200u);
-
-  // The first client reads its whole answer: every user, once.
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1u << 30);
-  http::read(slow, buf, parser);
-  EXPECT_EQ(parser.get().result_int(), 200u);
-  const std::string& csv = parser.get().body();
-  EXPECT_GT(csv.size(), 8'000'000u);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), kUsers + 1);
-  // Its place is given back once the answer is written.
-  HttpResult again;
-  for (int i = 0; i < 200; ++i) {
-    again = Get(s.port(), "/v1/boards/user?format=csv");
-    if (again.status == 200) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  EXPECT_EQ(again.status, 200u);
-  EXPECT_EQ(again.body, csv);
 }
 
 }  // namespace
