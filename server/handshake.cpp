@@ -22,4 +22,15 @@ void DecorateHandshake(http::response<http::string_body>& res) {
   res.prepare_payload();
 }
 
+bool IsWebSocketKey(std::string_view key) {
+  if (key.size() != 24 || !key.ends_with("==")) return false;
+  auto base64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  };
+  // 16 bytes are 22 characters and "==": the 22nd carries 2 bits, the rest 0.
+  for (size_t i = 0; i < 22; ++i)
+    if (!base64(key[i])) return false;
+  return std::string_view("AQgw").find(key[21]) != std::string_view::npos;
+}
+
 }  // namespace bangdan

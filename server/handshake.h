@@ -6,6 +6,8 @@
 // promises for every error.
 #pragma once
 
+#include <string_view>
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -13,5 +15,10 @@ namespace bangdan {
 
 // For websocket::stream_base::decorator, on /v1/ingest and /v1/stream.
 void DecorateHandshake(boost::beast::http::response<boost::beast::http::string_body>& res);
+
+// Whether `key` is a Sec-WebSocket-Key as RFC 6455 §4.1 has a client send:
+// 16 bytes in base64, 24 characters ending in "==". Beast takes any
+// non-empty value, an empty one included when the header is there.
+bool IsWebSocketKey(std::string_view key);
 
 }  // namespace bangdan

@@ -5,6 +5,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "cors.h"
+#include "handshake.h"
 #include "ingest_session.h"
 #include "json_writer.h"
 #include "log.h"
@@ -286,6 +287,12 @@ HttpAnswer HttpSession::PageAnswer(const std::string& path, http::verb method) c
 bool HttpSession::Upgrade(const RoutedRequest& routed) {
   const OriginUse use = routed.route == Route::kIngest ? OriginUse::kWrite : OriginUse::kRead;
   if (RefusedForOrigin(routed.path, use, /*close=*/true)) return false;
+  const Request& req = parser_->get();
+  if (req.count(http::field::sec_websocket_key) != 1 || !IsWebSocketKey(req[http::field::sec_websocket_key])) {
+    Refuse(routed.path, ErrorAnswer(400, "Sec-WebSocket-Key: must be given once, 16 bytes in base64 (RFC 6455)"),
+           /*close=*/true);
+    return false;
+  }
   if (ctx_.shutting_down.load()) {
     Refuse(routed.path, ErrorAnswer(503, "shutting down"), /*close=*/true);
     return false;

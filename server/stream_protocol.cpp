@@ -86,6 +86,7 @@ Status ReadScope(od::value v, ScopeFields* out) {
   if (v.get_object().get(obj) != simdjson::SUCCESS) {
     return Invalid("scope: must be an object such as {\"city\":\"…\"}");
   }
+  uint32_t seen = 0;  // a scope given twice is an error, as a request's field is
   for (auto field_result : obj) {
     od::field field;
     std::string_view name;
@@ -94,8 +95,13 @@ Status ReadScope(od::value v, ScopeFields* out) {
       return Invalid("scope: invalid JSON");
     }
     od::value value = field.value();
-    if (IsNull(value)) continue;  // null means absent, as everywhere
     std::optional<ScopeKind> kind = ParseScopeKind(name);
+    if (kind) {
+      const uint32_t bit = 1u << static_cast<int>(*kind);
+      if (seen & bit) return Invalid("scope." + std::string(name) + ": duplicate field");
+      seen |= bit;
+    }
+    if (IsNull(value)) continue;  // null means absent, as everywhere
     if (!kind) {
       return Invalid("scope: unknown scope '" + std::string(name) +
                      "' (city, firm or team)");

@@ -179,6 +179,10 @@ TEST_F(StreamProtocolTest, AFieldGivenTwiceIsNamedAsAnEventsIs) {
   EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","top":5,"top":null})"), "top: duplicate field");
   EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","scope":{"city":"a"},"scope":null})"),
             "scope: duplicate field");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","scope":{"city":"a","city":"b"}})"),
+            "scope.city: duplicate field");
+  EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"s","board":"team","scope":{"city":null,"city":"b"}})"),
+            "scope.city: duplicate field");
   // As its other errors, a duplicated metric, top or radius means nothing to the totals board.
   EXPECT_EQ(Parse(R"({"op":"subscribe","sub":"t","board":"totals","metric":"orders","metric":"x"})"), "");
   // Unknown fields stay ignored, however often.
