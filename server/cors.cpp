@@ -57,24 +57,20 @@ bool IsCorsPreflight(Method method, std::string_view origin, std::string_view re
 HttpAnswer CorsPreflightAnswer(std::string_view path, std::string_view origin, std::string_view host,
                                std::string_view request_method, std::string_view request_headers,
                                const std::vector<std::string>& allowed) {
-  if (path == "/v1/events" || path == "/v1/admin/snapshot") {
-    HttpAnswer a = ErrorAnswer(405, "only reads (GET, HEAD) are offered across origins");
+  auto not_offered = [](std::string_view why) {
+    HttpAnswer a = ErrorAnswer(405, why);
     a.allow = "GET, HEAD";
     return a;
-  }
+  };
+  if (path == "/v1/events" || path == "/v1/admin/snapshot")
+    return not_offered("only reads (GET, HEAD) are offered across origins");
   if (!IsReadPath(path)) return ErrorAnswer(404, "no such path");
   const std::string allow_origin = CorsAllowOrigin(origin, host, allowed);
   if (allow_origin.empty()) return ErrorAnswer(403, "origin not allowed");
-  if (request_method != "GET" && request_method != "HEAD") {
-    HttpAnswer a = ErrorAnswer(405, "Access-Control-Request-Method: only GET and HEAD are offered across origins");
-    a.allow = "GET, HEAD";
-    return a;
-  }
-  if (!OnlyAuthorization(request_headers)) {
-    HttpAnswer a = ErrorAnswer(405, "Access-Control-Request-Headers: only Authorization is offered across origins");
-    a.allow = "GET, HEAD";
-    return a;
-  }
+  if (request_method != "GET" && request_method != "HEAD")
+    return not_offered("Access-Control-Request-Method: only GET and HEAD are offered across origins");
+  if (!OnlyAuthorization(request_headers))
+    return not_offered("Access-Control-Request-Headers: only Authorization is offered across origins");
   HttpAnswer a;
   a.status = 204;
   a.content_type.clear();

@@ -414,7 +414,8 @@ void HttpSession::Send(HttpAnswer answer, bool close) {
   if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
   res.set(http::field::cache_control, "no-store");
   for (const auto& [name, value] : answer.headers) res.set(name, value);
-  if (!cors_allow_origin_.empty() && answer.headers.empty()) {
+  // A preflight's answer carries its own Access-Control-* headers.
+  if (!cors_allow_origin_.empty() && res.count(http::field::access_control_allow_origin) == 0) {
     res.set(http::field::access_control_allow_origin, cors_allow_origin_);
     res.set(http::field::access_control_expose_headers, "Retry-After, Content-Disposition");
     res.set(http::field::vary, "Origin");
